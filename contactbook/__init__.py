@@ -1,0 +1,45 @@
+"""The contact book: an electronic contact book (sổ liên lạc điện tử) for Vietnamese schools."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web application; `config` overrides the settings read from the environment."""
+    from config import load_config
+    from contactbook import web
+    from contactbook.extensions import babel, csrf, db, init_sqlite, limiter, login_manager, migrate, tasks
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(overrides=config))
+
+    db.init_app(app)
+    init_sqlite(app)
+    migrate.init_app(app, db, directory=str(web.MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    limiter.init_app(app)
+    tasks.init_app(app)
+    web.init_app(app)
+
+    from contactbook.audit.routes import bp as audit_bp
+    from contactbook.auth.routes import bp as auth_bp
+    from contactbook.dev.routes import bp as dev_bp
+    from contactbook.platform.routes import bp as platform_bp
+    from contactbook.schools.routes import bp as schools_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(platform_bp, url_prefix="/platform")
+    app.register_blueprint(schools_bp, url_prefix="/s/<school_slug>")
+    app.register_blueprint(audit_bp, url_prefix="/s/<school_slug>/audit")
+    app.register_blueprint(dev_bp, url_prefix="/dev")
+
+    from contactbook.cli import register_commands
+
+    register_commands(app)
+    return app

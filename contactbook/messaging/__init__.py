@@ -1,0 +1,1 @@
+"""Messages to families: channel providers (the outbox and delivery pipeline build on these)."""

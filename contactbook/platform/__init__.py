@@ -1,0 +1,1 @@
+"""Above the schools: the platform operator registers authorities and schools; officers oversee."""

@@ -1,0 +1,143 @@
+"""The platform operator's pages, and the authority officer's overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from contactbook.auth.access import authority_only, operator_only
+from contactbook.auth.services import PasswordPolicyError
+from contactbook.extensions import db
+from contactbook.models import Authority, AuthorityKind, School, SchoolLevel, SchoolStatus, User
+from contactbook.platform import services
+from contactbook.platform.forms import AuthorityForm, OfficerForm, SchoolForm, StatusForm
+from contactbook.schools.services import DelegationError
+
+bp = Blueprint("platform", __name__)
+
+
+def _authority_choices() -> list[tuple[int, str]]:
+    return [(a.id, a.name) for a in db.session.scalars(select(Authority).order_by(Authority.name))]
+
+
+@bp.route("/")
+@operator_only
+def dashboard() -> ResponseReturnValue:
+    authorities = db.session.scalars(select(Authority).order_by(Authority.id)).all()
+    schools = db.session.scalars(select(School).order_by(School.name)).all()
+    return render_template(
+        "platform/dashboard.html", authorities=authorities, schools=schools, status_form=StatusForm()
+    )
+
+
+@bp.route("/authorities/new", methods=["GET", "POST"])
+@operator_only
+def authority_new() -> ResponseReturnValue:
+    form = AuthorityForm()
+    form.parent_id.choices = [(0, _("(none: top level)")), *_authority_choices()]
+    if form.validate_on_submit():
+        parent = db.session.get(Authority, form.parent_id.data) if form.parent_id.data else None
+        try:
+            services.create_authority(
+                current_user, name=form.name.data or "", kind=AuthorityKind(form.kind.data), parent=parent
+            )
+        except DelegationError as exc:
+            form.parent_id.errors = [_(str(exc))]
+        else:
+            flash(_("Authority created."), "info")
+            return redirect(url_for("platform.dashboard"))
+    return render_template("platform/authority_new.html", form=form)
+
+
+@bp.route("/schools/new", methods=["GET", "POST"])
+@operator_only
+def school_new() -> ResponseReturnValue:
+    form = SchoolForm()
+    form.authority_id.choices = _authority_choices()
+    if form.validate_on_submit():
+        authority = db.session.get(Authority, form.authority_id.data)
+        assert authority is not None  # validate_choice checked it
+        try:
+            school = services.create_school(
+                current_user,
+                authority=authority,
+                name=form.name.data or "",
+                slug=form.slug.data or "",
+                level=SchoolLevel(form.level.data),
+                base_domain=current_app.config["BASE_DOMAIN"],
+                admin_username=form.admin_username.data or "",
+                admin_full_name=form.admin_full_name.data or "",
+                admin_password=form.admin_password.data or "",
+                admin_email=form.admin_email.data,
+            )
+        except PasswordPolicyError as exc:
+            form.admin_password.errors = [_(p) for p in exc.problems]
+        except DelegationError as exc:
+            form.slug.errors = [_(str(exc))]
+        else:
+            flash(_("School %(name)s registered at %(domain)s.", name=school.name, domain=school.domain), "info")
+            return redirect(url_for("platform.dashboard"))
+    return render_template("platform/school_new.html", form=form)
+
+
+@bp.route("/schools/<int:school_id>/status", methods=["POST"])
+@operator_only
+def school_status(school_id: int) -> ResponseReturnValue:
+    school = db.session.get(School, school_id) or abort(404)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_school_status(current_user, school, SchoolStatus(form.status.data))
+    flash(_("Saved."), "info")
+    return redirect(url_for("platform.dashboard"))
+
+
+@bp.route("/officers/new", methods=["GET", "POST"])
+@operator_only
+def officer_new() -> ResponseReturnValue:
+    form = OfficerForm()
+    form.authority_id.choices = _authority_choices()
+    if form.validate_on_submit():
+        authority = db.session.get(Authority, form.authority_id.data)
+        assert authority is not None
+        try:
+            services.create_officer(
+                current_user,
+                authority=authority,
+                username=form.username.data or "",
+                full_name=form.full_name.data or "",
+                password=form.password.data or "",
+                email=form.email.data,
+            )
+        except PasswordPolicyError as exc:
+            form.password.errors = [_(p) for p in exc.problems]
+        except DelegationError as exc:
+            form.username.errors = [_(str(exc))]
+        else:
+            flash(_("Officer account created."), "info")
+            return redirect(url_for("platform.dashboard"))
+    return render_template("platform/officer_new.html", form=form)
+
+
+@bp.route("/authority")
+@authority_only
+def authority_dashboard() -> ResponseReturnValue:
+    """The schools under the officer's authority, with aggregate figures only (no personal data)."""
+    authority = db.session.get(Authority, current_user.authority_id) or abort(404)
+    ids = services.authority_subtree_ids(authority.id)
+    staff_counts = (
+        select(User.school_id, func.count(User.id).label("staff"))
+        .where(User.school_id.is_not(None))
+        .group_by(User.school_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(School, func.coalesce(staff_counts.c.staff, 0))
+        .outerjoin(staff_counts, staff_counts.c.school_id == School.id)
+        .where(School.authority_id.in_(ids))
+        .order_by(School.name)
+    ).all()
+    return render_template("platform/authority_dashboard.html", authority=authority, rows=rows)

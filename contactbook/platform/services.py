@@ -1,0 +1,99 @@
+"""Registering authorities, schools (each with its one admin account) and authority officers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from contactbook.audit import services as audit
+from contactbook.auth.rules import N_, Role
+from contactbook.extensions import db
+from contactbook.models import Authority, AuthorityKind, Grant, School, SchoolLevel, SchoolStatus, User
+from contactbook.schools.services import DelegationError, new_user
+
+RESERVED_SLUGS = frozenset({"www", "admin", "api", "static", "platform", "authority", "dev", "mail"})
+
+
+def create_authority(actor: User, *, name: str, kind: AuthorityKind, parent: Authority | None) -> Authority:
+    """A new authority; only a provincial department may stand at the top of a tree."""
+    if parent is None and kind != AuthorityKind.PROVINCE:
+        raise DelegationError(N_("A district or ward/commune authority needs a parent authority."))
+    if parent is not None and kind == AuthorityKind.PROVINCE:
+        raise DelegationError(N_("A provincial department cannot have a parent authority."))
+    authority = Authority(name=name.strip(), kind=kind, parent_id=parent.id if parent else None)
+    db.session.add(authority)
+    db.session.flush()
+    audit.record("authority.created", actor=actor, school_id=None, target=authority, name=authority.name)
+    db.session.commit()
+    return authority
+
+
+def slug_available(slug: str) -> bool:
+    """Whether a new school may take `slug`."""
+    return slug not in RESERVED_SLUGS and db.session.scalar(select(School.id).where(School.slug == slug)) is None
+
+
+def create_school(
+    actor: User | None,
+    *,
+    authority: Authority,
+    name: str,
+    slug: str,
+    level: SchoolLevel,
+    base_domain: str,
+    admin_username: str,
+    admin_full_name: str,
+    admin_password: str,
+    admin_email: str | None = None,
+) -> School:
+    """Register a school with its domain and its one admin account, in one commit."""
+    slug = slug.strip().lower()
+    if not slug_available(slug):
+        raise DelegationError(N_("This school address is already taken."))
+    school = School(
+        authority_id=authority.id,
+        name=name.strip(),
+        slug=slug,
+        domain=f"{slug}.{base_domain}",
+        level=level,
+        status=SchoolStatus.ACTIVE,
+    )
+    db.session.add(school)
+    db.session.flush()
+    admin = new_user(
+        school=school, username=admin_username, full_name=admin_full_name, password=admin_password, email=admin_email
+    )
+    admin.grants.append(Grant(school_id=school.id, kind="role", name=Role.SCHOOL_ADMIN, granted_by_id=None))
+    audit.record("school.created", actor=actor, school_id=school.id, target=school, slug=slug)
+    audit.record("grant", actor=actor, school_id=school.id, target=admin, kind="role", name=Role.SCHOOL_ADMIN)
+    db.session.commit()
+    return school
+
+
+def set_school_status(actor: User, school: School, status: SchoolStatus) -> None:
+    """Suspend or reactivate a school; a suspended school's pages and logins are closed."""
+    if school.status == status:
+        return
+    school.status = status
+    audit.record("school.status", actor=actor, school_id=school.id, target=school, status=status.value)
+    db.session.commit()
+
+
+def create_officer(
+    actor: User, *, authority: Authority, username: str, full_name: str, password: str, email: str | None
+) -> User:
+    """An authority officer account: sees the schools under its authority, in aggregate only."""
+    user = new_user(
+        school=None, authority_id=authority.id, username=username, full_name=full_name, password=password, email=email
+    )
+    audit.record("officer.created", actor=actor, school_id=None, target=user, authority_id=authority.id)
+    db.session.commit()
+    return user
+
+
+def authority_subtree_ids(authority_id: int) -> list[int]:
+    """The id of an authority and of every authority below it."""
+    ids, frontier = [authority_id], [authority_id]
+    while frontier:
+        frontier = list(db.session.scalars(select(Authority.id).where(Authority.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return ids

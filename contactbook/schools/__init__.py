@@ -1,0 +1,1 @@
+"""A school's own administration: staff accounts and the roles delegated to them."""

@@ -1,0 +1,123 @@
+"""A school's home page and its staff administration (accounts, roles, permissions)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from contactbook.auth.access import permissions_of, roles_of, school_member, school_user
+from contactbook.auth.rules import GRANTABLE_ROLES, ROLE_PERMISSIONS, Permission, Role
+from contactbook.auth.services import PasswordPolicyError
+from contactbook.extensions import db
+from contactbook.models import User
+from contactbook.schools import services
+from contactbook.schools.forms import ActiveForm, GrantForm, StaffForm
+from contactbook.tenancy import current_school, get_scoped_or_404, scoped
+
+bp = Blueprint("schools", __name__)
+
+
+def _actor() -> User:
+    user = school_user()
+    assert user is not None  # every view here is behind a school_member rule
+    return user
+
+
+@bp.route("/")
+@school_member()
+def dashboard() -> ResponseReturnValue:
+    user = _actor()
+    staff_count = db.session.scalar(select(func.count()).select_from(scoped(User).subquery()))
+    return render_template(
+        "schools/dashboard.html", roles=roles_of(user), permissions=permissions_of(user), staff_count=staff_count
+    )
+
+
+@bp.route("/staff/")
+@school_member(Permission.STAFF_VIEW)
+def staff_list() -> ResponseReturnValue:
+    staff = db.session.scalars(scoped(User).order_by(User.full_name)).all()
+    return render_template("schools/staff_list.html", staff=staff, roles_of=roles_of)
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@school_member(Permission.STAFF_MANAGE)
+def staff_new() -> ResponseReturnValue:
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_staff(
+                current_school(),
+                _actor(),
+                username=form.username.data or "",
+                full_name=form.full_name.data or "",
+                password=form.password.data or "",
+                email=form.email.data,
+            )
+        except PasswordPolicyError as exc:
+            form.password.errors = [_(p) for p in exc.problems]
+        except services.DelegationError as exc:
+            form.username.errors = [_(str(exc))]
+        else:
+            flash(_("Account %(username)s created.", username=user.username), "info")
+            return redirect(url_for("schools.staff_detail", user_id=user.id))
+    return render_template("schools/staff_new.html", form=form)
+
+
+@bp.route("/staff/<int:user_id>")
+@school_member(Permission.STAFF_VIEW)
+def staff_detail(user_id: int) -> ResponseReturnValue:
+    target = get_scoped_or_404(User, user_id)
+    actor = _actor()
+    return render_template(
+        "schools/staff_detail.html",
+        target=target,
+        target_roles=roles_of(target),
+        target_permissions={g.name for g in target.grants if g.kind == "permission"},
+        actor_permissions=permissions_of(actor),
+        grantable_roles=GRANTABLE_ROLES,
+        role_permissions=ROLE_PERMISSIONS,
+        all_permissions=list(Permission),
+        is_admin=Role.SCHOOL_ADMIN in roles_of(target),
+        is_self=target.id == actor.id,
+        form=GrantForm(),
+        active_form=ActiveForm(),
+    )
+
+
+@bp.route("/staff/<int:user_id>/grants", methods=["POST"])
+@school_member(Permission.ROLES_GRANT)
+def staff_grants(user_id: int) -> ResponseReturnValue:
+    target = get_scoped_or_404(User, user_id)
+    form = GrantForm()
+    if not form.validate_on_submit():
+        abort(400)
+    kind, name = form.kind.data or "", form.name.data or ""
+    valid_names = {r.value for r in Role} if kind == "role" else {p.value for p in Permission}
+    if name not in valid_names:
+        abort(400)
+    actor = _actor()
+    change = services.grant if form.action.data == "grant" else services.revoke
+    try:
+        change(current_school(), actor, permissions_of(actor), target, kind, name)
+    except services.DelegationError as exc:
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("Saved."), "info")
+    return redirect(url_for("schools.staff_detail", user_id=target.id))
+
+
+@bp.route("/staff/<int:user_id>/active", methods=["POST"])
+@school_member(Permission.STAFF_MANAGE)
+def staff_active(user_id: int) -> ResponseReturnValue:
+    target = get_scoped_or_404(User, user_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.set_active(current_school(), _actor(), target, form.active.data == "1")
+    except services.DelegationError as exc:
+        flash(_(str(exc)), "error")
+    return redirect(url_for("schools.staff_detail", user_id=target.id))

@@ -1,0 +1,106 @@
+"""Request wiring shared by every page: tenancy, sessions, locale, access, headers, error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, render_template, request, session
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+from contactbook.auth.access import enforce_access, has_permission
+from contactbook.auth.labels import permission_label, role_label
+from contactbook.auth.services import load_session_user
+from contactbook.extensions import login_manager
+from contactbook.tenancy import HostTenancy, load_school
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+LOCALES = ("vi", "en")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def select_locale() -> str:
+    """The language the visitor chose, else the configured default (Vietnamese)."""
+    chosen = session.get("lang")
+    return chosen if chosen in LOCALES else str(current_app.config["DEFAULT_LOCALE"])
+
+
+def select_timezone() -> str:
+    return str(current_app.config["TIMEZONE"])
+
+
+def _pull_school(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values and "school_slug" in values:
+        g.school = load_school(values.pop("school_slug"))
+
+
+def _add_school(endpoint: str, values: dict[str, Any]) -> None:
+    school = g.get("school")
+    if (
+        school is not None
+        and "school_slug" not in values
+        and current_app.url_map.is_endpoint_expecting(endpoint, "school_slug")
+    ):
+        values["school_slug"] = school.slug
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user and current_user.is_authenticated:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error_page(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or 500
+    return render_template("error.html", code=code, error=error), code
+
+
+def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+    return render_template("error.html", code=400, error=error, csrf=True), 400
+
+
+def _server_error(error: Exception) -> ResponseReturnValue:
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    return render_template("error.html", code=500, error=None), 500
+
+
+def init_app(app: Flask) -> None:
+    """Attach the request hooks, error pages and template helpers to `app`."""
+    app.wsgi_app = HostTenancy(app.wsgi_app, app.config["BASE_DOMAIN"])  # type: ignore[method-assign]
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    login_manager.user_loader(load_session_user)
+    app.url_value_preprocessor(_pull_school)
+    app.url_defaults(_add_school)
+    app.before_request(enforce_access)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(Exception, _server_error)
+    app.jinja_env.globals.update(
+        has_permission=has_permission,
+        select_locale=select_locale,
+        role_label=role_label,
+        permission_label=permission_label,
+    )

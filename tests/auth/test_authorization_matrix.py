@@ -1,0 +1,423 @@
+"""Authorization matrix: every route × every actor → the answer its declared access rule promises.
+
+The cases are generated from the application's URL map when the module is collected, so a new route
+shows up here by itself. A route whose view declares no access rule, or whose URL takes a parameter
+this module has no value for, fails with a message saying what to add. The expected answers are
+computed from the declared rule and the actor's permissions (`ROLE_PERMISSIONS`), never listed per route.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection
+from werkzeug.exceptions import HTTPException
+from werkzeug.test import TestResponse
+
+from contactbook import create_app
+from contactbook.auth.access import Access, rule_for
+from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
+from contactbook.extensions import db
+from tests import conftest
+from tests.factories import PASSWORD, STAFF_ROLES, make_world
+from tests.support import ConnectionSession
+
+OWN = "alpha"
+OTHER = "beta"
+SCHOOL_HOST = f"http://{OWN}.contactbook.test"  # BASE_DOMAIN is contactbook.test in the tests
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+LOGIN_ENDPOINTS = frozenset({"auth.platform_login", "auth.school_login"})
+
+
+# --- The world, reduced to plain values that outlive any session ---------------------------------
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Database ids of the module's world: schools by slug, staff by slug then username."""
+
+    school: dict[str, int]
+    staff: dict[str, dict[str, int]]
+
+
+# Values for URL parameters, by parameter name: a route of school alpha, reached with alpha's objects.
+PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
+    "school_slug": lambda ids: OWN,
+    "user_id": lambda ids: ids.staff[OWN]["teacher"],
+    "school_id": lambda ids: ids.school[OWN],
+    "filename": lambda ids: "app.css",
+}
+# For a school route's object parameters: an object of the other school (alpha's URL, beta's object).
+OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
+    "user_id": lambda ids: ids.staff[OTHER]["teacher"],
+}
+
+
+# --- Actors ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes the request: anonymous, a platform account, or staff of a school."""
+
+    name: str
+    username: str | None = None  # None: anonymous
+    school: str | None = None  # slug of the account's school; None for platform accounts
+    permissions: frozenset[Permission] = frozenset()
+    operator: bool = False
+    officer: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _staff(name: str, role: Role | None, school: str = OWN, username: str | None = None) -> Actor:
+    """A school account holding `role` (or none), with the permissions the role map gives it."""
+    permissions = ROLE_PERMISSIONS[role] if role is not None else frozenset()
+    return Actor(name, username or name, school, permissions)
+
+
+ACTORS: tuple[Actor, ...] = (
+    Actor("anonymous"),
+    Actor("operator", "op", operator=True),
+    Actor("officer", "officer", officer=True),
+    _staff("admin", Role.SCHOOL_ADMIN),
+    *(_staff(name, role) for name, role in STAFF_ROLES.items()),
+    _staff(f"{OTHER}_admin", Role.SCHOOL_ADMIN, school=OTHER, username="admin"),
+)
+ADMIN = next(actor for actor in ACTORS if actor.name == "admin")
+
+
+# --- Expected answers -----------------------------------------------------------------------------
+
+
+class Answer(enum.Enum):
+    REACHABLE = "reachable (public): not 401/403/404/5xx, not sent to log in"
+    ALLOWED = "allowed past authorization: 2xx, a redirect not to a login page, or 400 for an empty POST"
+    FORBIDDEN = "403"
+    NOT_FOUND = "404"
+    SCHOOL_LOGIN = f"a redirect to the login page of school {OWN}, with next="
+    PLATFORM_LOGIN = "a redirect to /login, with next="
+
+
+def expected_answer(rule: Access, actor: Actor, dev_pages: bool) -> Answer:
+    """What `actor` must get from a route of school alpha (or the platform) declaring `rule`."""
+    if rule.kind == "public" or (rule.kind == "dev" and dev_pages):
+        return Answer.REACHABLE
+    if rule.kind == "dev":
+        return Answer.NOT_FOUND
+    if rule.kind == "school":
+        if actor.username is None or actor.school != OWN:
+            return Answer.SCHOOL_LOGIN
+        if rule.permission is not None and rule.permission not in actor.permissions:
+            return Answer.FORBIDDEN
+        return Answer.ALLOWED
+    if actor.username is None:
+        return Answer.PLATFORM_LOGIN
+    entitled = actor.operator if rule.kind == "operator" else actor.officer
+    return Answer.ALLOWED if entitled else Answer.FORBIDDEN
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    """A redirect to a login page: which one, for which school, and the `next` it carries."""
+
+    endpoint: str
+    school_slug: str | None
+    next: str | None
+
+
+def login_redirect(app: Flask, response: TestResponse) -> LoginRedirect | None:
+    """The login page `response` redirects to, or None if it is not such a redirect."""
+    if not 300 <= response.status_code < 400:
+        return None
+    target = urlsplit(response.headers.get("Location", ""))
+    try:
+        endpoint, args = app.url_map.bind("localhost").match(target.path, method="GET")
+    except HTTPException:
+        return None
+    if endpoint not in LOGIN_ENDPOINTS:
+        return None
+    next_values = parse_qs(target.query).get("next")
+    return LoginRedirect(endpoint, args.get("school_slug"), next_values[0] if next_values else None)
+
+
+def mismatch(app: Flask, expected: Answer, response: TestResponse, method: str, url: str) -> str | None:
+    """Why `response` is not the `expected` answer to `method url`; None when it is."""
+    status = response.status_code
+    login = login_redirect(app, response)
+    if expected is Answer.FORBIDDEN:
+        ok = status == 403
+    elif expected is Answer.NOT_FOUND:
+        ok = status == 404
+    elif expected is Answer.SCHOOL_LOGIN:
+        ok = login == LoginRedirect("auth.school_login", OWN, url)
+    elif expected is Answer.PLATFORM_LOGIN:
+        ok = login == LoginRedirect("auth.platform_login", None, url)
+    elif expected is Answer.REACHABLE:
+        # A public view may itself send someone to log in (logout, /home); the access hook's refusal carries next=.
+        ok = status < 500 and status not in (401, 403, 404) and not (login and login.next is not None)
+    else:
+        ok = 200 <= status < 300 or (300 <= status < 400 and login is None) or (status == 400 and method == "POST")
+    if ok:
+        return None
+    location = response.headers.get("Location")
+    return f"expected {expected.value}; got {status}" + (f" → {location}" if location else "")
+
+
+# --- Cases, from the URL map ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method of one URL rule."""
+
+    endpoint: str
+    rule: str
+    method: str
+    arguments: tuple[str, ...]
+
+
+def routes_of(app: Flask) -> list[Route]:
+    """Every (rule, method) of `app`, HEAD and OPTIONS aside, in a stable order."""
+    routes = [
+        Route(rule.endpoint, rule.rule, method, tuple(sorted(rule.arguments)))
+        for rule in app.url_map.iter_rules()
+        for method in sorted((rule.methods or set()) - IGNORED_METHODS)
+    ]
+    return sorted(routes, key=lambda r: (r.endpoint, r.rule, r.method))
+
+
+def _route_map() -> list[Route]:
+    """The routes of an app built only to read its URL map: it never touches a database or Redis."""
+    settings = {
+        "APP_ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "route-map-only",
+        "DATABASE_URL": "sqlite://",
+        "REDIS_URL": "memory://",
+        # Off, so Flask-Limiter keeps no storage from this app; the test app's init_app turns it back on.
+        "RATELIMIT_ENABLED": False,
+    }
+    return routes_of(create_app(settings))
+
+
+ROUTES = _route_map()
+_ENDPOINT_RULES = {route.endpoint: {r.rule for r in ROUTES if r.endpoint == route.endpoint} for route in ROUTES}
+
+
+def _case_id(route: Route, who: str) -> str:
+    """`endpoint-METHOD-who`, plus the rule when one endpoint has several rules."""
+    suffix = f"[{route.rule}]" if len(_ENDPOINT_RULES[route.endpoint]) > 1 else ""
+    return f"{route.endpoint}{suffix}-{route.method}-{who}"
+
+
+MATRIX = [pytest.param(route, actor, id=_case_id(route, actor.name)) for route in ROUTES for actor in ACTORS]
+# School routes whose URL names objects besides the school itself (ids): each is tried with beta's objects.
+CROSS_SCHOOL = [
+    pytest.param(route, id=_case_id(route, f"{OTHER}_object"))
+    for route in ROUTES
+    if "school_slug" in route.arguments and len(route.arguments) > 1
+]
+
+
+# --- Fixtures: one app with CSRF off, one world per module, a savepoint rolled back per test -------
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The app under test and the ids of the module's world."""
+
+    app: Flask
+    ids: Ids
+
+    def declared_rule(self, endpoint: str) -> Access:
+        """The access rule of `endpoint`; fails the test if the view declares none."""
+        return declared_rule(self.app, endpoint)
+
+    def url(self, route: Route, values: dict[str, Callable[[Ids], str | int]]) -> str:
+        """The URL of `route` with its parameters taken from `values` (alpha's by default)."""
+        missing = [name for name in route.arguments if name not in values]
+        if missing:
+            pytest.fail(
+                f"{route.rule} ({route.endpoint}) takes URL parameter(s) {missing} that the authorization "
+                f"matrix has no value for: add them to PARAMETER_VALUES (and OTHER_SCHOOL_VALUES for an "
+                f"object of a school) in {__name__}."
+            )
+        adapter = self.app.url_map.bind("localhost")
+        arguments = {name: values[name](self.ids) for name in route.arguments}
+        url = adapter.build(route.endpoint, arguments, method=route.method)
+        matched, _ = adapter.match(url, method=route.method, return_rule=True)
+        assert matched.rule == route.rule, f"{url} was built for {route.rule} but routes to {matched.rule}"
+        return url
+
+    def client_as(self, actor: Actor, school_host: str | None = None) -> FlaskClient:
+        """A client logged in as `actor` through the real login form (anonymous: not logged in).
+
+        With `school_host`, the login happens on that school's own host, where /login is its login page.
+        """
+        client = self.app.test_client()
+        if actor.username is not None:
+            if school_host is not None:
+                login_url = "/login"
+            else:
+                login_url = "/login" if actor.school is None else f"/s/{actor.school}/login"
+            response = client.post(
+                login_url,
+                data={"username": actor.username, "password": PASSWORD},
+                base_url=school_host or "http://localhost",
+            )
+            assert response.status_code == 302, f"{actor} could not log in at {login_url}: {response.status_code}"
+            assert login_redirect(self.app, response) is None, f"{actor} was sent back to log in"
+        return client
+
+
+def declared_rule(app: Flask, endpoint: str) -> Access:
+    """The access rule the view behind `endpoint` declares; fails the test if it declares none."""
+    with app.app_context():
+        rule = rule_for(endpoint)
+    if rule is None:
+        pytest.fail(
+            f"The view of {endpoint} declares no access rule, so every request to it is refused: decorate it "
+            "with public, school_member(permission), operator_only, authority_only or dev_only "
+            "(contactbook/auth/access.py)."
+        )
+    return rule
+
+
+def _session_on(connection: Connection) -> None:
+    """Point `db.session` at `connection`; the services' commits become savepoints in its transaction.
+
+    `ConnectionSession`, because Flask-SQLAlchemy's own session ignores `bind=` (see tests/support.py).
+    """
+    db.session = db._make_scoped_session(
+        {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionSession}
+    )
+
+
+@pytest.fixture(scope="module")
+def matrix_app(app: Flask, urls: dict[str, str]) -> Flask:
+    """The application with CSRF checks off, so each case costs one login and one request.
+
+    Depends on the session `app`, which migrates the shared test database.
+    """
+    return create_app({**conftest.app_settings(urls), "WTF_CSRF_ENABLED": False})
+
+
+@pytest.fixture(scope="module")
+def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
+    """Build the two-school world once, in a transaction that is rolled back after the module."""
+    with matrix_app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    _session_on(connection)
+    try:
+        with matrix_app.test_request_context():
+            world = make_world()
+            ids = Ids(
+                school={people.slug: people.school.id for people in (world.a, world.b)},
+                staff={
+                    people.slug: {"admin": people.admin.id} | {name: user.id for name, user in people.staff.items()}
+                    for people in (world.a, world.b)
+                },
+            )
+        yield connection, ids
+    finally:
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def matrix(matrix_app: Flask, world_ids: tuple[Connection, Ids]) -> Iterator[Matrix]:
+    """The app and world for one test; whatever the test changes is rolled back afterwards."""
+    connection, ids = world_ids
+    savepoint = connection.begin_nested()
+    try:
+        yield Matrix(matrix_app, ids)
+    finally:
+        savepoint.rollback()
+
+
+# --- Tests ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("route", "actor"), MATRIX)
+def test_route_answers_actor_as_its_access_rule_declares(route: Route, actor: Actor, matrix: Matrix) -> None:
+    rule = matrix.declared_rule(route.endpoint)
+    url = matrix.url(route, PARAMETER_VALUES)
+    expected = expected_answer(rule, actor, dev_pages=bool(matrix.app.config["DEV_PAGES"]))
+    response = matrix.client_as(actor).open(url, method=route.method)
+    problem = mismatch(matrix.app, expected, response, route.method, url)
+    assert problem is None, f"{route.method} {url} as {actor} ({rule}): {problem}"
+
+
+@pytest.mark.parametrize("route", CROSS_SCHOOL)
+def test_school_route_hides_objects_of_another_school(route: Route, matrix: Matrix) -> None:
+    matrix.declared_rule(route.endpoint)
+    url = matrix.url(route, {"school_slug": PARAMETER_VALUES["school_slug"], **OTHER_SCHOOL_VALUES})
+    response = matrix.client_as(ADMIN).open(url, method=route.method)
+    assert response.status_code == 404, (
+        f"{route.method} {url}: the admin of {OWN} reached an object of {OTHER} ({response.status_code})"
+    )
+
+
+def test_matrix_covers_every_route_of_the_app(app: Flask) -> None:
+    assert routes_of(app) == ROUTES
+
+
+def test_route_without_access_rule_is_refused_and_fails_the_matrix(urls: dict[str, str]) -> None:
+    app = create_app({**conftest.app_settings(urls), "WTF_CSRF_ENABLED": False})
+    app.add_url_rule("/no-rule", "no_rule", lambda: "reached")
+
+    assert app.test_client().get("/no-rule").status_code == 403
+    with pytest.raises(pytest.fail.Exception, match="declares no access rule"):
+        declared_rule(app, "no_rule")
+    assert Route("no_rule", "/no-rule", "GET", ()) in routes_of(app)
+
+
+def test_route_with_unknown_url_parameter_fails_the_matrix(matrix_app: Flask) -> None:
+    route = Route("schools.class_detail", "/s/<school_slug>/classes/<int:class_id>", "GET", ("class_id", "school_slug"))
+
+    with pytest.raises(pytest.fail.Exception, match=r"\['class_id'\] that the authorization matrix has no value for"):
+        Matrix(matrix_app, Ids(school={}, staff={})).url(route, PARAMETER_VALUES)
+
+
+def test_school_host_serves_that_schools_pages(matrix: Matrix) -> None:
+    client = matrix.client_as(ADMIN, school_host=SCHOOL_HOST)
+
+    response = client.get("/staff/", base_url=SCHOOL_HOST)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f"teacher {OWN}" in page
+    assert f"teacher {OTHER}" not in page
+
+
+def test_school_host_answers_404_for_another_schools_path(matrix: Matrix) -> None:
+    client = matrix.client_as(ADMIN, school_host=SCHOOL_HOST)
+
+    assert client.get(f"/s/{OTHER}/staff/", base_url=SCHOOL_HOST).status_code == 404
+    assert client.get(f"/s/{OTHER}/login", base_url=SCHOOL_HOST).status_code == 404
+
+
+def test_school_host_serves_the_assets_and_forms_its_pages_link(matrix: Matrix) -> None:
+    client = matrix.client_as(ADMIN, school_host=SCHOOL_HOST)
+    page = client.get("/staff/", base_url=SCHOOL_HOST).get_data(as_text=True)
+
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page)
+    assert stylesheet, "no stylesheet on the staff page"
+    assert client.get(stylesheet.group(1), base_url=SCHOOL_HOST).status_code == 200
+    actions = re.findall(r'<form method="post" action="([^"]+)"', page)
+    assert "/lang" in actions
+    for action in sorted(actions, key=lambda a: "logout" in a):  # log out last
+        response = client.post(action, data={}, base_url=SCHOOL_HOST)
+        assert response.status_code == 302, f"the form posting to {action} is not served on the school's host"

@@ -1,0 +1,55 @@
+"""Celery entry point: `celery -A workers.app worker` and `celery -A workers.app beat`.
+
+The Celery app is built from the Flask factory, so tasks run inside an app context with the same
+settings as the web.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from contactbook import create_app
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # A heartbeat that proves beat → broker → worker → database end to end.
+    "health-ping": {"task": "health.ping", "schedule": 60.0},
+}
+
+
+def make_celery(flask_app: Flask) -> Celery:
+    """A Celery app whose tasks run inside `flask_app`'s context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with flask_app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(flask_app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=flask_app.config["REDIS_URL"],
+        result_backend=flask_app.config["REDIS_URL"],
+        result_expires=3600,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone=flask_app.config["TIMEZONE"],
+        enable_utc=True,
+        beat_schedule=BEAT_SCHEDULE,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    celery.set_default()
+    flask_app.extensions["celery"] = celery
+    return celery
+
+
+def build() -> Celery:
+    celery = make_celery(create_app())
+    import workers.tasks  # noqa: F401  (registers the tasks)
+
+    return celery
+
+
+celery = build()

@@ -1,0 +1,17 @@
+"""Thin tasks with stable names; the work lives in contactbook services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy import text
+
+from contactbook.extensions import db
+from contactbook.models.base import utcnow
+
+
+@shared_task(name="health.ping")
+def ping() -> dict[str, str]:
+    """Prove the wiring: the worker runs, reaches the database, and answers."""
+    db.session.execute(text("SELECT 1"))
+    db.session.remove()
+    return {"status": "pong", "at": utcnow().isoformat()}
