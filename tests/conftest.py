@@ -26,7 +26,7 @@ from contactbook.extensions import db
 from contactbook.models import Base
 from tests.factories import World, make_world
 from tests.services import run_database_url, run_redis_url
-from tests.support import ConnectionSession, IsolatedClient
+from tests.support import IsolatedClient, rolled_back_db
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -77,20 +77,8 @@ def db_session(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("committed"):
         yield
         return
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(  # type: ignore[method-assign]
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionSession}
-        )
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session = original  # type: ignore[method-assign]
-            outer.rollback()
-            connection.close()
+    with rolled_back_db(app):
+        yield
 
 
 @pytest.fixture

@@ -72,7 +72,10 @@ def _login(school: School | None, home: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         result = services.authenticate(school, form.username.data or "", form.password.data or "")
         if result.user is not None:
-            session.clear()  # a new session on login: nothing from before survives
+            language = session.get("lang")
+            session.clear()  # a new session on login: nothing from before survives but the language
+            if language:
+                session["lang"] = language
             login_user(result.user)
             return redirect(_safe_next(form.next.data, home))
         flash(_("Wrong username or password, or the account is disabled."), "error")
@@ -126,8 +129,11 @@ def _logout(target: str) -> ResponseReturnValue:
     if form.validate_on_submit() and current_user.is_authenticated:
         user: User = current_user._get_current_object()
         services.end_sessions(user)
+        language = session.get("lang")
         logout_user()
         session.clear()
+        if language:
+            session["lang"] = language
         flash(_("You have logged out."), "info")
     return redirect(target)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from contactbook.audit import services as audit
-from contactbook.auth.rules import N_, Role
+from contactbook.auth.rules import N_, Role, password_problems
+from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
 from contactbook.models import Authority, AuthorityKind, Grant, School, SchoolLevel, SchoolStatus, User
+from contactbook.models.user import new_session_token
 from contactbook.schools.services import DelegationError, new_user
 
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "static", "platform", "authority", "dev", "mail"})
@@ -49,6 +51,9 @@ def create_school(
     slug = slug.strip().lower()
     if not slug_available(slug):
         raise DelegationError(N_("This school address is already taken."))
+    problems = password_problems(admin_password, admin_username.strip().lower())
+    if problems:
+        raise PasswordPolicyError(problems)
     school = School(
         authority_id=authority.id,
         name=name.strip(),
@@ -74,6 +79,10 @@ def set_school_status(actor: User, school: School, status: SchoolStatus) -> None
     if school.status == status:
         return
     school.status = status
+    if status == SchoolStatus.SUSPENDED:
+        # End every session now, so that reactivating the school does not revive old logins.
+        for user in db.session.scalars(select(User).where(User.school_id == school.id)):
+            user.session_token = new_session_token()
     audit.record("school.status", actor=actor, school_id=school.id, target=school, status=status.value)
     db.session.commit()
 

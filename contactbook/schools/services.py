@@ -88,6 +88,8 @@ def grant(
 ) -> Grant:
     """Grant a role or single permission to `target`; only what `actor` holds itself can be granted."""
     _check_target(actor, target)
+    if kind == "role" and name == Role.SCHOOL_ADMIN:
+        raise DelegationError(N_("The school admin role belongs to the one account created with the school."))
     if kind == "role":
         if not can_grant_role(actor_permissions, Role(name)):
             raise DelegationError(N_("You cannot grant a role that includes permissions you do not hold."))

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import World, login, post
-from tests.support import audit_rows, browser, page, rolled_back_db
+from tests.support import audit_rows, browser, page
 
 ADDRESS = "203.0.113.24"
-
-
-@pytest.fixture
-def db_session(app: Flask) -> Iterator[None]:
-    """Each test in a transaction that is really rolled back (see tests/support.py)."""
-    with rolled_back_db(app):
-        yield
 
 
 @pytest.fixture

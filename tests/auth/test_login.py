@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -24,7 +23,6 @@ from tests.support import (
     is_logged_in,
     main_text,
     page,
-    rolled_back_db,
     translated,
 )
 
@@ -33,13 +31,6 @@ TOO_MANY = "Too many failed attempts from this account or address. Wait 15 minut
 CSRF_REFUSED = "The form has expired or was not sent from this site. Go back, reload the page and try again."
 NEW_PASSWORD = "Fresh-lotus-2025"
 OTHER_ADDRESS = "198.51.100.7"
-
-
-@pytest.fixture
-def db_session(app: Flask) -> Iterator[None]:
-    """Each test in a transaction that is really rolled back (see tests/support.py)."""
-    with rolled_back_db(app):
-        yield
 
 
 @pytest.fixture

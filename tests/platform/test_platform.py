@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -15,17 +14,10 @@ from contactbook.models import Authority, AuthorityKind, School, SchoolLevel, Sc
 from contactbook.platform import services as platform
 from contactbook.schools.services import create_staff
 from tests.factories import PASSWORD, World, login, post
-from tests.support import browser, count_users, flashes, follow, grants_of, page, rolled_back_db, translated
+from tests.support import browser, count_users, flashes, follow, grants_of, page, translated
 
 NEW_PASSWORD = "Fresh-lotus-2025"
 TAKEN = "This school address is already taken."
-
-
-@pytest.fixture
-def db_session(app: Flask) -> Iterator[None]:
-    """Each test in a transaction that is really rolled back (see tests/support.py)."""
-    with rolled_back_db(app):
-        yield
 
 
 @pytest.fixture
