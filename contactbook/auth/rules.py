@@ -16,6 +16,7 @@ class Permission(enum.StrEnum):
     AUDIT_VIEW = "audit.view"
     SETTINGS_MANAGE = "settings.manage"
     ROSTER_VIEW = "roster.view"
+    ROSTER_VIEW_ALL = "roster.view_all"
     ROSTER_IMPORT = "roster.import"
     GRADES_ENTER = "grades.enter"
     NOTICES_SEND = "notices.send"
@@ -37,10 +38,10 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SCHOOL_ADMIN: frozenset(Permission),
     Role.PRINCIPAL: frozenset(
-        {P.STAFF_VIEW, P.AUDIT_VIEW, P.ROSTER_VIEW, P.NOTICES_SEND, P.REPORTS_VIEW}
+        {P.STAFF_VIEW, P.AUDIT_VIEW, P.ROSTER_VIEW, P.ROSTER_VIEW_ALL, P.NOTICES_SEND, P.REPORTS_VIEW}
     ),
     Role.ACCOUNTANT: frozenset(
-        {P.ROSTER_VIEW, P.SUBSCRIPTIONS_MANAGE, P.PAYMENTS_RECORD, P.REPORTS_VIEW}
+        {P.ROSTER_VIEW, P.ROSTER_VIEW_ALL, P.SUBSCRIPTIONS_MANAGE, P.PAYMENTS_RECORD, P.REPORTS_VIEW}
     ),
     Role.TEACHER: frozenset({P.ROSTER_VIEW, P.GRADES_ENTER, P.NOTICES_SEND}),
     Role.HOMEROOM_TEACHER: frozenset(

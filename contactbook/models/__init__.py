@@ -2,10 +2,38 @@
 
 from contactbook.models.base import Base
 from contactbook.models.school import Authority, AuthorityKind, School, SchoolLevel, SchoolStatus
+from contactbook.models.roster import (
+    AssessmentKind,
+    Enrolment,
+    EnrolmentStatus,
+    Gender,
+    Guardian,
+    RosterImport,
+    SchoolClass,
+    SchoolYear,
+    Semester,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+)
 from contactbook.models.user import AuditLog, Grant, User
 
 __all__ = [
+    "AssessmentKind",
     "AuditLog",
+    "Enrolment",
+    "EnrolmentStatus",
+    "Gender",
+    "Guardian",
+    "RosterImport",
+    "SchoolClass",
+    "SchoolYear",
+    "Semester",
+    "Student",
+    "StudentGuardian",
+    "Subject",
+    "TeachingAssignment",
     "Authority",
     "AuthorityKind",
     "Base",

@@ -1,0 +1,1 @@
+"""School years, classes, subjects, teaching assignments, students and guardians, and roster import."""

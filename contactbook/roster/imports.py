@@ -1,0 +1,408 @@
+"""Roster import: a dry run that plans every change, then one commit that applies the plan.
+
+Idempotent by national student id: the same file twice changes nothing; a changed file updates in
+place; a student missing from a new file is marked as having left its class (only for the classes that
+the file covers, so a file per class or per grade is safe), never deleted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+
+from contactbook.auth.rules import N_
+from contactbook.extensions import db
+from contactbook.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Gender,
+    Guardian,
+    SchoolClass,
+    SchoolYear,
+    Student,
+    StudentGuardian,
+)
+from contactbook.models.base import utcnow
+from contactbook.roster.reading import Sheet
+from contactbook.roster.rules import (
+    COLUMNS,
+    GuardianRow,
+    RowError,
+    StudentRow,
+    class_key,
+    fold,
+    match_header,
+    parse_row,
+)
+
+
+class RosterHeaderError(ValueError):
+    """The header row lacks required columns; `missing` lists their expected headers."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(N_("The file is missing required columns."))
+        self.missing = missing
+
+
+@dataclass
+class StudentChange:
+    """One student of the file and what importing it changes."""
+
+    row: StudentRow
+    student_id: int | None = None
+    fields: list[str] = field(default_factory=list)
+    wanted_links: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class Leaving:
+    enrolment_id: int
+    national_id: str
+    full_name: str
+    class_name: str
+
+
+@dataclass
+class ImportPlan:
+    """Everything a confirmed import will do, computed without writing anything."""
+
+    school_id: int
+    school_year_id: int
+    total_rows: int
+    errors: list[RowError] = field(default_factory=list)
+    created: list[StudentChange] = field(default_factory=list)
+    updated: list[StudentChange] = field(default_factory=list)
+    unchanged: list[StudentChange] = field(default_factory=list)
+    leaving: list[Leaving] = field(default_factory=list)
+    new_guardians: dict[str, GuardianRow] = field(default_factory=dict)
+    guardian_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    guardian_ids: dict[str, int] = field(default_factory=dict)
+    class_ids: dict[str, int] = field(default_factory=dict)
+    enrolments: dict[int, tuple[int, int, EnrolmentStatus]] = field(default_factory=dict)
+    links: dict[int, dict[tuple[int, str], int]] = field(default_factory=dict)
+
+    @property
+    def skipped_lines(self) -> list[int]:
+        return sorted({e.line for e in self.errors})
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.created or self.updated or self.leaving)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for the audit log and the import record."""
+        return {
+            "rows": self.total_rows,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "left": len(self.leaving),
+            "guardians_created": len(self.new_guardians),
+            "guardians_updated": len(self.guardian_updates),
+            "skipped_lines": self.skipped_lines,
+        }
+
+
+def plan_import(
+    school_id: int, year: SchoolYear, sheet: Sheet, progress: Callable[[int], None] | None = None
+) -> ImportPlan:
+    """Validate every row and compare the file with the database; write nothing."""
+    match = match_header(sheet.header)
+    if match.missing:
+        raise RosterHeaderError(match.missing)
+    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id)).all()
+    class_names = {class_key(c.name): c.name for c in classes}
+    plan = ImportPlan(school_id, year.id, len(sheet.rows), class_ids={c.name: c.id for c in classes})
+
+    rows: list[StudentRow] = []
+    seen_ids: dict[str, list[int]] = defaultdict(list)
+    covered_classes: set[str] = set()
+    id_position = match.positions["national_id"]
+    class_position = match.positions["class_name"]
+    for done, (line, cells) in enumerate(sheet.rows, start=1):
+        raw_id = str(cells[id_position]).strip() if id_position < len(cells) and cells[id_position] else ""
+        if raw_id:
+            seen_ids[raw_id].append(line)
+        raw_class = cells[class_position] if class_position < len(cells) else None
+        if raw_class is not None and class_key(str(raw_class)) in class_names:
+            covered_classes.add(class_names[class_key(str(raw_class))])
+        parsed = parse_row(line, cells, match.positions, class_names, year.starts_on)
+        if isinstance(parsed, list):
+            plan.errors.extend(parsed)
+        else:
+            rows.append(parsed)
+        if progress is not None and done % 100 == 0:
+            progress(100)
+    if progress is not None:
+        progress(len(sheet.rows) % 100)
+
+    duplicates = {nid: lines for nid, lines in seen_ids.items() if len(lines) > 1}
+    header = next(c.header for c in COLUMNS if c.key == "national_id")
+    for nid, lines in duplicates.items():
+        for line in lines:
+            listed = ", ".join(str(n) for n in lines)
+            plan.errors.append(
+                RowError(
+                    line,
+                    header,
+                    nid,
+                    N_("This student id appears more than once in the file (lines %(lines)s)."),
+                    {"lines": listed},
+                )
+            )
+    rows = [r for r in rows if r.national_id not in duplicates]
+    plan.errors.sort(key=lambda e: (e.line, e.column))
+
+    _plan_students(plan, rows)
+    _plan_guardians(plan, rows)
+    _plan_leaving(plan, year, set(seen_ids), {plan.class_ids[name] for name in covered_classes})
+    return plan
+
+
+def _plan_students(plan: ImportPlan, rows: list[StudentRow]) -> None:
+    ids = [r.national_id for r in rows]
+    existing = (
+        {
+            s.national_id: s
+            for s in db.session.execute(
+                select(Student.id, Student.national_id, Student.full_name, Student.date_of_birth, Student.gender).where(
+                    Student.school_id == plan.school_id, Student.national_id.in_(ids)
+                )
+            )
+        }
+        if ids
+        else {}
+    )
+    student_ids = [s.id for s in existing.values()]
+    for existing_enrolment in db.session.execute(
+        select(Enrolment.id, Enrolment.student_id, Enrolment.class_id, Enrolment.status).where(
+            Enrolment.school_year_id == plan.school_year_id, Enrolment.student_id.in_(student_ids)
+        )
+    ):
+        plan.enrolments[existing_enrolment.student_id] = (
+            existing_enrolment.id,
+            existing_enrolment.class_id,
+            existing_enrolment.status,
+        )
+    for link in db.session.execute(
+        select(
+            StudentGuardian.id, StudentGuardian.student_id, StudentGuardian.guardian_id, StudentGuardian.relation
+        ).where(StudentGuardian.student_id.in_(student_ids))
+    ):
+        plan.links.setdefault(link.student_id, {})[(link.guardian_id, link.relation)] = link.id
+
+    for row in rows:
+        current = existing.get(row.national_id)
+        if current is None:
+            plan.created.append(StudentChange(row))
+            continue
+        change = StudentChange(row, current.id)
+        if current.full_name != row.full_name:
+            change.fields.append("full_name")
+        if current.date_of_birth != row.date_of_birth:
+            change.fields.append("date_of_birth")
+        if (current.gender.value if current.gender else None) != row.gender:
+            change.fields.append("gender")
+        enrolment = plan.enrolments.get(current.id)
+        if (
+            enrolment is None
+            or enrolment[1] != plan.class_ids[row.class_name]
+            or enrolment[2] != EnrolmentStatus.ACTIVE
+        ):
+            change.fields.append("class")
+        (plan.updated if change.fields else plan.unchanged).append(change)
+
+
+def _plan_guardians(plan: ImportPlan, rows: list[StudentRow]) -> None:
+    phones = {g.phone for r in rows for g in r.guardians if g.phone}
+    emails = {g.email for r in rows for g in r.guardians if g.email and not g.phone}
+    known: dict[str, Any] = {}
+    if phones or emails:
+        for stored in db.session.execute(
+            select(Guardian.id, Guardian.full_name, Guardian.phone, Guardian.email).where(
+                Guardian.school_id == plan.school_id,
+                or_(Guardian.phone.in_(phones), Guardian.email.in_(emails) & Guardian.phone.is_(None)),
+            )
+        ):
+            known.setdefault(stored.phone or stored.email, stored)
+    # Guardians with neither phone nor email are recognised by name among the student's own guardians.
+    linked = [sid for sid in plan.links]
+    by_name: dict[tuple[int, str], int] = {}
+    if linked:
+        for link in db.session.execute(
+            select(StudentGuardian.student_id, Guardian.id, Guardian.full_name)
+            .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+            .where(StudentGuardian.student_id.in_(linked), Guardian.phone.is_(None), Guardian.email.is_(None))
+        ):
+            by_name[(link.student_id, fold(link.full_name))] = link.id
+
+    changes = {c.row.national_id: c for c in (*plan.created, *plan.updated, *plan.unchanged)}
+    for row in rows:
+        change = changes[row.national_id]
+        wanted: set[tuple[str, str]] = set()
+        for guardian in row.guardians:
+            key = guardian.key
+            if guardian.phone is None and guardian.email is None and change.student_id is not None:
+                found = by_name.get((change.student_id, fold(guardian.full_name)))
+                key = f"id:{found}" if found else f"{key}:{row.national_id}"
+                if found:
+                    plan.guardian_ids[key] = found
+            elif guardian.phone is None and guardian.email is None:
+                key = f"{key}:{row.national_id}"
+            current = known.get(key)
+            if current is not None:
+                plan.guardian_ids[key] = current.id
+                update_fields: dict[str, Any] = {}
+                if current.full_name != guardian.full_name:
+                    update_fields["full_name"] = guardian.full_name
+                if guardian.email and current.email != guardian.email:
+                    update_fields["email"] = guardian.email
+                if update_fields and current.id not in plan.guardian_updates:
+                    plan.guardian_updates[current.id] = {"id": current.id, **update_fields}
+            elif key not in plan.guardian_ids and key not in plan.new_guardians:
+                plan.new_guardians[key] = guardian
+            if not any(k == key for k, _ in wanted):
+                wanted.add((key, guardian.relation))
+        change_links = _link_diff(plan, change, wanted)
+        if change_links and change in plan.unchanged:
+            plan.unchanged.remove(change)
+            plan.updated.append(change)
+        if change_links:
+            change.fields.append("guardians")
+        change.wanted_links = wanted
+
+
+def _link_diff(plan: ImportPlan, change: StudentChange, wanted: set[tuple[str, str]]) -> bool:
+    if change.student_id is None:
+        return False
+    existing = set(plan.links.get(change.student_id, {}))
+    resolved = {(plan.guardian_ids.get(key), relation) for key, relation in wanted}
+    return None in {gid for gid, _ in resolved} or resolved != existing
+
+
+def _plan_leaving(plan: ImportPlan, year: SchoolYear, ids_in_file: set[str], class_ids: set[int]) -> None:
+    if not class_ids:
+        return
+    names = {cid: name for name, cid in plan.class_ids.items()}
+    for enrolment in db.session.execute(
+        select(Enrolment.id, Enrolment.class_id, Student.national_id, Student.full_name)
+        .join(Student, Student.id == Enrolment.student_id)
+        .where(
+            Enrolment.school_year_id == year.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Enrolment.class_id.in_(class_ids),
+            Student.national_id.not_in(ids_in_file),
+        )
+    ):
+        plan.leaving.append(
+            Leaving(enrolment.id, enrolment.national_id, enrolment.full_name, names[enrolment.class_id])
+        )
+
+
+def apply_plan(plan: ImportPlan) -> None:
+    """Write the plan in the current transaction (the caller's service commits)."""
+    now = utcnow()
+    if plan.new_guardians:
+        keys = list(plan.new_guardians)
+        inserted = (
+            db.session.execute(
+                insert(Guardian).returning(Guardian.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "school_id": plan.school_id,
+                        "full_name": g.full_name,
+                        "phone": g.phone,
+                        "email": g.email,
+                        "created_at": now,
+                    }
+                    for g in plan.new_guardians.values()
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        plan.guardian_ids.update(zip(keys, inserted, strict=True))
+    if plan.guardian_updates:
+        db.session.execute(update(Guardian), list(plan.guardian_updates.values()))
+
+    if plan.created:
+        new_ids = (
+            db.session.execute(
+                insert(Student).returning(Student.id, sort_by_parameter_order=True),
+                [_student_values(plan, c.row, now) | {"created_at": now} for c in plan.created],
+            )
+            .scalars()
+            .all()
+        )
+        for change, student_id in zip(plan.created, new_ids, strict=True):
+            change.student_id = student_id
+    changed = [c for c in plan.updated if set(c.fields) & {"full_name", "date_of_birth", "gender"}]
+    if changed:
+        db.session.execute(update(Student), [{"id": c.student_id} | _student_values(plan, c.row, now) for c in changed])
+
+    _apply_enrolments(plan, now)
+    _apply_links(plan)
+    if plan.leaving:
+        db.session.execute(
+            update(Enrolment),
+            [{"id": item.enrolment_id, "status": EnrolmentStatus.LEFT, "left_at": now} for item in plan.leaving],
+        )
+
+
+def _student_values(plan: ImportPlan, row: StudentRow, now: Any) -> dict[str, Any]:
+    return {
+        "school_id": plan.school_id,
+        "national_id": row.national_id,
+        "full_name": row.full_name,
+        "date_of_birth": row.date_of_birth,
+        "gender": Gender(row.gender) if row.gender else None,
+        "updated_at": now,
+    }
+
+
+def _apply_enrolments(plan: ImportPlan, now: Any) -> None:
+    new_rows, moved = [], []
+    for change in (*plan.created, *plan.updated):
+        if change in plan.updated and "class" not in change.fields:
+            continue
+        assert change.student_id is not None
+        class_id = plan.class_ids[change.row.class_name]
+        current = plan.enrolments.get(change.student_id)
+        if current is None:
+            new_rows.append(
+                {
+                    "school_id": plan.school_id,
+                    "student_id": change.student_id,
+                    "school_year_id": plan.school_year_id,
+                    "class_id": class_id,
+                    "status": EnrolmentStatus.ACTIVE,
+                }
+            )
+        else:
+            moved.append({"id": current[0], "class_id": class_id, "status": EnrolmentStatus.ACTIVE, "left_at": None})
+    if new_rows:
+        db.session.execute(insert(Enrolment), new_rows)
+    if moved:
+        db.session.execute(update(Enrolment), moved)
+
+
+def _apply_links(plan: ImportPlan) -> None:
+    added: list[dict[str, Any]] = []
+    removed: list[int] = []
+    for change in (*plan.created, *plan.updated):
+        assert change.student_id is not None
+        wanted = {(plan.guardian_ids[key], relation) for key, relation in change.wanted_links}
+        existing = plan.links.get(change.student_id, {})
+        added.extend(
+            {"school_id": plan.school_id, "student_id": change.student_id, "guardian_id": gid, "relation": relation}
+            for gid, relation in wanted - set(existing)
+        )
+        removed.extend(link_id for pair, link_id in existing.items() if pair not in wanted)
+    if removed:
+        db.session.execute(delete(StudentGuardian).where(StudentGuardian.id.in_(removed)))
+    if added:
+        db.session.execute(insert(StudentGuardian), added)

@@ -1,0 +1,228 @@
+"""Academic structure and roster import for one school. Every change is audited and committed here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Select, or_, select
+
+from contactbook.audit import services as audit
+from contactbook.auth.rules import N_
+from contactbook.extensions import db
+from contactbook.models import (
+    AssessmentKind,
+    RosterImport,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Semester,
+    Subject,
+    TeachingAssignment,
+    User,
+)
+from contactbook.models.base import utcnow
+from contactbook.roster.imports import ImportPlan, apply_plan, plan_import
+from contactbook.roster.reading import read_roster
+from contactbook.roster.rules import class_key
+
+
+class RosterError(ValueError):
+    """A change the rules refuse; the message (an English message id) says why."""
+
+
+def current_year(school: School, today: date | None = None) -> SchoolYear | None:
+    """The school year that contains `today`, else the latest one."""
+    today = today or date.today()
+    years = db.session.scalars(
+        select(SchoolYear).where(SchoolYear.school_id == school.id).order_by(SchoolYear.starts_on.desc())
+    ).all()
+    return next((y for y in years if y.starts_on <= today <= y.ends_on), years[0] if years else None)
+
+
+def create_year(
+    school: School, actor: User, *, name: str, semester_dates: tuple[tuple[date, date], tuple[date, date]]
+) -> SchoolYear:
+    """A school year with its two semesters; semester I must end before semester II starts."""
+    (first_start, first_end), (second_start, second_end) = semester_dates
+    if not first_start < first_end < second_start < second_end:
+        raise RosterError(N_("Semester I must end before semester II starts, and each must end after it starts."))
+    if db.session.scalar(select(SchoolYear.id).where(SchoolYear.school_id == school.id, SchoolYear.name == name)):
+        raise RosterError(N_("This school year already exists."))
+    year = SchoolYear(school_id=school.id, name=name.strip(), starts_on=first_start, ends_on=second_end)
+    year.semesters = [
+        Semester(school_id=school.id, number=1, starts_on=first_start, ends_on=first_end),
+        Semester(school_id=school.id, number=2, starts_on=second_start, ends_on=second_end),
+    ]
+    db.session.add(year)
+    db.session.flush()
+    audit.record("year.created", actor=actor, school_id=school.id, target=year, name=year.name)
+    db.session.commit()
+    return year
+
+
+def create_class(
+    school: School, actor: User, *, year: SchoolYear, name: str, grade_level: int, homeroom_teacher: User | None
+) -> SchoolClass:
+    """A class of `year`; names are unique within the year ignoring case and spaces."""
+    name = class_key(name)
+    existing = db.session.scalars(select(SchoolClass.name).where(SchoolClass.school_year_id == year.id))
+    if any(class_key(n) == name for n in existing):
+        raise RosterError(N_("This class already exists in the school year."))
+    school_class = SchoolClass(
+        school_id=school.id,
+        school_year_id=year.id,
+        name=name,
+        grade_level=grade_level,
+        homeroom_teacher_id=homeroom_teacher.id if homeroom_teacher else None,
+    )
+    db.session.add(school_class)
+    db.session.flush()
+    audit.record("class.created", actor=actor, school_id=school.id, target=school_class, name=name)
+    db.session.commit()
+    return school_class
+
+
+def set_homeroom_teacher(school: School, actor: User, school_class: SchoolClass, teacher: User | None) -> None:
+    """Make `teacher` the class's homeroom teacher (None: nobody)."""
+    school_class.homeroom_teacher_id = teacher.id if teacher else None
+    audit.record(
+        "class.homeroom",
+        actor=actor,
+        school_id=school.id,
+        target=school_class,
+        teacher_id=school_class.homeroom_teacher_id,
+    )
+    db.session.commit()
+
+
+def create_subject(
+    school: School, actor: User, *, name: str, periods_per_year: int, assessment_kind: AssessmentKind
+) -> Subject:
+    """A subject of the school."""
+    name = " ".join(name.split())
+    if db.session.scalar(select(Subject.id).where(Subject.school_id == school.id, Subject.name == name)):
+        raise RosterError(N_("This subject already exists."))
+    subject = Subject(
+        school_id=school.id, name=name, periods_per_year=periods_per_year, assessment_kind=assessment_kind
+    )
+    db.session.add(subject)
+    db.session.flush()
+    audit.record("subject.created", actor=actor, school_id=school.id, target=subject, name=name)
+    db.session.commit()
+    return subject
+
+
+def assign_teacher(
+    school: School, actor: User, *, teacher: User, subject: Subject, school_class: SchoolClass
+) -> TeachingAssignment:
+    """Record that `teacher` teaches `subject` to `school_class`."""
+    exists = db.session.scalar(
+        select(TeachingAssignment).where(
+            TeachingAssignment.teacher_id == teacher.id,
+            TeachingAssignment.subject_id == subject.id,
+            TeachingAssignment.class_id == school_class.id,
+        )
+    )
+    if exists is not None:
+        raise RosterError(N_("This teaching assignment already exists."))
+    assignment = TeachingAssignment(
+        school_id=school.id, teacher_id=teacher.id, subject_id=subject.id, class_id=school_class.id
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        "assignment.created",
+        actor=actor,
+        school_id=school.id,
+        target=assignment,
+        teacher_id=teacher.id,
+        subject_id=subject.id,
+        class_id=school_class.id,
+    )
+    db.session.commit()
+    return assignment
+
+
+def remove_assignment(school: School, actor: User, assignment: TeachingAssignment) -> None:
+    """End a teaching assignment."""
+    audit.record("assignment.removed", actor=actor, school_id=school.id, target=assignment)
+    db.session.delete(assignment)
+    db.session.commit()
+
+
+def visible_classes(
+    school: School, user: User, *, sees_all: bool, year: SchoolYear | None
+) -> Select[tuple[SchoolClass]]:
+    """The classes of `year` that `user` may see: all of them, or those it teaches or leads."""
+    query = select(SchoolClass).where(SchoolClass.school_id == school.id)
+    if year is not None:
+        query = query.where(SchoolClass.school_year_id == year.id)
+    if not sees_all:
+        taught = select(TeachingAssignment.class_id).where(TeachingAssignment.teacher_id == user.id)
+        query = query.where(or_(SchoolClass.homeroom_teacher_id == user.id, SchoolClass.id.in_(taught)))
+    return query.order_by(SchoolClass.grade_level, SchoolClass.name)
+
+
+def start_import(
+    school: School, actor: User | None, year: SchoolYear, filename: str, content: bytes
+) -> tuple[RosterImport, ImportPlan]:
+    """Read and plan an uploaded file; keep it, pending, for the user to confirm. Roster data is untouched."""
+    plan = plan_import(school.id, year, read_roster(filename, content))
+    record = RosterImport(
+        school_id=school.id,
+        school_year_id=year.id,
+        uploaded_by_id=actor.id if actor else None,
+        filename=filename[:255],
+        content=content,
+        status="pending",
+        summary=plan.summary(),
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record, plan
+
+
+def preview_import(record: RosterImport) -> ImportPlan:
+    """The plan of a pending import, computed again against the current data."""
+    return plan_import(record.school_id, record.school_year, read_roster(record.filename, record.content))
+
+
+def confirm_import(school: School, actor: User | None, record: RosterImport) -> ImportPlan:
+    """Apply a pending import's valid rows in one commit; rows with errors are skipped and listed."""
+    if record.status != "pending":
+        raise RosterError(N_("This import has already been confirmed or cancelled."))
+    plan = preview_import(record)
+    apply_plan(plan)
+    record.status, record.applied_at, record.summary = "applied", utcnow(), plan.summary()
+    audit.record("roster.imported", actor=actor, school_id=school.id, target=record, **plan.summary())
+    db.session.commit()
+    return plan
+
+
+def cancel_import(school: School, actor: User, record: RosterImport) -> None:
+    """Drop a pending import; nothing of it was applied."""
+    if record.status == "pending":
+        record.status = "cancelled"
+        record.content = b""
+        audit.record("roster.import_cancelled", actor=actor, school_id=school.id, target=record)
+        db.session.commit()
+
+
+def import_file(
+    school: School,
+    year: SchoolYear,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
+    """The command line's import: the same rules, applied at once unless `dry_run`."""
+    plan = plan_import(school.id, year, read_roster(filename, content), progress)
+    if dry_run:
+        return plan
+    apply_plan(plan)
+    audit.record("roster.imported", actor=None, school_id=school.id, target=None, via="cli", **plan.summary())
+    db.session.commit()
+    return plan
