@@ -72,9 +72,7 @@ class ConfigError(RuntimeError):
     """The settings cannot run the application safely."""
 
 
-def load_config(
-    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read every setting from `environ` (default: the process environment), then apply overrides."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
@@ -110,6 +108,7 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
         TESTING=values.get("TESTING", values["APP_ENV"] == "test"),
     )
     values.setdefault("WTF_CSRF_ENABLED", True)

@@ -31,12 +31,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.auth.routes import bp as auth_bp
     from contactbook.dev.routes import bp as dev_bp
     from contactbook.platform.routes import bp as platform_bp
+    from contactbook.roster.import_routes import bp as roster_import_bp
+    from contactbook.roster.routes import bp as roster_bp
     from contactbook.schools.routes import bp as schools_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(platform_bp, url_prefix="/platform")
     app.register_blueprint(schools_bp, url_prefix="/s/<school_slug>")
     app.register_blueprint(audit_bp, url_prefix="/s/<school_slug>/audit")
+    app.register_blueprint(roster_import_bp, url_prefix="/s/<school_slug>/roster/import")
+    app.register_blueprint(roster_bp, url_prefix="/s/<school_slug>")
     app.register_blueprint(dev_bp, url_prefix="/dev")
 
     from contactbook.cli import register_commands

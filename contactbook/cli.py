@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from contactbook.audit import services as audit
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.demo.services import DEMO_PASSWORD, DemoLogin, demo_logins, seed
 from contactbook.extensions import db
+from contactbook.models import School, SchoolYear
+from contactbook.roster import services as roster
+from contactbook.roster.imports import RosterHeaderError
+from contactbook.roster.reading import RosterFileError, read_roster
 from contactbook.schools.services import DelegationError, new_user
 
 demo_cli = AppGroup("demo", help="Demo data for one-machine use.")
+roster_cli = AppGroup("roster", help="Rosters from the sector database's exports.")
 accounts_cli = AppGroup("accounts", help="Platform accounts.")
 
 
@@ -51,6 +59,42 @@ def create_operator(username: str, full_name: str, password: str) -> None:
     click.echo(f"Operator {username} created.")
 
 
+@roster_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "slug", required=True, help="The school's slug, e.g. thcs-nguyen-du.")
+@click.option("--year", "year_name", help="The school year, e.g. 2025-2026 (default: the current one).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def roster_import(file: Path, slug: str, year_name: str | None, dry_run: bool) -> None:
+    """Import a roster (.xlsx or .csv) with the same rules as the web page."""
+    school = db.session.scalar(select(School).where(School.slug == slug))
+    if school is None:
+        raise click.ClickException(f"No school with the slug {slug!r}.")
+    query = select(SchoolYear).where(SchoolYear.school_id == school.id, SchoolYear.name == year_name)
+    year = db.session.scalar(query) if year_name else roster.current_year(school)
+    if year is None:
+        raise click.ClickException("No such school year: create it (and its classes) first.")
+    content = file.read_bytes()
+    try:
+        sheet = read_roster(file.name, content)
+        with click.progressbar(length=len(sheet.rows), label=f"Checking {len(sheet.rows)} rows") as bar:
+            plan = roster.import_sheet(school, year, sheet, dry_run=dry_run, progress=bar.update)
+    except RosterHeaderError as exc:
+        raise click.ClickException("Missing required columns: " + ", ".join(exc.missing)) from exc
+    except RosterFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for error in plan.errors:
+        reason = error.reason % error.params if error.params else error.reason
+        click.echo(f"line {error.line}, column {error.column!r}, value {error.value!r}: {reason}", err=True)
+    summary = plan.summary()
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(
+        f"{verb} into {school.slug} {year.name}: {summary['created']} created, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged, {summary['left']} marked as left, "
+        f"{summary['guardians_created']} new guardians; {len(summary['skipped_lines'])} rows skipped."
+    )
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(roster_cli)
     app.cli.add_command(accounts_cli)

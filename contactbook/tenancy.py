@@ -15,6 +15,7 @@ from contactbook.extensions import db
 from contactbook.models import School, SchoolStatus
 
 M = TypeVar("M")
+MAX_ID = 2**31 - 1
 SLUG_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # Platform-wide pages that school pages link to (stylesheet, language switch): the same on every host.
 SHARED_PATHS = frozenset({"/lang"})
@@ -69,6 +70,8 @@ def scoped(model: type[M]) -> Select[tuple[M]]:
 
 def get_scoped_or_404(model: type[M], ident: int) -> M:
     """The row of the current school with this id; a row of another school answers 404 too."""
+    if not 0 < ident <= MAX_ID:
+        abort(404)  # beyond the id column's range: no such row (and PostgreSQL would refuse the query)
     row = db.session.get(model, ident)
     if row is None or getattr(row, "school_id", None) != current_school().id:
         abort(404)

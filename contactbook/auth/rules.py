@@ -44,9 +44,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.ROSTER_VIEW, P.ROSTER_VIEW_ALL, P.SUBSCRIPTIONS_MANAGE, P.PAYMENTS_RECORD, P.REPORTS_VIEW}
     ),
     Role.TEACHER: frozenset({P.ROSTER_VIEW, P.GRADES_ENTER, P.NOTICES_SEND}),
-    Role.HOMEROOM_TEACHER: frozenset(
-        {P.ROSTER_VIEW, P.GRADES_ENTER, P.NOTICES_SEND, P.ATTENDANCE_RECORD}
-    ),
+    Role.HOMEROOM_TEACHER: frozenset({P.ROSTER_VIEW, P.GRADES_ENTER, P.NOTICES_SEND, P.ATTENDANCE_RECORD}),
 }
 
 # The school admin role exists once per school, made with the school; nobody can grant it.
@@ -74,8 +72,18 @@ def can_grant_permission(granter: frozenset[Permission], permission: Permission)
 
 COMMON_PASSWORDS = frozenset(
     {
-        "1234567890", "12345678910", "password123", "matkhau123", "abc1234567", "qwerty12345",
-        "admin12345", "123456789a", "iloveyou123", "password1234", "0123456789", "a123456789",
+        "1234567890",
+        "12345678910",
+        "password123",
+        "matkhau123",
+        "abc1234567",
+        "qwerty12345",
+        "admin12345",
+        "123456789a",
+        "iloveyou123",
+        "password1234",
+        "0123456789",
+        "a123456789",
     }
 )
 MIN_PASSWORD_LENGTH = 10

@@ -131,7 +131,7 @@ def generate_roster(
     About a third of the students have only one parent listed, and one family in twelve has two children
     in the school (the same parents' phones), so 1,000 students come with about 1,500 guardians.
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (demo data, not security)
     used_phones: set[str] = set()
     rows: list[dict[str, str]] = []
     families: list[dict[str, str]] = []
@@ -146,10 +146,10 @@ def generate_roster(
             else:
                 family = rng.choice(FAMILY_NAMES)
                 parents = {"family": family}
-                if rng.random() < 0.83:
+                if rng.random() < 0.85:
                     parents["father"] = _person(rng, family, True)
                     parents["father_phone"] = _phone(rng, used_phones)
-                if "father" not in parents or rng.random() < 0.75:
+                if "father" not in parents or rng.random() < 0.8:
                     parents["mother"] = _person(rng, rng.choice(FAMILY_NAMES), False)
                     parents["mother_phone"] = _phone(rng, used_phones)
                     if rng.random() < 0.3:

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
 
 from contactbook.auth.rules import Role
+from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
-from contactbook.models import Authority, AuthorityKind, Grant, School, SchoolLevel, User
+from contactbook.models import (
+    AssessmentKind,
+    Authority,
+    AuthorityKind,
+    Enrolment,
+    Grant,
+    School,
+    SchoolClass,
+    SchoolLevel,
+    SchoolYear,
+    Subject,
+    TeachingAssignment,
+    User,
+)
 from contactbook.platform import services as platform
+from contactbook.roster import services as roster
+from contactbook.roster.reading import read_roster
 from contactbook.schools.services import new_user
 
 DEMO_PASSWORD = "SoLienLac2026"  # noqa: S105 (demo data only, printed by `flask demo seed`)
@@ -26,6 +43,31 @@ class DemoLogin:
 DEMO_SCHOOLS = (
     ("Trường THCS Nguyễn Du", "thcs-nguyen-du", SchoolLevel.LOWER_SECONDARY),
     ("Trường Tiểu học Lê Ngọc Hân", "th-le-ngoc-han", SchoolLevel.PRIMARY),
+)
+# Per school: grade levels, classes per grade, students per class (240 + 175 students).
+DEMO_CLASSES = {"thcs-nguyen-du": ((6, 7, 8, 9), 2, 30), "th-le-ngoc-han": ((1, 2, 3, 4, 5), 1, 35)}
+SECONDARY_SUBJECTS = (
+    ("Toán", 140, AssessmentKind.SCORED),
+    ("Ngữ văn", 140, AssessmentKind.SCORED),
+    ("Tiếng Anh", 105, AssessmentKind.SCORED),
+    ("Khoa học tự nhiên", 140, AssessmentKind.SCORED),
+    ("Lịch sử và Địa lí", 105, AssessmentKind.SCORED),
+    ("Giáo dục công dân", 35, AssessmentKind.SCORED),
+    ("Công nghệ", 35, AssessmentKind.SCORED),
+    ("Tin học", 35, AssessmentKind.SCORED),
+    ("Giáo dục thể chất", 70, AssessmentKind.COMMENT),
+    ("Nghệ thuật", 70, AssessmentKind.COMMENT),
+    ("Hoạt động trải nghiệm, hướng nghiệp", 105, AssessmentKind.COMMENT),
+    ("Nội dung giáo dục của địa phương", 35, AssessmentKind.COMMENT),
+)
+PRIMARY_SUBJECTS = (
+    ("Tiếng Việt", 350, AssessmentKind.LEVEL),
+    ("Toán", 175, AssessmentKind.LEVEL),
+    ("Đạo đức", 35, AssessmentKind.LEVEL),
+    ("Tự nhiên và Xã hội", 70, AssessmentKind.LEVEL),
+    ("Giáo dục thể chất", 70, AssessmentKind.LEVEL),
+    ("Nghệ thuật", 70, AssessmentKind.LEVEL),
+    ("Hoạt động trải nghiệm", 105, AssessmentKind.LEVEL),
 )
 DEMO_STAFF = (
     ("hieutruong", "Nguyễn Thị Hoa", Role.PRINCIPAL),
@@ -98,4 +140,65 @@ def seed() -> list[DemoLogin]:
                 user = new_user(school=school, username=username, full_name=full_name, password=DEMO_PASSWORD)
                 user.grants.append(Grant(school_id=school.id, kind="role", name=role))
         db.session.commit()
+        _seed_roster(school, level)
     return demo_logins()
+
+
+def demo_year_bounds(today: date) -> tuple[int, int]:
+    """The school year running on `today` (it starts in September)."""
+    first = today.year if today.month >= 8 else today.year - 1
+    return first, first + 1
+
+
+def _staff(school: School, username: str) -> User:
+    user = db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
+    assert user is not None
+    return user
+
+
+def _seed_roster(school: School, level: SchoolLevel) -> None:
+    """The current school year, subjects, classes, teaching assignments and an imported roster."""
+    admin = _staff(school, "admin")
+    first, second = demo_year_bounds(date.today())
+    name = f"{first}-{second}"
+    year = db.session.scalar(select(SchoolYear).where(SchoolYear.school_id == school.id, SchoolYear.name == name))
+    if year is None:
+        year = roster.create_year(
+            school,
+            admin,
+            name=name,
+            semester_dates=((date(first, 9, 5), date(second, 1, 17)), (date(second, 1, 19), date(second, 5, 25))),
+        )
+    subjects = PRIMARY_SUBJECTS if level == SchoolLevel.PRIMARY else SECONDARY_SUBJECTS
+    existing_subjects = {s.name: s for s in db.session.scalars(select(Subject).where(Subject.school_id == school.id))}
+    for subject_name, periods, kind in subjects:
+        if subject_name not in existing_subjects:
+            existing_subjects[subject_name] = roster.create_subject(
+                school, admin, name=subject_name, periods_per_year=periods, assessment_kind=kind
+            )
+    grades, per_grade, per_class = DEMO_CLASSES[school.slug]
+    names = [(f"{grade}A{n}", grade) for grade in grades for n in range(1, per_grade + 1)]
+    classes = {c.name: c for c in db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
+    homeroom, teacher = _staff(school, "gvcn"), _staff(school, "giaovien")
+    for index, (class_name, grade) in enumerate(names):
+        if class_name not in classes:
+            classes[class_name] = roster.create_class(
+                school,
+                admin,
+                year=year,
+                name=class_name,
+                grade_level=grade,
+                homeroom_teacher=homeroom if index == 0 else None,
+            )
+    maths = existing_subjects["Toán"]
+    taught = set(
+        db.session.scalars(select(TeachingAssignment.class_id).where(TeachingAssignment.teacher_id == teacher.id))
+    )
+    for class_name, _grade in names[:3]:
+        if classes[class_name].id not in taught:
+            roster.assign_teacher(school, admin, teacher=teacher, subject=maths, school_class=classes[class_name])
+    if db.session.scalar(select(Enrolment.id).where(Enrolment.school_year_id == year.id).limit(1)) is None:
+        rows = generate_roster(
+            names, per_class, year_start=first, seed=len(school.slug), id_prefix=f"79{school.id:02d}"
+        )
+        roster.import_sheet(school, year, read_roster("demo.csv", to_csv(rows)), dry_run=False)

@@ -60,9 +60,7 @@ class School(Base):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     level: Mapped[SchoolLevel] = mapped_column(_enum(SchoolLevel, "school_level"))
-    status: Mapped[SchoolStatus] = mapped_column(
-        _enum(SchoolStatus, "school_status"), default=SchoolStatus.ACTIVE
-    )
+    status: Mapped[SchoolStatus] = mapped_column(_enum(SchoolStatus, "school_status"), default=SchoolStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     authority: Mapped[Authority] = relationship(back_populates="schools")

@@ -15,6 +15,7 @@ from contactbook.models import Authority, AuthorityKind, School, SchoolLevel, Sc
 from contactbook.platform import services
 from contactbook.platform.forms import AuthorityForm, OfficerForm, SchoolForm, StatusForm
 from contactbook.schools.services import DelegationError
+from contactbook.tenancy import MAX_ID
 
 bp = Blueprint("platform", __name__)
 
@@ -86,7 +87,7 @@ def school_new() -> ResponseReturnValue:
 @bp.route("/schools/<int:school_id>/status", methods=["POST"])
 @operator_only
 def school_status(school_id: int) -> ResponseReturnValue:
-    school = db.session.get(School, school_id) or abort(404)
+    school = (db.session.get(School, school_id) if 0 < school_id <= MAX_ID else None) or abort(404)
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)

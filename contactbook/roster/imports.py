@@ -91,7 +91,7 @@ class ImportPlan:
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.created or self.updated or self.leaving)
+        return bool(self.created or self.updated or self.leaving or self.new_guardians or self.guardian_updates)
 
     def summary(self) -> dict[str, Any]:
         """Counts for the audit log and the import record."""
@@ -218,6 +218,7 @@ def _plan_students(plan: ImportPlan, rows: list[StudentRow]) -> None:
 
 
 def _plan_guardians(plan: ImportPlan, rows: list[StudentRow]) -> None:
+    """Resolve each row's guardians to existing ones (by phone, email, or relation and name) or new ones."""
     phones = {g.phone for r in rows for g in r.guardians if g.phone}
     emails = {g.email for r in rows for g in r.guardians if g.email and not g.phone}
     known: dict[str, Any] = {}
@@ -229,51 +230,70 @@ def _plan_guardians(plan: ImportPlan, rows: list[StudentRow]) -> None:
             )
         ):
             known.setdefault(stored.phone or stored.email, stored)
-    # Guardians with neither phone nor email are recognised by name among the student's own guardians.
-    linked = [sid for sid in plan.links]
-    by_name: dict[tuple[int, str], int] = {}
-    if linked:
-        for link in db.session.execute(
-            select(StudentGuardian.student_id, Guardian.id, Guardian.full_name)
+    # A student's own guardian, recognised by relation and name: a changed phone updates it in place.
+    own: dict[tuple[int, str, str], Any] = {}
+    if plan.links:
+        for linked in db.session.execute(
+            select(
+                StudentGuardian.student_id,
+                StudentGuardian.relation,
+                Guardian.id,
+                Guardian.full_name,
+                Guardian.phone,
+                Guardian.email,
+            )
             .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
-            .where(StudentGuardian.student_id.in_(linked), Guardian.phone.is_(None), Guardian.email.is_(None))
+            .where(StudentGuardian.student_id.in_(list(plan.links)))
         ):
-            by_name[(link.student_id, fold(link.full_name))] = link.id
+            own[(linked.student_id, linked.relation, fold(linked.full_name))] = linked
 
     changes = {c.row.national_id: c for c in (*plan.created, *plan.updated, *plan.unchanged)}
     for row in rows:
         change = changes[row.national_id]
         wanted: set[tuple[str, str]] = set()
+        guardian_changed = False
         for guardian in row.guardians:
-            key = guardian.key
-            if guardian.phone is None and guardian.email is None and change.student_id is not None:
-                found = by_name.get((change.student_id, fold(guardian.full_name)))
-                key = f"id:{found}" if found else f"{key}:{row.national_id}"
-                if found:
-                    plan.guardian_ids[key] = found
-            elif guardian.phone is None and guardian.email is None:
-                key = f"{key}:{row.national_id}"
-            current = known.get(key)
-            if current is not None:
-                plan.guardian_ids[key] = current.id
-                update_fields: dict[str, Any] = {}
-                if current.full_name != guardian.full_name:
-                    update_fields["full_name"] = guardian.full_name
-                if guardian.email and current.email != guardian.email:
-                    update_fields["email"] = guardian.email
-                if update_fields and current.id not in plan.guardian_updates:
-                    plan.guardian_updates[current.id] = {"id": current.id, **update_fields}
-            elif key not in plan.guardian_ids and key not in plan.new_guardians:
-                plan.new_guardians[key] = guardian
+            key = guardian.key if (guardian.phone or guardian.email) else f"{guardian.key}:{row.national_id}"
+            if key not in plan.guardian_ids and key not in plan.new_guardians:
+                current = known.get(key)
+                if current is None and change.student_id is not None:
+                    mine = own.get((change.student_id, guardian.relation, fold(guardian.full_name)))
+                    # Take over its contact only if no other row still uses it: else the rows would
+                    # swap the guardian's phone back and forth on every import of the same file.
+                    if (
+                        mine is not None
+                        and mine.phone not in phones
+                        and (mine.email not in emails or mine.email == guardian.email)
+                    ):
+                        current = mine
+                if current is None:
+                    plan.new_guardians[key] = guardian
+                else:
+                    plan.guardian_ids[key] = current.id
+                    updates = _guardian_updates(current, guardian)
+                    if updates and current.id not in plan.guardian_updates:
+                        plan.guardian_updates[current.id] = {"id": current.id, **updates}
+                        guardian_changed = True
             if not any(k == key for k, _ in wanted):
                 wanted.add((key, guardian.relation))
-        change_links = _link_diff(plan, change, wanted)
-        if change_links and change in plan.unchanged:
-            plan.unchanged.remove(change)
-            plan.updated.append(change)
-        if change_links:
-            change.fields.append("guardians")
         change.wanted_links = wanted
+        if change.student_id is not None and (guardian_changed or _link_diff(plan, change, wanted)):
+            change.fields.append("guardians")
+            if change in plan.unchanged:
+                plan.unchanged.remove(change)
+                plan.updated.append(change)
+
+
+def _guardian_updates(current: Any, guardian: GuardianRow) -> dict[str, Any]:
+    """What the file changes in a stored guardian; a contact left empty in the file is kept."""
+    updates: dict[str, Any] = {}
+    if current.full_name != guardian.full_name:
+        updates["full_name"] = guardian.full_name
+    if guardian.phone and current.phone != guardian.phone:
+        updates["phone"] = guardian.phone
+    if guardian.email and current.email != guardian.email:
+        updates["email"] = guardian.email
+    return updates
 
 
 def _link_diff(plan: ImportPlan, change: StudentChange, wanted: set[tuple[str, str]]) -> bool:

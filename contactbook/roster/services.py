@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 
@@ -23,8 +24,21 @@ from contactbook.models import (
 )
 from contactbook.models.base import utcnow
 from contactbook.roster.imports import ImportPlan, apply_plan, plan_import
-from contactbook.roster.reading import read_roster
-from contactbook.roster.rules import class_key
+from contactbook.roster.reading import Sheet, read_roster
+from contactbook.roster.rules import RowError, class_key
+
+MAX_KEPT_ERRORS = 1000
+
+
+def error_as_dict(error: RowError) -> dict[str, Any]:
+    """A row error as kept in the import record (to show what was skipped after the import)."""
+    return {
+        "line": error.line,
+        "column": error.column,
+        "value": error.value,
+        "reason": error.reason,
+        "params": error.params,
+    }
 
 
 class RosterError(ValueError):
@@ -194,7 +208,8 @@ def confirm_import(school: School, actor: User | None, record: RosterImport) -> 
         raise RosterError(N_("This import has already been confirmed or cancelled."))
     plan = preview_import(record)
     apply_plan(plan)
-    record.status, record.applied_at, record.summary = "applied", utcnow(), plan.summary()
+    record.status, record.applied_at = "applied", utcnow()
+    record.summary = plan.summary() | {"errors": [error_as_dict(e) for e in plan.errors[:MAX_KEPT_ERRORS]]}
     audit.record("roster.imported", actor=actor, school_id=school.id, target=record, **plan.summary())
     db.session.commit()
     return plan
@@ -209,17 +224,16 @@ def cancel_import(school: School, actor: User, record: RosterImport) -> None:
         db.session.commit()
 
 
-def import_file(
+def import_sheet(
     school: School,
     year: SchoolYear,
-    filename: str,
-    content: bytes,
+    sheet: Sheet,
     *,
     dry_run: bool,
     progress: Callable[[int], None] | None = None,
 ) -> ImportPlan:
     """The command line's import: the same rules, applied at once unless `dry_run`."""
-    plan = plan_import(school.id, year, read_roster(filename, content), progress)
+    plan = plan_import(school.id, year, sheet, progress)
     if dry_run:
         return plan
     apply_plan(plan)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -24,9 +24,12 @@ from werkzeug.test import TestResponse
 from contactbook import create_app
 from contactbook.auth.access import Access, rule_for
 from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
+from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
+from contactbook.models import RosterImport, SchoolYear
 from tests import conftest
 from tests.factories import PASSWORD, STAFF_ROLES, make_world
+from tests.roster.factories import make_class_world
 from tests.support import ConnectionSession
 
 OWN = "alpha"
@@ -41,10 +44,12 @@ LOGIN_ENDPOINTS = frozenset({"auth.platform_login", "auth.school_login"})
 
 @dataclass(frozen=True)
 class Ids:
-    """Database ids of the module's world: schools by slug, staff by slug then username."""
+    """Database ids of the module's world: schools by slug, staff by slug then username, roster objects by slug."""
 
     school: dict[str, int]
     staff: dict[str, dict[str, int]]
+    # Per school: a class taught by "teacher" and led by "homeroom", a student of it, its guardian, an assignment.
+    roster: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 # Values for URL parameters, by parameter name: a route of school alpha, reached with alpha's objects.
@@ -53,10 +58,20 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "user_id": lambda ids: ids.staff[OWN]["teacher"],
     "school_id": lambda ids: ids.school[OWN],
     "filename": lambda ids: "app.css",
+    "class_id": lambda ids: ids.roster[OWN]["class"],
+    "student_id": lambda ids: ids.roster[OWN]["student"],
+    "guardian_id": lambda ids: ids.roster[OWN]["guardian"],
+    "assignment_id": lambda ids: ids.roster[OWN]["assignment"],
+    "import_id": lambda ids: ids.roster[OWN]["import"],
 }
 # For a school route's object parameters: an object of the other school (alpha's URL, beta's object).
 OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "user_id": lambda ids: ids.staff[OTHER]["teacher"],
+    "class_id": lambda ids: ids.roster[OTHER]["class"],
+    "student_id": lambda ids: ids.roster[OTHER]["student"],
+    "guardian_id": lambda ids: ids.roster[OTHER]["guardian"],
+    "assignment_id": lambda ids: ids.roster[OTHER]["assignment"],
+    "import_id": lambda ids: ids.roster[OTHER]["import"],
 }
 
 
@@ -292,6 +307,17 @@ def declared_rule(app: Flask, endpoint: str) -> Access:
     return rule
 
 
+def pending_import(year: SchoolYear) -> RosterImport:
+    """A roster upload of `year`'s school waiting for confirmation (one valid row)."""
+    rows = generate_roster([("6A1", 6)], 1, year_start=year.starts_on.year, id_prefix=f"7{year.school_id:03d}")
+    record = RosterImport(
+        school_id=year.school_id, school_year_id=year.id, filename="roster.csv", content=to_csv(rows), summary={}
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
 def _session_on(connection: Connection) -> None:
     """Point `db.session` at `connection`; the services' commits become savepoints in its transaction.
 
@@ -322,11 +348,22 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
     try:
         with matrix_app.test_request_context():
             world = make_world()
+            rosters = {people.slug: make_class_world(people) for people in (world.a, world.b)}
             ids = Ids(
                 school={people.slug: people.school.id for people in (world.a, world.b)},
                 staff={
                     people.slug: {"admin": people.admin.id} | {name: user.id for name, user in people.staff.items()}
                     for people in (world.a, world.b)
+                },
+                roster={
+                    slug: {
+                        "class": roster.school_class.id,
+                        "student": roster.student.id,
+                        "guardian": roster.guardian.id,
+                        "assignment": roster.assignment.id,
+                        "import": pending_import(roster.year).id,
+                    }
+                    for slug, roster in rosters.items()
                 },
             )
         yield connection, ids
@@ -385,9 +422,9 @@ def test_route_without_access_rule_is_refused_and_fails_the_matrix(urls: dict[st
 
 
 def test_route_with_unknown_url_parameter_fails_the_matrix(matrix_app: Flask) -> None:
-    route = Route("schools.class_detail", "/s/<school_slug>/classes/<int:class_id>", "GET", ("class_id", "school_slug"))
+    route = Route("schools.bus_detail", "/s/<school_slug>/buses/<int:bus_id>", "GET", ("bus_id", "school_slug"))
 
-    with pytest.raises(pytest.fail.Exception, match=r"\['class_id'\] that the authorization matrix has no value for"):
+    with pytest.raises(pytest.fail.Exception, match=r"\['bus_id'\] that the authorization matrix has no value for"):
         Matrix(matrix_app, Ids(school={}, staff={})).url(route, PARAMETER_VALUES)
 
 

@@ -14,9 +14,7 @@ def result_client(urls: dict[str, str]) -> Celery:
     return Celery("test-client", broker=urls["REDIS_URL"], backend=urls["REDIS_URL"], set_as_current=False)
 
 
-def test_health_ping_runs_on_a_real_worker(
-    celery_worker: subprocess.Popen[bytes], result_client: Celery
-) -> None:
+def test_health_ping_runs_on_a_real_worker(celery_worker: subprocess.Popen[bytes], result_client: Celery) -> None:
     result = result_client.send_task("health.ping").get(timeout=60)
     assert result["status"] == "pong"
     assert celery_worker.poll() is None
@@ -27,4 +25,3 @@ def test_web_task_client_queues_by_name(
 ) -> None:
     task_id = app.extensions["task_client"].send("health.ping")
     assert result_client.AsyncResult(task_id).get(timeout=60)["status"] == "pong"
-
