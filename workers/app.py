@@ -16,6 +16,8 @@ from contactbook import create_app
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # A heartbeat that proves beat → broker → worker → database end to end.
     "health-ping": {"task": "health.ping", "schedule": 60.0},
+    # Hourly, so a missed run (worker down at night) is caught up soon; the task is idempotent.
+    "subscriptions-daily": {"task": "subscriptions.daily", "schedule": 3600.0},
 }
 
 

@@ -15,3 +15,20 @@ def ping() -> dict[str, str]:
     db.session.execute(text("SELECT 1"))
     db.session.remove()
     return {"status": "pong", "at": utcnow().isoformat()}
+
+
+@shared_task(name="subscriptions.daily")
+def subscriptions_daily() -> dict[str, int]:
+    """Expire ended subscriptions and queue renewal reminders (safe to run more than once a day)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from contactbook.subscriptions.services import run_daily
+
+    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    try:
+        return run_daily(today)
+    finally:
+        db.session.remove()

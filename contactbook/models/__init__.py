@@ -17,6 +17,21 @@ from contactbook.models.roster import (
     TeachingAssignment,
 )
 from contactbook.models.school import Authority, AuthorityKind, School, SchoolLevel, SchoolStatus
+from contactbook.models.subscription import (
+    Consent,
+    ConsentPurpose,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    Plan,
+    PlanPeriod,
+    PriceCeiling,
+    ReceiptSequence,
+    RenewalReminder,
+    ServiceSettings,
+    Subscription,
+    SubscriptionStatus,
+)
 from contactbook.models.user import AuditLog, Grant, User
 
 __all__ = [
@@ -25,11 +40,21 @@ __all__ = [
     "Authority",
     "AuthorityKind",
     "Base",
+    "Consent",
+    "ConsentPurpose",
     "Enrolment",
     "EnrolmentStatus",
     "Gender",
     "Grant",
     "Guardian",
+    "Payment",
+    "PaymentKind",
+    "PaymentMethod",
+    "Plan",
+    "PlanPeriod",
+    "PriceCeiling",
+    "ReceiptSequence",
+    "RenewalReminder",
     "RosterImport",
     "School",
     "SchoolClass",
@@ -37,9 +62,12 @@ __all__ = [
     "SchoolStatus",
     "SchoolYear",
     "Semester",
+    "ServiceSettings",
     "Student",
     "StudentGuardian",
     "Subject",
+    "Subscription",
+    "SubscriptionStatus",
     "TeachingAssignment",
     "User",
 ]
