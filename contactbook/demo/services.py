@@ -17,10 +17,16 @@ from contactbook.models import (
     AuthorityKind,
     Enrolment,
     Grant,
+    Guardian,
+    PaymentMethod,
+    Plan,
+    PlanPeriod,
     School,
     SchoolClass,
     SchoolLevel,
     SchoolYear,
+    Student,
+    StudentGuardian,
     Subject,
     TeachingAssignment,
     User,
@@ -29,6 +35,8 @@ from contactbook.platform import services as platform
 from contactbook.roster import services as roster
 from contactbook.roster.reading import read_roster
 from contactbook.schools.services import new_user
+from contactbook.subscriptions import payments
+from contactbook.subscriptions import services as service
 
 DEMO_PASSWORD = "SoLienLac2026"  # noqa: S105 (demo data only, printed by `flask demo seed`)
 
@@ -141,6 +149,8 @@ def seed() -> list[DemoLogin]:
                 user.grants.append(Grant(school_id=school.id, kind="role", name=role))
         db.session.commit()
         _seed_roster(school, level)
+        if level == SchoolLevel.LOWER_SECONDARY:
+            _seed_service(school)
     return demo_logins()
 
 
@@ -202,3 +212,74 @@ def _seed_roster(school: School, level: SchoolLevel) -> None:
             names, per_class, year_start=first, seed=len(school.slug), id_prefix=f"79{school.id:02d}"
         )
         roster.import_sheet(school, year, read_roster("demo.csv", to_csv(rows)), dry_run=False)
+
+
+def _seed_service(school: School) -> None:
+    """The paid service switched on with two plans, and some families subscribed (paper consent) and paying."""
+    if db.session.scalar(select(Plan.id).where(Plan.school_id == school.id).limit(1)) is not None:
+        return
+    admin, accountant = _staff(school, "admin"), _staff(school, "ketoan")
+    service.set_service_enabled(school, admin, True)
+    semester_plan = service.create_plan(
+        school,
+        admin,
+        name="SMS và email – học kỳ",
+        price=60_000,
+        period=PlanPeriod.SEMESTER,
+        sms=True,
+        email=True,
+        digest_only=False,
+    )
+    service.create_plan(
+        school,
+        admin,
+        name="Email – cả năm",
+        price=50_000,
+        period=PlanPeriod.SCHOOL_YEAR,
+        sms=False,
+        email=True,
+        digest_only=False,
+    )
+    today = date.today()
+    links = db.session.execute(
+        select(StudentGuardian.student_id, StudentGuardian.guardian_id)
+        .where(StudentGuardian.school_id == school.id)
+        .order_by(StudentGuardian.student_id)
+    ).all()
+    seen: set[int] = set()
+    for number, (student_id, guardian_id) in enumerate(links):
+        if student_id in seen or number % 3:
+            continue
+        seen.add(student_id)
+        student, guardian = db.session.get(Student, student_id), db.session.get(Guardian, guardian_id)
+        assert student is not None and guardian is not None
+        if not guardian.phone:
+            continue
+        purposes = {"grades_sms", "notices_sms"} | ({"grades_email", "notices_email"} if guardian.email else set())
+        try:
+            subscription = service.subscribe(
+                school,
+                accountant,
+                guardian=guardian,
+                student=student,
+                plan=semester_plan,
+                sms=True,
+                email=bool(guardian.email),
+                digest=False,
+                starts_on=today,
+                consent=service.ConsentForm(guardian.full_name, "paper", frozenset(purposes), True, today),
+            )
+        except service.SubscriptionError:
+            return  # today is outside the school year's semesters: no demo subscriptions
+        if len(seen) % 10 == 0:
+            service.set_exemption(school, accountant, subscription, "Hộ nghèo")
+        elif len(seen) % 4:
+            payments.record_payment(
+                school,
+                accountant,
+                subscription=subscription,
+                amount=semester_plan.price,
+                paid_on=today,
+                method=PaymentMethod.CASH,
+                payer=guardian.full_name,
+            )
