@@ -34,6 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.roster.import_routes import bp as roster_import_bp
     from contactbook.roster.routes import bp as roster_bp
     from contactbook.schools.routes import bp as schools_bp
+    from contactbook.subscriptions.payment_routes import bp as payments_bp
+    from contactbook.subscriptions.report_routes import bp as reports_bp
+    from contactbook.subscriptions.routes import bp as subscriptions_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(platform_bp, url_prefix="/platform")
@@ -41,6 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit_bp, url_prefix="/s/<school_slug>/audit")
     app.register_blueprint(roster_import_bp, url_prefix="/s/<school_slug>/roster/import")
     app.register_blueprint(roster_bp, url_prefix="/s/<school_slug>")
+    app.register_blueprint(subscriptions_bp, url_prefix="/s/<school_slug>/service")
+    app.register_blueprint(payments_bp, url_prefix="/s/<school_slug>/service")
+    app.register_blueprint(reports_bp, url_prefix="/s/<school_slug>/service")
     app.register_blueprint(dev_bp, url_prefix="/dev")
 
     from contactbook.cli import register_commands

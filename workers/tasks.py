@@ -20,15 +20,9 @@ def ping() -> dict[str, str]:
 @shared_task(name="subscriptions.daily")
 def subscriptions_daily() -> dict[str, int]:
     """Expire ended subscriptions and queue renewal reminders (safe to run more than once a day)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    from contactbook.subscriptions.services import local_today, run_daily
 
-    from flask import current_app
-
-    from contactbook.subscriptions.services import run_daily
-
-    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
     try:
-        return run_daily(today)
+        return run_daily(local_today())
     finally:
         db.session.remove()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,10 +11,14 @@ from sqlalchemy import func, select
 from contactbook.auth.access import authority_only, operator_only
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
-from contactbook.models import Authority, AuthorityKind, School, SchoolLevel, SchoolStatus, User
+from contactbook.models import Authority, AuthorityKind, PlanPeriod, School, SchoolLevel, SchoolStatus, User
 from contactbook.platform import services
 from contactbook.platform.forms import AuthorityForm, OfficerForm, SchoolForm, StatusForm
 from contactbook.schools.services import DelegationError
+from contactbook.subscriptions import reports
+from contactbook.subscriptions.labels import period_label
+from contactbook.subscriptions.payment_forms import CeilingForm, RemoveCeilingForm
+from contactbook.subscriptions.services import local_today, set_price_ceiling
 from contactbook.tenancy import MAX_ID
 
 bp = Blueprint("platform", __name__)
@@ -142,3 +146,55 @@ def authority_dashboard() -> ResponseReturnValue:
         .order_by(School.name)
     ).all()
     return render_template("platform/authority_dashboard.html", authority=authority, rows=rows)
+
+
+def _officer_authority() -> Authority:
+    return db.session.get(Authority, current_user.authority_id) or abort(404)
+
+
+@bp.route("/authority/uptake")
+@authority_only
+def authority_uptake() -> ResponseReturnValue:
+    """The paid service in the schools under the officer's authority: uptake, revenue, plans (aggregates only)."""
+    authority = _officer_authority()
+    ids = services.authority_subtree_ids(authority.id)
+    schools = db.session.scalars(select(School).where(School.authority_id.in_(ids)).order_by(School.name)).all()
+    today = local_today()
+    lines = reports.authority_overview(schools, today)
+    return render_template(
+        "platform/authority_uptake.html",
+        authority=authority,
+        lines=lines,
+        uptake=sum((line.uptake for line in lines), reports.Uptake(0, 0)),
+        revenue=sum(line.revenue for line in lines),
+        today=today,
+        percent=reports.percent,
+        period_label=period_label,
+    )
+
+
+@bp.route("/authority/ceilings", methods=["GET", "POST"])
+@authority_only
+def price_ceilings() -> ResponseReturnValue:
+    """The officer's authority sets or removes the maximum price of plans per period, for every school below it."""
+    authority = _officer_authority()
+    form = CeilingForm(prefix="set")
+    if "remove" in request.form:
+        remove_form = RemoveCeilingForm(prefix="remove")
+        if not remove_form.validate_on_submit():
+            abort(400)
+        set_price_ceiling(authority, current_user, PlanPeriod(remove_form.period.data), None)
+        flash(_("Ceiling removed."), "info")
+        return redirect(url_for("platform.price_ceilings"))
+    if form.validate_on_submit():
+        set_price_ceiling(authority, current_user, PlanPeriod(form.period.data), form.max_price.data)
+        flash(_("Ceiling saved."), "info")
+        return redirect(url_for("platform.price_ceilings"))
+    return render_template(
+        "platform/price_ceilings.html",
+        authority=authority,
+        lines=reports.ceilings_over(authority),
+        form=form,
+        remove_form=RemoveCeilingForm(prefix="remove", formdata=None),
+        period_label=period_label,
+    )

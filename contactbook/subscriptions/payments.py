@@ -22,7 +22,7 @@ from contactbook.models import (
     SubscriptionStatus,
     User,
 )
-from contactbook.subscriptions.services import SubscriptionError, paid_for, settings_of
+from contactbook.subscriptions.services import SubscriptionError, local_today, paid_for, settings_of
 
 MAX_AMOUNT = 100_000_000
 
@@ -68,7 +68,7 @@ def _record(
         raise SubscriptionError(N_("This subscription is not of this school."))
     if not 0 < amount <= MAX_AMOUNT:
         raise SubscriptionError(N_("The amount must be a positive number of đồng."))
-    if paid_on > date.today() + timedelta(days=1):
+    if paid_on > local_today():
         raise SubscriptionError(N_("The date cannot be in the future."))
     if not payer.strip():
         raise SubscriptionError(N_("Write who paid or received the money."))

@@ -61,8 +61,12 @@ def add_months(start: date, months: int) -> date:
 
 
 def month_end(start: date) -> date:
-    """The last day of a one-month period starting on `start`."""
-    return date.fromordinal(add_months(start, 1).toordinal() - 1)
+    """The last day of a one-month period starting on `start`: the day before the same day next month,
+    or the next month's last day when it has no such day (31 January → 28 February)."""
+    following = add_months(start, 1)
+    if following.day < start.day:
+        return following
+    return date.fromordinal(following.toordinal() - 1)
 
 
 def age_on(birth: date, on: date) -> int:

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import N_
@@ -42,18 +43,36 @@ class SubscriptionError(ValueError):
     """A change the rules refuse; the message (an English message id) says why."""
 
 
+def _check_school(school: School, subscription: Subscription) -> None:
+    if subscription.school_id != school.id:
+        raise SubscriptionError(N_("This subscription is not of this school."))
+
+
+def local_today() -> date:
+    """Today in the schools' time zone (Asia/Ho_Chi_Minh), which is not the server's UTC day."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
 def settings_of(school: School) -> ServiceSettings:
-    """The school's service settings (off, with the default free essentials, until changed)."""
+    """The school's service settings (off, with the default free essentials, until changed); read only."""
+    return db.session.get(ServiceSettings, school.id) or _default_settings(school)
+
+
+def _default_settings(school: School) -> ServiceSettings:
+    return ServiceSettings(
+        school_id=school.id,
+        enabled=False,
+        free_categories=list(DEFAULT_FREE_CATEGORIES),
+        allow_unpaid_start=True,
+        unpaid_flag_days=14,
+        reminder_days=7,
+    )
+
+
+def _settings_to_change(school: School) -> ServiceSettings:
     settings = db.session.get(ServiceSettings, school.id)
     if settings is None:
-        settings = ServiceSettings(
-            school_id=school.id,
-            enabled=False,
-            free_categories=list(DEFAULT_FREE_CATEGORIES),
-            allow_unpaid_start=True,
-            unpaid_flag_days=14,
-            reminder_days=7,
-        )
+        settings = _default_settings(school)
         db.session.add(settings)
         db.session.flush()
     return settings
@@ -61,7 +80,7 @@ def settings_of(school: School) -> ServiceSettings:
 
 def set_service_enabled(school: School, actor: User, enabled: bool) -> ServiceSettings:
     """Switch the paid service on or off; off stops paid sending at once, subscriptions are kept (paused)."""
-    settings = settings_of(school)
+    settings = _settings_to_change(school)
     if settings.enabled != enabled:
         settings.enabled, settings.changed_at, settings.changed_by_id = enabled, utcnow(), actor.id
         audit.record("service.enabled" if enabled else "service.disabled", actor=actor, school_id=school.id)
@@ -82,7 +101,7 @@ def update_settings(
     chosen = sorted(set(free_categories))
     if set(chosen) - {c.value for c in rules.ESSENTIAL_CHOICES}:
         raise SubscriptionError(N_("Unknown message category."))
-    settings = settings_of(school)
+    settings = _settings_to_change(school)
     settings.free_categories = chosen
     settings.allow_unpaid_start = allow_unpaid_start
     settings.unpaid_flag_days = unpaid_flag_days
@@ -170,6 +189,8 @@ def create_plan(
 
 def set_plan_active(school: School, actor: User, plan: Plan, active: bool) -> None:
     """Withdraw a plan from new subscriptions (running ones keep it), or offer it again."""
+    if plan.school_id != school.id:
+        raise SubscriptionError(N_("This plan is not offered."))
     plan.active = active
     audit.record("plan.activated" if active else "plan.withdrawn", actor=actor, school_id=school.id, target=plan)
     db.session.commit()
@@ -249,9 +270,15 @@ def subscribe(
         select(Subscription.id).where(
             Subscription.guardian_id == guardian.id,
             Subscription.student_id == student.id,
-            Subscription.status == SubscriptionStatus.ACTIVE,
-            Subscription.starts_on <= last,
-            Subscription.ends_on >= first,
+            or_(
+                and_(
+                    Subscription.status == SubscriptionStatus.ACTIVE,
+                    Subscription.starts_on <= last,
+                    Subscription.ends_on >= first,
+                ),
+                # A cancelled or expired one from the same first day: the table holds one per day.
+                Subscription.starts_on == first,
+            ),
         )
     )
     if overlapping is not None:
@@ -301,6 +328,7 @@ def subscribe(
 
 def withdraw_purpose(school: School, actor: User | None, subscription: Subscription, purpose: str) -> None:
     """Withdraw consent for one purpose: sending for it stops at once."""
+    _check_school(school, subscription)
     now = utcnow()
     changed = False
     for consent in subscription.consents:
@@ -335,8 +363,12 @@ def opt_out(
     school: School, actor: User | None, subscription: Subscription, stop_on: date, reason: str | None
 ) -> rules.Refund:
     """Stop a subscription from `stop_on`: consent is withdrawn, the charge becomes the used days' cost."""
+    _check_school(school, subscription)
     if subscription.status != SubscriptionStatus.ACTIVE:
         raise SubscriptionError(N_("This subscription is no longer running."))
+    if stop_on > local_today():
+        # Opting out takes effect at once (consent is withdrawn now), so it cannot be dated later.
+        raise SubscriptionError(N_("The opt-out date cannot be in the future."))
     quote = opt_out_quote(subscription, stop_on)
     now = utcnow()
     subscription.status = SubscriptionStatus.CANCELLED
@@ -363,6 +395,7 @@ def opt_out(
 
 def set_exemption(school: School, actor: User, subscription: Subscription, reason: str | None) -> None:
     """Waive the fee (with a reason, such as a policy household), or, with None, charge it again."""
+    _check_school(school, subscription)
     if reason is not None and not reason.strip():
         raise SubscriptionError(N_("Write the reason for the exemption."))
     subscription.exempt = reason is not None
@@ -390,14 +423,27 @@ def run_daily(today: date) -> dict[str, int]:
         subscription.status = SubscriptionStatus.EXPIRED
         audit.record("subscription.expired", actor=None, school_id=subscription.school_id, target=subscription)
     reminders = 0
+    later = aliased(Subscription)
+    renewed = (
+        select(later.id)
+        .where(
+            later.guardian_id == Subscription.guardian_id,
+            later.student_id == Subscription.student_id,
+            later.status == SubscriptionStatus.ACTIVE,
+            later.starts_on > Subscription.ends_on,
+        )
+        .exists()
+    )
     for subscription, settings in db.session.execute(
         select(Subscription, ServiceSettings)
         .join(ServiceSettings, ServiceSettings.school_id == Subscription.school_id)
         .outerjoin(RenewalReminder, RenewalReminder.subscription_id == Subscription.id)
         .where(
+            ServiceSettings.enabled.is_(True),  # no reminders to renew a service that is switched off
             Subscription.status == SubscriptionStatus.ACTIVE,
             Subscription.ends_on >= today,
             RenewalReminder.id.is_(None),
+            ~renewed,  # already renewed for the next period
         )
     ):
         if (subscription.ends_on - today).days <= settings.reminder_days:

@@ -12,6 +12,7 @@ import enum
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,10 +27,12 @@ from contactbook.auth.access import Access, rule_for
 from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
-from contactbook.models import RosterImport, SchoolYear
+from contactbook.models import PaymentMethod, PlanPeriod, RosterImport, SchoolYear, Subscription
+from contactbook.subscriptions import services
+from contactbook.subscriptions.payments import record_payment
 from tests import conftest
-from tests.factories import PASSWORD, STAFF_ROLES, make_world
-from tests.roster.factories import make_class_world
+from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
+from tests.roster.factories import ClassWorld, make_class_world
 from tests.support import ConnectionSession
 
 OWN = "alpha"
@@ -48,7 +51,9 @@ class Ids:
 
     school: dict[str, int]
     staff: dict[str, dict[str, int]]
-    # Per school: a class taught by "teacher" and led by "homeroom", a student of it, its guardian, an assignment.
+    # Per school: a class taught by "teacher" and led by "homeroom", a student of it, its guardian, an assignment,
+    # a pending roster import, a plan of the paid service and the guardian's subscription for the student,
+    # and a payment for that subscription.
     roster: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -63,6 +68,9 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "guardian_id": lambda ids: ids.roster[OWN]["guardian"],
     "assignment_id": lambda ids: ids.roster[OWN]["assignment"],
     "import_id": lambda ids: ids.roster[OWN]["import"],
+    "plan_id": lambda ids: ids.roster[OWN]["plan"],
+    "subscription_id": lambda ids: ids.roster[OWN]["subscription"],
+    "payment_id": lambda ids: ids.roster[OWN]["payment"],
 }
 # For a school route's object parameters: an object of the other school (alpha's URL, beta's object).
 OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
@@ -72,6 +80,9 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "guardian_id": lambda ids: ids.roster[OTHER]["guardian"],
     "assignment_id": lambda ids: ids.roster[OTHER]["assignment"],
     "import_id": lambda ids: ids.roster[OTHER]["import"],
+    "plan_id": lambda ids: ids.roster[OTHER]["plan"],
+    "subscription_id": lambda ids: ids.roster[OTHER]["subscription"],
+    "payment_id": lambda ids: ids.roster[OTHER]["payment"],
 }
 
 
@@ -318,6 +329,52 @@ def pending_import(year: SchoolYear) -> RosterImport:
     return record
 
 
+def paid_service(people: SchoolPeople, roster: ClassWorld) -> dict[str, int]:
+    """The school's paid service switched on, a monthly plan, and the guardian's subscription for the student."""
+    services.set_service_enabled(people.school, people.admin, True)
+    plan = services.create_plan(
+        people.school,
+        people.admin,
+        name="Gói tháng",
+        price=20_000,
+        period=PlanPeriod.MONTH,
+        sms=True,
+        email=True,
+        digest_only=False,
+    )
+    starts_on = date.today()
+    consent = services.ConsentForm(roster.guardian.full_name, "paper", frozenset({"grades_sms"}), True, starts_on)
+    subscription = services.subscribe(
+        people.school,
+        people.admin,
+        guardian=roster.guardian,
+        student=roster.student,
+        plan=plan,
+        sms=True,
+        email=False,
+        digest=False,
+        starts_on=starts_on,
+        consent=consent,
+    )
+    return {"plan": plan.id, "subscription": subscription.id}
+
+
+def recorded_payment(people: SchoolPeople, subscription_id: int) -> int:
+    """A cash payment for the subscription, with its receipt: the id of the payment."""
+    subscription = db.session.get(Subscription, subscription_id)
+    assert subscription is not None
+    payment = record_payment(
+        people.school,
+        people.staff["accountant"],
+        subscription=subscription,
+        amount=subscription.charge,
+        paid_on=date.today(),
+        method=PaymentMethod.CASH,
+        payer=subscription.guardian.full_name,
+    )
+    return payment.id
+
+
 def _session_on(connection: Connection) -> None:
     """Point `db.session` at `connection`; the services' commits become savepoints in its transaction.
 
@@ -348,7 +405,8 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
     try:
         with matrix_app.test_request_context():
             world = make_world()
-            rosters = {people.slug: make_class_world(people) for people in (world.a, world.b)}
+            schools = {people.slug: people for people in (world.a, world.b)}
+            rosters = {slug: make_class_world(people) for slug, people in schools.items()}
             ids = Ids(
                 school={people.slug: people.school.id for people in (world.a, world.b)},
                 staff={
@@ -363,9 +421,12 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
                         "assignment": roster.assignment.id,
                         "import": pending_import(roster.year).id,
                     }
+                    | paid_service(schools[slug], roster)
                     for slug, roster in rosters.items()
                 },
             )
+            for slug, objects in ids.roster.items():
+                objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
         yield connection, ids
     finally:
         db.session = original

@@ -1,0 +1,224 @@
+"""The accountant's money pages: find a family, its account, record a payment or refund, receipts, unpaid flags.
+
+Every page needs `payments.record` (accountants and school admins). Money is confirmed before it is
+recorded: the first submit shows the amount and asks again, and a confirmation is recorded once only,
+however often the browser sends it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+
+from contactbook.auth.access import school_member, school_user
+from contactbook.auth.rules import Permission
+from contactbook.extensions import db
+from contactbook.models import Guardian, Payment, PaymentKind, PaymentMethod, Subscription, User
+from contactbook.roster.labels import domestic_phone, relation_label
+from contactbook.subscriptions import accounts
+from contactbook.subscriptions.labels import period_label, status_label, vnd
+from contactbook.subscriptions.payment_forms import MoneyForm, kind_label, method_label
+from contactbook.subscriptions.payments import record_payment, record_refund, refund_owed, unpaid_flagged
+from contactbook.subscriptions.services import SubscriptionError, local_today, paid_for, settings_of
+from contactbook.tenancy import current_school, get_scoped_or_404
+
+bp = Blueprint("payments", __name__)
+MAX_QUERY_LENGTH = 100
+# Confirmations already recorded in this browser session (token → payment id), newest last.
+RECORDED_KEY = "recorded_payments"
+RECORDED_KEPT = 20
+
+
+def register_vnd_filter(state: BlueprintSetupState) -> None:
+    """Give templates the `vnd` filter unless another blueprint already did (it is the same function)."""
+    state.app.jinja_env.filters.setdefault("vnd", vnd)
+
+
+bp.record_once(register_vnd_filter)
+
+
+def link_to(endpoint: str, **values: Any) -> str | None:
+    """The URL of `endpoint`, or None if the app has no such page (another feature may not be there yet)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.context_processor
+def _display_helpers() -> dict[str, Any]:
+    return {
+        "period_label": period_label,
+        "status_label": status_label,
+        "method_label": method_label,
+        "kind_label": kind_label,
+        "relation_label": relation_label,
+        "domestic_phone": domestic_phone,
+        "link_to": link_to,
+    }
+
+
+def _actor() -> User:
+    user = school_user()
+    assert user is not None  # every view here is behind a school_member rule
+    return user
+
+
+@bp.route("/families/")
+@school_member(Permission.PAYMENTS_RECORD)
+def families() -> ResponseReturnValue:
+    text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    return render_template(
+        "payments/families.html", q=text, result=accounts.search_families(current_school(), text, page)
+    )
+
+
+@bp.route("/families/<int:guardian_id>")
+@school_member(Permission.PAYMENTS_RECORD)
+def family(guardian_id: int) -> ResponseReturnValue:
+    guardian = get_scoped_or_404(Guardian, guardian_id)
+    account = accounts.family_account(current_school(), guardian, local_today())
+    return render_template(
+        "payments/family.html",
+        account=account,
+        subscriptions_by_id={line.subscription.id: line.subscription for line in account.subscriptions},
+    )
+
+
+@bp.route("/unpaid")
+@school_member(Permission.PAYMENTS_RECORD)
+def unpaid() -> ResponseReturnValue:
+    school = current_school()
+    today = local_today()
+    flagged = unpaid_flagged(school, today)
+    ids = [s.id for s in flagged]
+    subscriptions = db.session.scalars(
+        select(Subscription)
+        .where(Subscription.id.in_(ids))
+        .options(
+            selectinload(Subscription.guardian), selectinload(Subscription.student), selectinload(Subscription.plan)
+        )
+        .order_by(Subscription.starts_on, Subscription.id)
+    ).all()
+    paid = accounts.net_paid(ids)
+    return render_template(
+        "payments/unpaid.html",
+        lines=[accounts.SubscriptionLine(s, paid.get(s.id, 0), 0, True) for s in subscriptions],
+        flag_days=settings_of(school).unpaid_flag_days,
+    )
+
+
+# --- Recording money ------------------------------------------------------------------------------
+
+
+def _recorded(token: str) -> int | None:
+    """The payment already recorded for this confirmation in this session, if any."""
+    recorded = session.get(RECORDED_KEY) or {}
+    payment_id = recorded.get(token) if isinstance(recorded, dict) else None
+    return payment_id if isinstance(payment_id, int) else None
+
+
+def _remember(token: str, payment_id: int) -> None:
+    recorded = session.get(RECORDED_KEY) or {}
+    recorded = dict(list(recorded.items())[-(RECORDED_KEPT - 1) :]) if isinstance(recorded, dict) else {}
+    recorded[token] = payment_id
+    session[RECORDED_KEY] = recorded
+
+
+def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturnValue:
+    """The payment or refund form of `subscription`, its confirmation, and the recording."""
+    school = current_school()
+    owed = refund_owed(subscription) if kind == PaymentKind.REFUND else 0
+    paid = paid_for(subscription)
+    context = {
+        "kind": kind,
+        "subscription": subscription,
+        "paid": paid,
+        "due": max(subscription.charge - paid, 0),
+        "owed": owed,
+    }
+    form = MoneyForm()
+    if kind == PaymentKind.REFUND:
+        form.payer.label.text = _("Paid to")
+    if request.method == "GET":
+        form.paid_on.data = local_today()
+        form.payer.data = subscription.guardian.full_name
+        if kind == PaymentKind.REFUND and owed:
+            form.amount.data = owed
+    if kind == PaymentKind.REFUND and not owed:
+        return render_template("payments/money_form.html", form=form, **context)
+    step = request.form.get("step")
+    if form.validate_on_submit() and not _refused(form, kind, owed) and step != "edit":
+        token = form.token.data or ""
+        if step != "record" or not token:
+            form.token.data = secrets.token_urlsafe(16)
+            return render_template("payments/money_confirm.html", form=form, **context)
+        earlier = _recorded(token)
+        if earlier is not None:
+            flash(_("This was already recorded; here is its receipt."), "info")
+            return redirect(url_for("payments.receipt", payment_id=earlier))
+        record = record_payment if kind == PaymentKind.PAYMENT else record_refund
+        try:
+            payment = record(
+                school,
+                _actor(),
+                subscription=subscription,
+                amount=int(form.amount.data or 0),  # validated: a positive whole amount
+                paid_on=form.paid_on.data,
+                method=PaymentMethod(form.method.data),
+                payer=form.payer.data or "",
+                reference=form.reference.data,
+            )
+        except SubscriptionError as exc:
+            form.amount.errors = [_(str(exc))]
+        else:
+            _remember(token, payment.id)
+            flash(_("Recorded, receipt %(number)s.", number=payment.receipt_no), "info")
+            return redirect(url_for("payments.receipt", payment_id=payment.id))
+    form.token.data = ""
+    return render_template("payments/money_form.html", form=form, **context)
+
+
+def _refused(form: MoneyForm, kind: PaymentKind, owed: int) -> bool:
+    """Check what the form alone cannot: a date not in the future, a refund within what is owed."""
+    refused = False
+    if form.paid_on.data > local_today():
+        form.paid_on.errors = [_("The date cannot be in the future.")]
+        refused = True
+    if kind == PaymentKind.REFUND and int(form.amount.data or 0) > owed:
+        form.amount.errors = [
+            _("The school owes this family %(owed)s for this subscription; refund at most that.", owed=vnd(owed))
+        ]
+        refused = True
+    return refused
+
+
+@bp.route("/subscriptions/<int:subscription_id>/payments/new", methods=["GET", "POST"])
+@school_member(Permission.PAYMENTS_RECORD)
+def new(subscription_id: int) -> ResponseReturnValue:
+    return _money_page(PaymentKind.PAYMENT, get_scoped_or_404(Subscription, subscription_id))
+
+
+@bp.route("/subscriptions/<int:subscription_id>/refund", methods=["GET", "POST"])
+@school_member(Permission.PAYMENTS_RECORD)
+def refund(subscription_id: int) -> ResponseReturnValue:
+    return _money_page(PaymentKind.REFUND, get_scoped_or_404(Subscription, subscription_id))
+
+
+@bp.route("/payments/<int:payment_id>/receipt")
+@school_member(Permission.PAYMENTS_RECORD)
+def receipt(payment_id: int) -> ResponseReturnValue:
+    payment = get_scoped_or_404(Payment, payment_id)
+    subscription = db.session.get(Subscription, payment.subscription_id) if payment.subscription_id else None
+    return render_template("payments/receipt.html", payment=payment, subscription=subscription)

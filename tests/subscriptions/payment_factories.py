@@ -1,0 +1,90 @@
+"""Plain factories for the money tests: the service on, plans, subscriptions with consent, payments, refunds.
+
+Everything goes through the real services, as a school would do it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contactbook.models import Guardian, Payment, PaymentMethod, Plan, PlanPeriod, Student, Subscription
+from contactbook.subscriptions import payments, services
+from contactbook.subscriptions.rules import PURPOSES
+from tests.factories import SchoolPeople
+
+YEAR_START = date(2025, 9, 5)  # 2025-2026 as tests/roster/factories.py makes it: 5/9/2025 to 31/5/2026
+YEAR_END = date(2026, 5, 31)
+SEMESTER_II_START = date(2026, 1, 19)
+
+
+def service_on(people: SchoolPeople) -> None:
+    services.set_service_enabled(people.school, people.admin, True)
+
+
+def make_plan(people: SchoolPeople, name: str, price: int, period: PlanPeriod) -> Plan:
+    return services.create_plan(
+        people.school, people.admin, name=name, price=price, period=period, sms=True, email=False, digest_only=False
+    )
+
+
+def subscribe(
+    people: SchoolPeople, guardian: Guardian, student: Student, plan: Plan, starts_on: date = YEAR_START
+) -> Subscription:
+    """The guardian subscribes the student by SMS, with a paper consent form signed by both (the child is 7+)."""
+    consent = services.ConsentForm(
+        given_by=guardian.full_name,
+        method="paper",
+        purposes=frozenset(p for p in PURPOSES if p.endswith("_sms")),
+        child_consent=True,
+        given_on=starts_on,
+    )
+    return services.subscribe(
+        people.school,
+        people.staff["accountant"],
+        guardian=guardian,
+        student=student,
+        plan=plan,
+        sms=True,
+        email=False,
+        digest=False,
+        starts_on=starts_on,
+        consent=consent,
+    )
+
+
+def pay(
+    people: SchoolPeople,
+    subscription: Subscription,
+    amount: int,
+    paid_on: date,
+    method: PaymentMethod = PaymentMethod.CASH,
+) -> Payment:
+    return payments.record_payment(
+        people.school,
+        people.staff["accountant"],
+        subscription=subscription,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
+        payer=subscription.guardian.full_name,
+    )
+
+
+def refund(people: SchoolPeople, subscription: Subscription, amount: int, paid_on: date) -> Payment:
+    return payments.record_refund(
+        people.school,
+        people.staff["accountant"],
+        subscription=subscription,
+        amount=amount,
+        paid_on=paid_on,
+        method=PaymentMethod.CASH,
+        payer=subscription.guardian.full_name,
+    )
+
+
+def year_plan(people: SchoolPeople, price: int = 100_000) -> Plan:
+    return make_plan(people, "Gói cả năm", price, PlanPeriod.SCHOOL_YEAR)
+
+
+def semester_plan(people: SchoolPeople, price: int = 60_000) -> Plan:
+    return make_plan(people, "Gói học kỳ", price, PlanPeriod.SEMESTER)
