@@ -9,16 +9,12 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, LargeBinary, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
-from contactbook.models.base import Base, UTCDateTime, utcnow
+from contactbook.models.base import Base, UTCDateTime, str_enum, utcnow
 from contactbook.models.user import User
-
-
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class AssessmentKind(enum.StrEnum):
@@ -97,7 +93,7 @@ class Subject(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     periods_per_year: Mapped[int] = mapped_column(SmallInteger)
-    assessment_kind: Mapped[AssessmentKind] = mapped_column(_enum(AssessmentKind, "assessment_kind"))
+    assessment_kind: Mapped[AssessmentKind] = mapped_column(str_enum(AssessmentKind, "assessment_kind"))
 
 
 class TeachingAssignment(Base):
@@ -130,7 +126,7 @@ class Student(Base):
     national_id: Mapped[str] = mapped_column(String(20))
     full_name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date] = mapped_column(Date)
-    gender: Mapped[Gender | None] = mapped_column(_enum(Gender, "gender"))
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -149,7 +145,7 @@ class Enrolment(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     school_year_id: Mapped[int] = mapped_column(ForeignKey("school_years.id"))
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
-    status: Mapped[EnrolmentStatus] = mapped_column(_enum(EnrolmentStatus, "enrolment_status"))
+    status: Mapped[EnrolmentStatus] = mapped_column(str_enum(EnrolmentStatus, "enrolment_status"))
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     student: Mapped[Student] = relationship(back_populates="enrolments")

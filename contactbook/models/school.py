@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contactbook.models.base import Base, UTCDateTime, utcnow
+from contactbook.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class AuthorityKind(enum.StrEnum):
@@ -29,10 +29,6 @@ class SchoolStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-
-
 class Authority(Base):
     """An education authority: a provincial department, or a district / ward-commune body below it."""
 
@@ -40,7 +36,7 @@ class Authority(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[AuthorityKind] = mapped_column(_enum(AuthorityKind, "authority_kind"))
+    kind: Mapped[AuthorityKind] = mapped_column(str_enum(AuthorityKind, "authority_kind"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -59,8 +55,8 @@ class School(Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     domain: Mapped[str] = mapped_column(String(253), unique=True)
-    level: Mapped[SchoolLevel] = mapped_column(_enum(SchoolLevel, "school_level"))
-    status: Mapped[SchoolStatus] = mapped_column(_enum(SchoolStatus, "school_status"), default=SchoolStatus.ACTIVE)
+    level: Mapped[SchoolLevel] = mapped_column(str_enum(SchoolLevel, "school_level"))
+    status: Mapped[SchoolStatus] = mapped_column(str_enum(SchoolStatus, "school_status"), default=SchoolStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     authority: Mapped[Authority] = relationship(back_populates="schools")

@@ -9,16 +9,12 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contactbook.models.base import Base, UTCDateTime, utcnow
+from contactbook.models.base import Base, UTCDateTime, str_enum, utcnow
 from contactbook.models.roster import Guardian, Student
 from contactbook.models.user import User
-
-
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class PlanPeriod(enum.StrEnum):
@@ -66,7 +62,7 @@ class PriceCeiling(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"), index=True)
-    period: Mapped[PlanPeriod] = mapped_column(_enum(PlanPeriod, "plan_period"))
+    period: Mapped[PlanPeriod] = mapped_column(str_enum(PlanPeriod, "plan_period"))
     max_price: Mapped[int] = mapped_column(Integer)
 
 
@@ -79,7 +75,7 @@ class Plan(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     price: Mapped[int] = mapped_column(Integer)
-    period: Mapped[PlanPeriod] = mapped_column(_enum(PlanPeriod, "plan_period"))
+    period: Mapped[PlanPeriod] = mapped_column(str_enum(PlanPeriod, "plan_period"))
     sms: Mapped[bool] = mapped_column(Boolean, default=False)
     email: Mapped[bool] = mapped_column(Boolean, default=False)
     digest_only: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -107,7 +103,7 @@ class Subscription(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     price: Mapped[int] = mapped_column(Integer)  # the plan's price when subscribed
     status: Mapped[SubscriptionStatus] = mapped_column(
-        _enum(SubscriptionStatus, "subscription_status"), default=SubscriptionStatus.ACTIVE
+        str_enum(SubscriptionStatus, "subscription_status"), default=SubscriptionStatus.ACTIVE
     )
     exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     exemption_reason: Mapped[str | None] = mapped_column(String(200))
@@ -166,8 +162,8 @@ class Payment(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    kind: Mapped[PaymentKind] = mapped_column(_enum(PaymentKind, "payment_kind"))
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    kind: Mapped[PaymentKind] = mapped_column(str_enum(PaymentKind, "payment_kind"))
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
     amount: Mapped[int] = mapped_column(Integer)
     paid_on: Mapped[date] = mapped_column(Date)
     payer: Mapped[str] = mapped_column(String(200))
