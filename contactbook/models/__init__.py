@@ -1,6 +1,7 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from contactbook.models.base import Base
+from contactbook.models.messaging import FINAL_STATUSES, Message, MessageStatus, Notice
 from contactbook.models.roster import (
     AssessmentKind,
     Enrolment,
@@ -35,6 +36,7 @@ from contactbook.models.subscription import (
 from contactbook.models.user import AuditLog, Grant, User
 
 __all__ = [
+    "FINAL_STATUSES",
     "AssessmentKind",
     "AuditLog",
     "Authority",
@@ -47,6 +49,9 @@ __all__ = [
     "Gender",
     "Grant",
     "Guardian",
+    "Message",
+    "MessageStatus",
+    "Notice",
     "Payment",
     "PaymentKind",
     "PaymentMethod",

@@ -166,6 +166,9 @@ class Guardian(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     email: Mapped[str | None] = mapped_column(String(254))
+    # Set when a provider answers that the phone or address can never receive (e.g. Twilio 21211).
+    phone_unusable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_unusable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     student_links: Mapped[list[StudentGuardian]] = relationship(back_populates="guardian")

@@ -52,6 +52,11 @@ class ServiceSettings(Base):
     allow_unpaid_start: Mapped[bool] = mapped_column(Boolean, default=True)
     unpaid_flag_days: Mapped[int] = mapped_column(SmallInteger, default=14)
     reminder_days: Mapped[int] = mapped_column(SmallInteger, default=7)
+    # Messages: non-urgent ones go out between these local hours; SMS without accents (cheaper GSM-7).
+    quiet_end_hour: Mapped[int] = mapped_column(SmallInteger, default=7)
+    quiet_start_hour: Mapped[int] = mapped_column(SmallInteger, default=21)
+    sms_unaccented: Mapped[bool] = mapped_column(Boolean, default=True)
+    sms_segment_price: Mapped[int] = mapped_column(Integer, default=300)
 
 
 class PriceCeiling(Base):

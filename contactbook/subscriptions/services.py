@@ -66,6 +66,10 @@ def _default_settings(school: School) -> ServiceSettings:
         allow_unpaid_start=True,
         unpaid_flag_days=14,
         reminder_days=7,
+        quiet_end_hour=7,
+        quiet_start_hour=21,
+        sms_unaccented=True,
+        sms_segment_price=300,
     )
 
 
@@ -491,8 +495,8 @@ def eligibility_facts(guardian: Guardian, student: Student, at: datetime) -> Eli
     return EligibilityFacts(
         service_enabled=settings.enabled,
         free_categories=frozenset(settings.free_categories),
-        has_phone=bool(guardian.phone),
-        has_email=bool(guardian.email),
+        has_phone=bool(guardian.phone) and guardian.phone_unusable_at is None,
+        has_email=bool(guardian.email) and guardian.email_unusable_at is None,
         subscriptions=tuple(facts),
     )
 

@@ -1,0 +1,94 @@
+"""Notices and the outbox: every SMS or email is a `Message` row before anything is sent."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contactbook.models.base import Base, UTCDateTime, str_enum, utcnow
+from contactbook.models.user import User
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for its time (quiet hours, retry backoff) or a worker
+    CLAIMED = "claimed"  # taken by a worker, not yet handed to the provider: safe to requeue
+    SENDING = "sending"  # being handed to the provider: if the worker dies now, we cannot know
+    SENT = "sent"  # the provider accepted it
+    DELIVERED = "delivered"  # the carrier confirmed it (status callback)
+    UNDELIVERED = "undelivered"  # the carrier could not deliver it (status callback)
+    FAILED = "failed"  # a permanent error, or retries exhausted
+    SKIPPED = "skipped"  # not sent, on purpose (no longer eligible...): `error` says why
+    EXPIRED = "expired"  # too late to be worth sending
+    AMBIGUOUS = "ambiguous"  # the request may have reached the provider: never resent automatically
+    DIGESTED = "digested"  # gathered into the guardian's daily digest message
+
+
+FINAL_STATUSES = frozenset(
+    {
+        MessageStatus.SENT,
+        MessageStatus.DELIVERED,
+        MessageStatus.UNDELIVERED,
+        MessageStatus.FAILED,
+        MessageStatus.SKIPPED,
+        MessageStatus.EXPIRED,
+        MessageStatus.AMBIGUOUS,
+        MessageStatus.DIGESTED,
+    }
+)
+
+
+class Notice(Base):
+    """A notice written by a teacher or the school, to the school, grade levels, classes or students."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class Message(Base):
+    """One SMS or email owed to one guardian about one student; the row exists before any send."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # notice | digest | renewal
+    category: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"))
+    channel: Mapped[str] = mapped_column(String(10))  # sms | email
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus, "message_status"))
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    segments: Mapped[int] = mapped_column(SmallInteger, default=0)
+    cost: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
