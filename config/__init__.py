@@ -25,6 +25,10 @@ def _int(value: str) -> int:
     return int(value)
 
 
+def _float(value: str) -> float:
+    return float(value)
+
+
 def _str(value: str) -> str:
     return value
 
@@ -58,13 +62,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_ACCOUNT_SID", ""),
     Setting("TWILIO_AUTH_TOKEN", ""),
     Setting("TWILIO_MESSAGING_SERVICE_SID", ""),
+    Setting("TWILIO_BASE_URL", ""),
+    Setting("TWILIO_STATUS_CALLBACK_URL", ""),
+    Setting("TWILIO_VALIDITY_PERIOD", "3600", _int),
+    Setting("SMS_CONCURRENCY", "64", _int),
     Setting("SMTP_HOST", "127.0.0.1"),
     Setting("SMTP_PORT", "25", _int),
     Setting("SMTP_USER", ""),
     Setting("SMTP_PASSWORD", ""),
     Setting("SMTP_STARTTLS", "false", _bool),
+    Setting("SMTP_TIMEOUT", "10", _int),
     Setting("MAIL_FROM", "so-lien-lac@localhost"),
     Setting("PROXY_FIX", "false", _bool),
+    Setting("SMS_RATE", "100", _float),
+    Setting("TWILIO_TIMEOUT", "10", _float),
+    Setting("MESSAGE_STALE_CLAIM_SECONDS", "60", _float),
+    Setting("MESSAGE_STALE_SENDING_SECONDS", "120", _float),
+    Setting("EMAIL_RATE", "50", _float),
 )
 
 

@@ -30,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.audit.routes import bp as audit_bp
     from contactbook.auth.routes import bp as auth_bp
     from contactbook.dev.routes import bp as dev_bp
+    from contactbook.messaging.routes import bp as messaging_bp
+    from contactbook.notices.routes import bp as notices_bp
     from contactbook.platform.routes import bp as platform_bp
     from contactbook.roster.import_routes import bp as roster_import_bp
     from contactbook.roster.routes import bp as roster_bp
@@ -47,7 +49,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(subscriptions_bp, url_prefix="/s/<school_slug>/service")
     app.register_blueprint(payments_bp, url_prefix="/s/<school_slug>/service")
     app.register_blueprint(reports_bp, url_prefix="/s/<school_slug>/service")
+    app.register_blueprint(notices_bp, url_prefix="/s/<school_slug>/notices")
     app.register_blueprint(dev_bp, url_prefix="/dev")
+    app.register_blueprint(messaging_bp)
 
     from contactbook.cli import register_commands
 

@@ -32,6 +32,17 @@ class TaskClient:
 
     def init_app(self, app: Flask) -> None:
         self.celery = Celery("contactbook-web", broker=app.config["REDIS_URL"], set_as_current=False)
+        # A request must not hang on an unreachable or stuck Redis (Kombu's default waits forever):
+        # at most about two seconds, then the caller gets an error to log; the beat sweep delivers anyway.
+        self.celery.conf.update(
+            broker_transport_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+            task_publish_retry_policy={
+                "max_retries": 1,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.2,
+            },
+        )
         app.extensions["task_client"] = self
 
     def send(self, name: str, *args: Any) -> str:

@@ -18,6 +18,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "health-ping": {"task": "health.ping", "schedule": 60.0},
     # Hourly, so a missed run (worker down at night) is caught up soon; the task is idempotent.
     "subscriptions-daily": {"task": "subscriptions.daily", "schedule": 3600.0},
+    # The outbox is the source of truth: this finds due messages whose nudge was lost (or Redis flushed).
+    "messaging-sweep": {"task": "messaging.sweep", "schedule": 5.0},
 }
 
 
@@ -40,6 +42,14 @@ def make_celery(flask_app: Flask) -> Celery:
         enable_utc=True,
         beat_schedule=BEAT_SCHEDULE,
         broker_connection_retry_on_startup=True,
+        # At most one provider call per message is kept by the outbox's row states, not by Celery;
+        # these settings make a lost worker's task run again (it only nudges) rather than vanish:
+        task_acks_late=True,  # acknowledge after the task ran, so a killed worker's task is redelivered
+        task_reject_on_worker_lost=True,  # ... also when the worker process is killed mid-task
+        worker_prefetch_multiplier=1,  # a worker holds one nudge at a time; others stay free for the rest
+        worker_cancel_long_running_tasks_on_connection_loss=True,  # a dispatch cut from Redis stops early
+        # Longer than any task runs (retries are scheduled in the database, never as long countdowns).
+        broker_transport_options={"visibility_timeout": 3600},
         worker_hijack_root_logger=False,
     )
     celery.set_default()

@@ -26,3 +26,28 @@ def subscriptions_daily() -> dict[str, int]:
         return run_daily(local_today())
     finally:
         db.session.remove()
+
+
+@shared_task(name="messaging.dispatch")
+def dispatch() -> dict[str, int]:
+    """Deliver every due outbox message (a nudge: the rows, not the task, carry the work)."""
+    from contactbook.messaging.delivery import dispatch as deliver_due
+
+    try:
+        return deliver_due()
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="messaging.sweep")
+def sweep() -> dict[str, int]:
+    """Recover crashed work and nudge the dispatcher when messages are due (lost nudge, flushed Redis)."""
+    from contactbook.messaging.delivery import sweep as recover
+
+    try:
+        result = recover()
+    finally:
+        db.session.remove()
+    if result["due"]:
+        dispatch.delay()
+    return result

@@ -508,3 +508,68 @@ def eligible_channels(guardian: Guardian, student: Student, category: str, at: d
     """
     local_day = at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
     return rules.eligible_channels(eligibility_facts(guardian, student, at), category, local_day)
+
+
+def eligibility_for_many(
+    school: School, pairs: Iterable[tuple[int, int]], category: str, at: datetime
+) -> dict[tuple[int, int], frozenset[Channel]]:
+    """`eligible_channels` for many (guardian id, student id) pairs of one school, in a few queries."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    settings = settings_of(school)
+    guardian_ids = {g for g, _ in wanted}
+    guardians = {g.id: g for g in db.session.scalars(select(Guardian).where(Guardian.id.in_(guardian_ids)))}
+    subscriptions = db.session.scalars(
+        select(Subscription).where(Subscription.school_id == school.id, Subscription.guardian_id.in_(guardian_ids))
+    ).all()
+    sub_ids = [s.id for s in subscriptions]
+    purposes: dict[int, set[str]] = {}
+    for subscription_id, purpose in db.session.execute(
+        select(Consent.subscription_id, ConsentPurpose.purpose)
+        .join(ConsentPurpose, ConsentPurpose.consent_id == Consent.id)
+        .where(
+            Consent.subscription_id.in_(sub_ids),
+            Consent.given_at <= at,
+            or_(ConsentPurpose.withdrawn_at.is_(None), ConsentPurpose.withdrawn_at > at),
+        )
+    ):
+        purposes.setdefault(subscription_id, set()).add(purpose)
+    paid: dict[int, int] = {}
+    if not settings.allow_unpaid_start:
+        for subscription_id, kind, total in db.session.execute(
+            select(Payment.subscription_id, Payment.kind, func.sum(Payment.amount))
+            .where(Payment.subscription_id.in_(sub_ids))
+            .group_by(Payment.subscription_id, Payment.kind)
+        ):
+            sign = 1 if kind == PaymentKind.PAYMENT else -1
+            paid[subscription_id] = paid.get(subscription_id, 0) + sign * int(total or 0)
+    by_pair: dict[tuple[int, int], list[SubscriptionFacts]] = {}
+    for sub in subscriptions:
+        by_pair.setdefault((sub.guardian_id, sub.student_id), []).append(
+            SubscriptionFacts(
+                starts_on=sub.starts_on,
+                ends_on=sub.ends_on,
+                active=sub.status == SubscriptionStatus.ACTIVE,
+                sms=sub.sms,
+                email=sub.email,
+                paid_enough=sub.exempt or settings.allow_unpaid_start or paid.get(sub.id, 0) >= sub.charge,
+                purposes=frozenset(purposes.get(sub.id, ())),
+            )
+        )
+    local_day = at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    answers: dict[tuple[int, int], frozenset[Channel]] = {}
+    for guardian_id, student_id in wanted:
+        guardian = guardians.get(guardian_id)
+        if guardian is None or guardian.school_id != school.id:
+            answers[(guardian_id, student_id)] = frozenset()
+            continue
+        facts = EligibilityFacts(
+            service_enabled=settings.enabled,
+            free_categories=frozenset(settings.free_categories),
+            has_phone=bool(guardian.phone) and guardian.phone_unusable_at is None,
+            has_email=bool(guardian.email) and guardian.email_unusable_at is None,
+            subscriptions=tuple(by_pair.get((guardian_id, student_id), ())),
+        )
+        answers[(guardian_id, student_id)] = rules.eligible_channels(facts, category, local_day)
+    return answers

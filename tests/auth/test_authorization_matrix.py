@@ -9,6 +9,7 @@ computed from the declared rule and the actor's permissions (`ROLE_PERMISSIONS`)
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
 from contactbook.models import PaymentMethod, PlanPeriod, RosterImport, SchoolYear, Subscription
+from contactbook.notices.services import Audience, create_notice
 from contactbook.subscriptions import services
 from contactbook.subscriptions.payments import record_payment
 from tests import conftest
@@ -55,6 +57,9 @@ class Ids:
     # a pending roster import, a plan of the paid service and the guardian's subscription for the student,
     # and a payment for that subscription.
     roster: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per school, a notice to class 6A1 by each staff account that may send one, by username: staff without
+    # `roster.view_all` open only their own notices.
+    notices: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 # Values for URL parameters, by parameter name: a route of school alpha, reached with alpha's objects.
@@ -71,6 +76,11 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "plan_id": lambda ids: ids.roster[OWN]["plan"],
     "subscription_id": lambda ids: ids.roster[OWN]["subscription"],
     "payment_id": lambda ids: ids.roster[OWN]["payment"],
+    "notice_id": lambda ids: ids.notices[OWN]["admin"],
+}
+# Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
+ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
+    "notice_id": lambda ids, username: ids.notices[OWN].get(username, ids.notices[OWN]["admin"]),
 }
 # For a school route's object parameters: an object of the other school (alpha's URL, beta's object).
 OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
@@ -83,6 +93,7 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "plan_id": lambda ids: ids.roster[OTHER]["plan"],
     "subscription_id": lambda ids: ids.roster[OTHER]["subscription"],
     "payment_id": lambda ids: ids.roster[OTHER]["payment"],
+    "notice_id": lambda ids: ids.notices[OTHER]["admin"],
 }
 
 
@@ -375,6 +386,28 @@ def recorded_payment(people: SchoolPeople, subscription_id: int) -> int:
     return payment.id
 
 
+def notices_by_author(people: SchoolPeople, roster: ClassWorld) -> dict[str, int]:
+    """A notice to the class by the admin and by each staff account whose role may send notices: ids by username."""
+    authors = {"admin": people.admin} | {
+        username: user
+        for username, user in people.staff.items()
+        if (role := STAFF_ROLES[username]) is not None and Permission.NOTICES_SEND in ROLE_PERMISSIONS[role]
+    }
+    audience = Audience("classes", (roster.school_class.id,))
+    return {
+        username: create_notice(
+            people.school,
+            user,
+            title=username,
+            body="Họp phụ huynh.",
+            category="general",
+            urgent=False,
+            audience=audience,
+        ).id
+        for username, user in authors.items()
+    }
+
+
 def _session_on(connection: Connection) -> None:
     """Point `db.session` at `connection`; the services' commits become savepoints in its transaction.
 
@@ -427,6 +460,7 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
             )
             for slug, objects in ids.roster.items():
                 objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
+                ids.notices[slug] = notices_by_author(schools[slug], rosters[slug])
         yield connection, ids
     finally:
         db.session = original
@@ -451,7 +485,8 @@ def matrix(matrix_app: Flask, world_ids: tuple[Connection, Ids]) -> Iterator[Mat
 @pytest.mark.parametrize(("route", "actor"), MATRIX)
 def test_route_answers_actor_as_its_access_rule_declares(route: Route, actor: Actor, matrix: Matrix) -> None:
     rule = matrix.declared_rule(route.endpoint)
-    url = matrix.url(route, PARAMETER_VALUES)
+    own = {name: functools.partial(value, username=actor.username or "") for name, value in ACTOR_VALUES.items()}
+    url = matrix.url(route, PARAMETER_VALUES | own)
     expected = expected_answer(rule, actor, dev_pages=bool(matrix.app.config["DEV_PAGES"]))
     response = matrix.client_as(actor).open(url, method=route.method)
     problem = mismatch(matrix.app, expected, response, route.method, url)

@@ -1,9 +1,25 @@
-"""The interfaces every channel provider implements (Twilio, SMTP, console; later ZNS, brandname)."""
+"""The interfaces every channel provider implements (Twilio, SMTP, console; later ZNS, brandname).
+
+A provider answers each message with a `SendResult` or one of three failures, and the caller's retry
+policy decides from the failure's class alone:
+
+- `TemporaryFailure`: nothing was delivered and trying again later is safe (HTTP 429/5xx, connection
+  refused, SMTP 4xx).
+- `PermanentFailure`: the provider refused this message for good (Twilio 21211, 21610, 21614, 21617,
+  other 4xx; SMTP 5xx). Never retry; `unusable_contact` says the address itself is bad.
+- `AmbiguousFailure`: the request left us but no answer came back (timeout, dropped connection), so the
+  provider may have accepted it. Retrying could send twice.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+# Twilio error codes that mean the phone number cannot receive our SMS (invalid, not mobile, opted out).
+UNUSABLE_NUMBER_CODES = frozenset({21211, 21614, 21610})
+# Twilio error codes that are never worth retrying (the message itself or the number is refused).
+PERMANENT_TWILIO_CODES = UNUSABLE_NUMBER_CODES | {21617}
 
 
 @dataclass(frozen=True)
@@ -13,13 +29,49 @@ class SendResult:
     provider_ref: str
 
 
+class ProviderFailure(Exception):
+    """A message the provider did not take; the subclass says whether trying again is safe."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TemporaryFailure(ProviderFailure):
+    """Not delivered, and safe to try again later."""
+
+
+class PermanentFailure(ProviderFailure):
+    """Refused for good: never retry. `code` is the provider's (Twilio error code or SMTP reply code)."""
+
+    def __init__(self, reason: str, code: int | None = None, *, unusable_contact: bool | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.unusable_contact = code in UNUSABLE_NUMBER_CODES if unusable_contact is None else unusable_contact
+
+    def __str__(self) -> str:
+        return f"{self.reason} (code {self.code})" if self.code is not None else self.reason
+
+
+class AmbiguousFailure(ProviderFailure):
+    """The request was sent but its outcome is unknown: the provider may have accepted it."""
+
+
 class SmsProvider(Protocol):
     def send_sms(self, to: str, body: str) -> SendResult:
-        """Hand one SMS to the provider; raise on failure."""
+        """Hand one SMS to the provider; raise a `ProviderFailure` on failure."""
+        ...
+
+    def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
+        """Hand `(message_key, to, body)` items over; one result or `ProviderFailure` per item, in order."""
         ...
 
 
 class EmailProvider(Protocol):
     def send_email(self, to: str, subject: str, text_body: str) -> SendResult:
-        """Hand one email to the provider; raise on failure."""
+        """Hand one email to the provider; raise a `ProviderFailure` on failure."""
+        ...
+
+    def send_many(self, items: list[tuple[str, str, str, str]]) -> list[SendResult | Exception]:
+        """Hand `(message_key, to, subject, text_body)` items over; one result or failure per item, in order."""
         ...

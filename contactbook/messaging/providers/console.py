@@ -8,7 +8,7 @@ from typing import Any
 
 import redis
 
-from contactbook.messaging.providers.base import SendResult
+from contactbook.messaging.providers.base import SendResult, TemporaryFailure
 from contactbook.models.base import utcnow
 
 OUTBOX_KEY = "dev:console-outbox"
@@ -19,24 +19,47 @@ class _ConsoleOutbox:
     def __init__(self, redis_url: str) -> None:
         self.redis = redis.Redis.from_url(redis_url)
 
-    def _push(self, entry: dict[str, Any]) -> SendResult:
-        ref = f"console-{uuid.uuid4().hex[:12]}"
-        entry.update(ref=ref, at=utcnow().isoformat())
+    def _push(self, entries: list[dict[str, Any]]) -> list[SendResult]:
+        """Add the entries to the outbox in one round trip; raise `TemporaryFailure` if Redis is away."""
+        results = []
         pipe = self.redis.pipeline()
-        pipe.lpush(OUTBOX_KEY, json.dumps(entry, ensure_ascii=False))
+        for entry in entries:
+            ref = f"console-{uuid.uuid4().hex[:12]}"
+            entry.update(ref=ref, at=utcnow().isoformat())
+            pipe.lpush(OUTBOX_KEY, json.dumps(entry, ensure_ascii=False))
+            results.append(SendResult(ref))
         pipe.ltrim(OUTBOX_KEY, 0, KEEP - 1)
-        pipe.execute()
-        return SendResult(ref)
+        try:
+            pipe.execute()
+        except redis.ConnectionError as exc:
+            raise TemporaryFailure(f"console outbox unavailable: {exc}") from exc
+        return results
+
+    def _push_many(self, entries: list[dict[str, Any]]) -> list[SendResult | Exception]:
+        try:
+            return list(self._push(entries))
+        except TemporaryFailure as exc:
+            return [exc for _ in entries]
 
 
 class ConsoleSmsProvider(_ConsoleOutbox):
     def send_sms(self, to: str, body: str) -> SendResult:
-        return self._push({"channel": "sms", "to": to, "body": body})
+        return self._push([{"channel": "sms", "to": to, "body": body}])[0]
+
+    def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
+        return self._push_many([{"channel": "sms", "key": key, "to": to, "body": body} for key, to, body in items])
 
 
 class ConsoleEmailProvider(_ConsoleOutbox):
     def send_email(self, to: str, subject: str, text_body: str) -> SendResult:
-        return self._push({"channel": "email", "to": to, "subject": subject, "body": text_body})
+        return self._push([{"channel": "email", "to": to, "subject": subject, "body": text_body}])[0]
+
+    def send_many(self, items: list[tuple[str, str, str, str]]) -> list[SendResult | Exception]:
+        entries = [
+            {"channel": "email", "key": key, "to": to, "subject": subject, "body": body}
+            for key, to, subject, body in items
+        ]
+        return self._push_many(entries)
 
 
 def recent(redis_url: str, limit: int = 100) -> list[dict[str, Any]]:

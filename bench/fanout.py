@@ -1,0 +1,71 @@
+"""Fan-out: one notice to 10,000 subscribed guardians by SMS through the fake Twilio (50 ms latency).
+
+Usage: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/contactbook REDIS_URL=redis://127.0.0.1:6379/0 \\
+       .venv/bin/python bench/fanout.py [guardians]
+Uses (and recreates) `<name>_bench` and Redis database 14. In the same run, with the same broker and
+worker (threads pool, 2 threads), it times 10,000 empty Celery tasks, one per message: the ratio says
+how the whole pipeline compares with Celery doing nothing. Targets: rate >= 500/s, ratio >= 1.0.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import redis
+
+from bench.delivery_setup import delivery_stack, pending, wait_workers_ready
+from contactbook.notices import services as notices
+from contactbook.notices.services import Audience
+from tests.messaging.conftest import build_subscribed_school
+
+WORKER_THREADS = 2
+SETTINGS = {"SMS_RATE": 100_000, "SMS_CONCURRENCY": 64, "TWILIO_TIMEOUT": 10}
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    with delivery_stack(0.05, SETTINGS, concurrency=WORKER_THREADS) as (app, fake, _worker, client):
+        with app.test_request_context():
+            started = time.perf_counter()
+            world = build_subscribed_school(n, slug="bench")
+            print(f"data: {n} guardians subscribed in {time.perf_counter() - started:.1f} s", flush=True)
+            wait_workers_ready(client)
+
+            started = time.perf_counter()
+            notice = notices.create_notice(
+                world.school, world.admin, title="Thông báo", body="Học sinh nghỉ học ngày mai.",
+                category="general", urgent=False, audience=Audience("school"),
+            )  # fmt: skip
+            created = time.perf_counter() - started
+            for _ in range(WORKER_THREADS):  # the web's nudge (and beat's next one): one per worker thread
+                client.send_task("messaging.dispatch")
+            while pending(notice.id):
+                time.sleep(0.1)
+            seconds = time.perf_counter() - started
+            stats = fake.stats()
+            messages = int(stats["accepted"])
+            print(f"create_notice (commit of {n} outbox rows): {created:.2f} s", flush=True)
+            print(f"fake Twilio: {stats['total']} requests, {messages} accepted, {len(stats['duplicates'])} duplicates")
+
+        broker = redis.Redis.from_url(app.config["REDIS_URL"])
+        started = time.perf_counter()
+        for _ in range(n):
+            client.send_task("bench.noop")
+        while broker.llen("celery") or broker.hlen("unacked"):
+            time.sleep(0.05)
+        noop_seconds = time.perf_counter() - started
+
+    rate, noop_rate = messages / seconds, n / noop_seconds
+    print(f"{n} empty tasks: {noop_seconds:.2f} s")
+    print(
+        f"fanout messages={messages} seconds={seconds:.2f} rate={rate:.0f}/s "
+        f"noop_rate={noop_rate:.0f}/s ratio={rate / noop_rate:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

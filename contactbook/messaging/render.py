@@ -1,0 +1,67 @@
+"""Message text from the templates in `templates/`: one plain-text template per message kind and language."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from contactbook.messaging.text import to_gsm
+
+KINDS = ("notice", "digest", "renewal", "email_notice")
+LOCALES = ("vi", "en")
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _dmy(day: date) -> str:
+    """A date as Vietnamese readers write it, dd/mm/yyyy."""
+    return day.strftime("%d/%m/%Y")
+
+
+def _sentence(text: str) -> str:
+    """`text` ending with a full stop, unless it already ends with punctuation."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?:…" else text + "."
+
+
+@functools.cache
+def _environment() -> Environment:
+    """The template environment, built on first use rather than at import."""
+    # Messages are plain text: HTML escaping would turn "&" into "&amp;" in an SMS.
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=False,  # noqa: S701
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,  # a missing value must fail, not send a message with a hole in it
+    )
+    environment.filters["dmy"] = _dmy
+    environment.filters["sentence"] = _sentence
+    return environment
+
+
+def normalise_whitespace(text: str) -> str:
+    """`text` with runs of spaces collapsed, lines trimmed, at most one blank line in a row, ends stripped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def render_message(kind: str, locale: str, context: dict[str, Any], *, unaccented: bool) -> str:
+    """The text of a `kind` message in `locale`; GSM-7 plain text when `unaccented`, else NFC-composed."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    if locale not in LOCALES:
+        raise ValueError(f"unknown message locale {locale!r}")
+    text = _environment().get_template(f"{kind}.{locale}.txt").render(context)
+    # Composed form keeps each accented letter one UTF-16 unit, so accented SMS cost no more than needed.
+    text = to_gsm(text) if unaccented else unicodedata.normalize("NFC", text)
+    return normalise_whitespace(text)

@@ -1,0 +1,100 @@
+"""The notice form: what to say, to whom, and when; and the button that retries a notice's failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+
+from contactbook.notices.audiences import AudienceOptions
+from contactbook.notices.labels import audience_label
+from contactbook.notices.services import NOTICE_CATEGORIES, Audience
+from contactbook.subscriptions.forms import MultiCheckboxField
+from contactbook.subscriptions.labels import category_label
+
+TITLE_MAX = 120  # the column's length
+BODY_MAX = 2000
+SEND_AT_FORMATS = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+
+
+def _strip(value: Any) -> Any:
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _strip_text(value: Any) -> Any:
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+class NoticeForm(FlaskForm):
+    """A notice as typed; `offer` fills the audience choices the staff member may pick from."""
+
+    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    body = TextAreaField(_l("Text"), filters=[_strip_text], validators=[DataRequired(), Length(max=BODY_MAX)])
+    category = SelectField(_l("Category"), validators=[DataRequired()])
+    urgent = BooleanField(_l("Urgent: send at once, even during quiet hours"))
+    audience = RadioField(_l("Send to"), validators=[DataRequired(message=_l("Choose who the notice is for."))])
+    grades = MultiCheckboxField(_l("Grade levels"), coerce=int)
+    classes = MultiCheckboxField(_l("Classes"), coerce=int)
+    students = MultiCheckboxField(_l("Students"), coerce=int)
+    send_at = DateTimeLocalField(
+        _l("Send at (leave empty to send now)"), format=SEND_AT_FORMATS, validators=[Optional()]
+    )
+    confirm = HiddenField(validators=[Optional(), AnyOf(["1"])])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The category labels are translated per request, not when the module is imported.
+        self.category.choices = [SelectChoice(c.value, category_label(c.value)) for c in NOTICE_CATEGORIES]
+
+    def offer(self, options: AudienceOptions) -> None:
+        """Offer only the audiences `options` allows (the view also refuses anything else with 403)."""
+        self.audience.choices = [SelectChoice(kind, audience_label(kind)) for kind in options.kinds]
+        self.grades.choices = [SelectChoice(grade, str(grade)) for grade in options.grades]
+        self.classes.choices = [SelectChoice(c.id, c.name) for c in options.classes]
+        self.students.choices = [SelectChoice(s.id, s.full_name) for group in options.students.values() for s in group]
+
+    def chosen_audience(self) -> Audience | None:
+        """The audience as submitted, or None when no kind was chosen or an id is not a number."""
+        kind = self.audience.data
+        if kind not in ("school", "grades", "classes", "students"):
+            return None
+        if kind == "school":
+            return Audience("school")
+        field = {"grades": self.grades, "classes": self.classes, "students": self.students}[kind]
+        if field.process_errors:
+            return None
+        return Audience(kind, tuple(sorted(set(field.data or ()))))
+
+    def ids_malformed(self) -> bool:
+        """Whether an id of the audience fields is not a number (a forged request, not a typing mistake)."""
+        return any(f.process_errors for f in (self.grades, self.classes, self.students))
+
+    def send_at_moment(self, zone: ZoneInfo) -> datetime | None:
+        """The chosen send time (typed in the school's time zone) as an aware UTC datetime, or None for now."""
+        if self.send_at.data is None:
+            return None
+        return self.send_at.data.replace(tzinfo=zone).astimezone(UTC)
+
+    def _require(self, kind: str, field: MultiCheckboxField, message: LazyString) -> None:
+        if self.audience.data == kind and not field.data:
+            raise ValidationError(message)
+
+    def validate_grades(self, field: MultiCheckboxField) -> None:
+        self._require("grades", field, _l("Choose at least one grade level."))
+
+    def validate_classes(self, field: MultiCheckboxField) -> None:
+        self._require("classes", field, _l("Choose at least one class."))
+
+    def validate_students(self, field: MultiCheckboxField) -> None:
+        self._require("students", field, _l("Choose at least one student."))
+
+
+class RetryForm(FlaskForm):
+    """The button that sends a notice's temporarily failed messages again (a CSRF token only)."""

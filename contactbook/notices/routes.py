@@ -1,0 +1,219 @@
+"""The notice pages: write a notice and see what it will cost, send it, follow its delivery, retry failures.
+
+Staff holding `notices.send` use them. With `roster.view_all` they may write to the whole school or to
+grade levels and see every notice of the school; other staff write only to their own classes (or
+students of them) and see only the notices they wrote: another's notice answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from contactbook.auth.access import permissions_of, school_member, school_user
+from contactbook.auth.rules import Permission
+from contactbook.extensions import tasks
+from contactbook.messaging.text import to_gsm
+from contactbook.messaging.timing import next_allowed
+from contactbook.models import Notice, School, User
+from contactbook.models.base import utcnow
+from contactbook.notices import audiences, queries
+from contactbook.notices.forms import NoticeForm, RetryForm
+from contactbook.notices.labels import audience_label, channel_label, message_status_label
+from contactbook.notices.retry import retry_failed
+from contactbook.notices.services import (
+    Audience,
+    NoticeError,
+    Preview,
+    audience_students,
+    create_notice,
+    preview_notice,
+)
+from contactbook.roster.labels import domestic_phone
+from contactbook.subscriptions.labels import category_label
+from contactbook.subscriptions.services import settings_of
+from contactbook.tenancy import current_school, get_scoped_or_404
+
+bp = Blueprint("notices", __name__)
+DISPATCH_TASK = "messaging.dispatch"
+
+
+@bp.context_processor
+def _display_helpers() -> dict[str, Any]:
+    return {
+        "audience_label": audience_label,
+        "category_label": category_label,
+        "channel_label": channel_label,
+        "message_status_label": message_status_label,
+        "domestic_phone": domestic_phone,
+    }
+
+
+def _actor() -> User:
+    user = school_user()
+    assert user is not None  # every view here is behind a school_member rule
+    return user
+
+
+def _sees_all(user: User) -> bool:
+    return Permission.ROSTER_VIEW_ALL in permissions_of(user)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def _own_notice(notice_id: int) -> Notice:
+    """The notice, if it is of this school and the user may open it; else 404."""
+    notice = get_scoped_or_404(Notice, notice_id)
+    user = _actor()
+    if not queries.may_open(notice, user, sees_all=_sees_all(user)):
+        abort(404)
+    return notice
+
+
+def _nudge() -> None:
+    """Wake the workers after the commit. If the broker is away the beat sweep delivers the rows anyway,
+    so a failed nudge is logged, never shown: the notice is already safely recorded."""
+    try:
+        tasks.send(DISPATCH_TASK)
+    except Exception:  # whatever the broker client raises, the page must not fail after the commit
+        current_app.logger.warning(
+            "Could not nudge the workers (%s); the sweep will deliver", DISPATCH_TASK, exc_info=True
+        )
+
+
+# --- Writing and sending ---------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@school_member(Permission.NOTICES_SEND)
+def compose() -> ResponseReturnValue:
+    school = current_school()
+    user = _actor()
+    options = audiences.options_for(school, user, sees_all=_sees_all(user))
+    form = NoticeForm()
+    form.offer(options)
+    if request.method == "POST":
+        if form.ids_malformed():
+            abort(400)
+        chosen = form.chosen_audience()
+        if chosen is not None and not options.allows(chosen):
+            abort(403)  # an audience the form never offered this user: a forged request
+    if not form.validate_on_submit():
+        return render_template("notices/compose.html", form=form, options=options, preview=None)
+    audience = form.chosen_audience()
+    assert audience is not None  # the form validated a kind and its ids
+    title, body, category = form.title.data or "", form.body.data or "", form.category.data or ""
+    send_at = form.send_at_moment(_zone())
+    if form.confirm.data == "1":
+        try:
+            notice = create_notice(
+                school,
+                user,
+                title=title,
+                body=body,
+                category=category,
+                urgent=bool(form.urgent.data),
+                audience=audience,
+                send_at=send_at,
+            )
+        except NoticeError as exc:
+            form.form_errors.append(_(str(exc)))
+            return render_template("notices/compose.html", form=form, options=options, preview=None)
+        _nudge()
+        flash(_("The notice is recorded and is being sent."), "info")
+        return redirect(url_for("notices.progress", notice_id=notice.id))
+    preview = preview_notice(school, title=title, body=body, category=category, audience=audience)
+    context = _preview_context(school, form, preview, audience, send_at)
+    return render_template("notices/compose.html", form=form, options=options, preview=preview, **context)
+
+
+def _preview_context(
+    school: School, form: NoticeForm, preview: Preview, audience: Audience, send_at: datetime | None
+) -> dict[str, Any]:
+    """What the preview shows besides the `Preview` itself: students reached, timing, the unaccented offer."""
+    settings = settings_of(school)
+    now = utcnow()
+    start = max(send_at or now, now)
+    goes_at = next_allowed(start, _zone(), settings.quiet_end_hour, settings.quiet_start_hour, bool(form.urgent.data))
+    title, body = form.title.data or "", form.body.data or ""
+    unaccented = None
+    if preview.ucs2 and (to_gsm(title) != title or to_gsm(body) != body):
+        # The SMS the unaccented title and text would give (nobody as audience: only the text is computed).
+        plain = preview_notice(
+            school,
+            title=to_gsm(title),
+            body=to_gsm(body),
+            category=form.category.data or "",
+            audience=Audience("students", ()),
+        )
+        unaccented = {"title": to_gsm(title), "body": to_gsm(body), "sms": plain.sms_text, "segments": plain.segments}
+    return {
+        "student_count": len(audience_students(school, audience)),
+        "price": settings.sms_segment_price,
+        "goes_at": goes_at if goes_at > now else None,
+        "unaccented": unaccented,
+        "month_cost": queries.month_sms_cost(school, _zone()),
+    }
+
+
+# --- Following a notice ----------------------------------------------------------------------------
+
+
+@bp.route("/", endpoint="list")
+@school_member(Permission.NOTICES_SEND)
+def notice_list() -> ResponseReturnValue:
+    school = current_school()
+    user = _actor()
+    result = queries.notice_page(school, user, sees_all=_sees_all(user), page=request.args.get("page", 1, type=int))
+    return render_template(
+        "notices/list.html",
+        result=result,
+        names=queries.audience_names(result.notices),
+        sees_all=_sees_all(user),
+        month_cost=queries.month_sms_cost(school, _zone()),
+    )
+
+
+@bp.route("/<int:notice_id>")
+@school_member(Permission.NOTICES_SEND)
+def progress(notice_id: int) -> ResponseReturnValue:
+    notice = _own_notice(notice_id)
+    return render_template(
+        "notices/progress.html",
+        notice=notice,
+        names=queries.audience_names([notice]),
+        progress=queries.progress_of(notice),
+        problems=queries.problems_of(notice),
+        not_sent=queries.not_sent_reasons(notice),
+        retryable=queries.retryable_count(notice),
+        retry_form=RetryForm(),
+    )
+
+
+@bp.route("/<int:notice_id>/progress.json")
+@school_member(Permission.NOTICES_SEND)
+def progress_json(notice_id: int) -> ResponseReturnValue:
+    notice = _own_notice(notice_id)
+    return jsonify(queries.progress_of(notice).as_json())
+
+
+@bp.route("/<int:notice_id>/retry", methods=["POST"])
+@school_member(Permission.NOTICES_SEND)
+def retry(notice_id: int) -> ResponseReturnValue:
+    notice = _own_notice(notice_id)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    count = retry_failed(current_school(), _actor(), notice)
+    if count:
+        _nudge()
+        flash(_("Messages to be sent again: %(count)s.", count=count), "info")
+    else:
+        flash(_("No failed message to send again."), "info")
+    return redirect(url_for("notices.progress", notice_id=notice.id))

@@ -1,0 +1,55 @@
+// The notice progress page: ask for the counts every 2 seconds and update the numbers, until no
+// message is waiting or being sent (no inline script: the Content-Security-Policy forbids it).
+document.addEventListener("DOMContentLoaded", () => {
+  const panel = document.querySelector("[data-progress-url]");
+  if (!panel) {
+    return;
+  }
+  const url = panel.dataset.progressUrl;
+  const every = 2000;
+  let timer = null;
+
+  function show(data) {
+    for (const [status, count] of Object.entries(data.counts)) {
+      for (const cell of panel.querySelectorAll(`[data-count="${status}"]`)) {
+        cell.textContent = String(count);
+      }
+    }
+    for (const cell of panel.querySelectorAll("[data-total]")) {
+      cell.textContent = String(data.total);
+    }
+    if (data.done) {
+      panel.dataset.done = "true";
+    }
+  }
+
+  function schedule() {
+    if (timer === null && !document.hidden && panel.dataset.done !== "true") {
+      timer = window.setTimeout(refresh, every);
+    }
+  }
+
+  async function refresh() {
+    timer = null;
+    try {
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
+      if (response.redirected || response.status === 403 || response.status === 404) {
+        return; // logged out or no longer allowed: stop asking
+      }
+      if (response.ok) {
+        show(await response.json());
+      }
+    } catch (error) {
+      // The network or the server is away for a moment: ask again at the next tick.
+    }
+    schedule();
+  }
+
+  // A hidden tab stops asking; it catches up as soon as it is shown again.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && timer === null && panel.dataset.done !== "true") {
+      refresh();
+    }
+  });
+  schedule();
+});

@@ -1,0 +1,132 @@
+"""Message templates: every kind renders in both languages, unaccented text is GSM-7, notices stay short."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import jinja2
+import pytest
+
+from contactbook.messaging.render import KINDS, LOCALES, render_message
+from contactbook.messaging.text import sms_segments
+
+
+def context(**overrides: Any) -> dict[str, Any]:
+    """Everything any template needs, with typical Vietnamese values."""
+    values: dict[str, Any] = {
+        "school": "THCS Lê Lợi",
+        "school_name": "Trường THCS Lê Lợi",
+        "student": "Phương",
+        "guardian": "chị Nguyễn Thị Lan",
+        "title": "Họp phụ huynh cuối học kỳ I",
+        "body": "Mời phụ huynh dự họp lúc 7h30 thứ Bảy 17/01 tại phòng 6A1.",
+        "day": date(2026, 1, 15),
+        "items": ["Toán: 9,0 (kiểm tra 15 phút)", "Đi học muộn 10 phút"],
+        "ends_on": date(2026, 5, 31),
+        "renew_how": "vào lienlac.example.vn hoặc liên hệ văn phòng trường",
+    }
+    return values | overrides
+
+
+ALL_TEMPLATES = [(kind, locale) for kind in KINDS for locale in LOCALES]
+
+
+@pytest.mark.parametrize(("kind", "locale"), ALL_TEMPLATES)
+def test_every_template_renders_with_the_school_and_student(kind: str, locale: str) -> None:
+    text = render_message(kind, locale, context(), unaccented=False)
+    assert "Lê Lợi" in text and "Phương" in text
+    assert "{" not in text and text == text.strip()
+
+
+@pytest.mark.parametrize(("kind", "locale"), ALL_TEMPLATES)
+def test_every_template_unaccented_is_gsm7(kind: str, locale: str) -> None:
+    text = render_message(kind, locale, context(), unaccented=True)
+    assert sms_segments(text)[0] == "GSM-7"
+    assert "Le Loi" in text and "Phuong" in text
+
+
+def test_languages_differ() -> None:
+    vi = render_message("notice", "vi", context(), unaccented=True)
+    en = render_message("notice", "en", context(), unaccented=True)
+    assert "PHHS" in vi and "parents" in en
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_typical_notice_is_one_segment_unaccented(locale: str) -> None:
+    title = "Nghỉ học do bão, học bù vào thứ Bảy 07/2"
+    body = "Trường cho học sinh nghỉ ngày 4/2 do bão số 3. Phụ huynh giữ an toàn cho các con"
+    assert (len(title), len(body)) == (40, 80), "the longest typical notice"
+    typical = context(title=title, body=body)
+
+    assert sms_segments(render_message("notice", locale, typical, unaccented=True)) == ("GSM-7", 1)
+    assert sms_segments(render_message("notice", locale, typical, unaccented=False))[1] > 1
+
+
+def test_notice_adds_a_full_stop_after_the_title_only_when_missing() -> None:
+    plain = render_message("notice", "vi", context(title="Họp phụ huynh"), unaccented=True)
+    asked = render_message("notice", "vi", context(title="Họp phụ huynh?"), unaccented=True)
+    assert "Hop phu huynh. Moi" in plain
+    assert "Hop phu huynh? Moi" in asked
+
+
+def test_unaccented_text_replaces_typographic_characters() -> None:
+    text = render_message("notice", "vi", context(title="“Ngày hội” 7–8/2…"), unaccented=True)
+    assert '"Ngay hoi" 7-8/2... Moi' in text
+
+
+def test_runs_of_spaces_are_collapsed_and_ends_stripped() -> None:
+    text = render_message("notice", "en", context(body="  Bring   a\u00a0hat.  "), unaccented=False)
+    assert text.endswith("I. Bring a hat.")
+    assert "  " not in text
+
+
+def test_accented_text_is_composed() -> None:
+    text = render_message("notice", "vi", context(student="Phu\u031bo\u031bng"), unaccented=False)
+    assert "Phương" in text
+
+
+def test_digest_puts_each_item_on_its_own_line() -> None:
+    text = render_message("digest", "vi", context(), unaccented=True)
+    assert text.splitlines() == [
+        "THCS Le Loi TB PHHS em Phuong ngay 15/01/2026:",
+        "- Toan: 9,0 (kiem tra 15 phut)",
+        "- Di hoc muon 10 phut",
+    ]
+
+
+def test_renewal_gives_the_end_date_and_how_to_renew() -> None:
+    vi = render_message("renewal", "vi", context(), unaccented=True)
+    en = render_message("renewal", "en", context(renew_how="visit lienlac.example.vn"), unaccented=True)
+    assert "het han ngay 31/05/2026" in vi
+    assert vi.endswith("De gia han, vao lienlac.example.vn hoac lien he van phong truong.")
+    assert "ends on 31/05/2026" in en
+    assert en.endswith("To renew, visit lienlac.example.vn.")
+
+
+SIGNATURES = [("vi", "Kính gửi", "Trân trọng,"), ("en", "Dear", "Kind regards,")]
+
+
+@pytest.mark.parametrize(("locale", "greeting", "closing"), SIGNATURES)
+def test_email_notice_greets_the_guardian_and_signs_with_the_school_name(
+    locale: str, greeting: str, closing: str
+) -> None:
+    text = render_message("email_notice", locale, context(body="Dòng một.\n\n\n\nDòng hai."), unaccented=False)
+    lines = text.splitlines()
+    assert lines[0] == f"{greeting} chị Nguyễn Thị Lan,"
+    assert lines[-2:] == [closing, "Trường THCS Lê Lợi"]
+    assert "Dòng một.\n\nDòng hai." in text, "at most one blank line in a row"
+
+
+def test_unknown_kind_or_locale_is_refused() -> None:
+    with pytest.raises(ValueError):
+        render_message("letter", "vi", context(), unaccented=True)
+    with pytest.raises(ValueError):
+        render_message("notice", "fr", context(), unaccented=True)
+
+
+def test_a_missing_value_fails_rather_than_leaving_a_hole() -> None:
+    values = context()
+    del values["title"]
+    with pytest.raises(jinja2.UndefinedError):
+        render_message("notice", "vi", values, unaccented=True)
