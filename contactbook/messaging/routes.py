@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 
-from contactbook.auth.access import public
+from contactbook.auth.access import webhook
 from contactbook.extensions import csrf
 from contactbook.messaging.delivery import apply_status_callback
 
@@ -15,7 +15,7 @@ bp = Blueprint("messaging", __name__)
 
 @bp.route("/webhooks/twilio/status", methods=["POST"])
 @csrf.exempt
-@public
+@webhook
 def twilio_status() -> ResponseReturnValue:
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     url = current_app.config.get("TWILIO_STATUS_CALLBACK_URL") or request.url

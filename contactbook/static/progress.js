@@ -1,5 +1,7 @@
-// The notice progress page: ask for the counts every 2 seconds and update the numbers, until no
-// message is waiting or being sent (no inline script: the Content-Security-Policy forbids it).
+// The notice progress page: ask for the counts every 2 seconds and update the numbers while messages
+// are waiting or being sent; then, while some are sent but not yet reported delivered or undelivered
+// by the provider, every 5 seconds for at most 10 minutes (an email, or a carrier without delivery
+// reports, never gets one). No inline script: the Content-Security-Policy forbids it.
 document.addEventListener("DOMContentLoaded", () => {
   const panel = document.querySelector("[data-progress-url]");
   if (!panel) {
@@ -7,7 +9,18 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const url = panel.dataset.progressUrl;
   const every = 2000;
+  const everyAwaiting = 5000;
+  const awaitingFor = 10 * 60 * 1000;
+  let awaitingSince = null;
   let timer = null;
+
+  function awaitingReports() {
+    if (panel.dataset.awaiting !== "true") {
+      return false;
+    }
+    awaitingSince = awaitingSince ?? Date.now();
+    return Date.now() - awaitingSince < awaitingFor;
+  }
 
   function show(data) {
     for (const [status, count] of Object.entries(data.counts)) {
@@ -21,11 +34,17 @@ document.addEventListener("DOMContentLoaded", () => {
     if (data.done) {
       panel.dataset.done = "true";
     }
+    panel.dataset.awaiting = String(Boolean(data.counts.sent));
   }
 
   function schedule() {
-    if (timer === null && !document.hidden && panel.dataset.done !== "true") {
+    if (timer !== null || document.hidden) {
+      return;
+    }
+    if (panel.dataset.done !== "true") {
       timer = window.setTimeout(refresh, every);
+    } else if (awaitingReports()) {
+      timer = window.setTimeout(refresh, everyAwaiting);
     }
   }
 
@@ -47,7 +66,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // A hidden tab stops asking; it catches up as soon as it is shown again.
   document.addEventListener("visibilitychange", () => {
-    if (!document.hidden && timer === null && panel.dataset.done !== "true") {
+    if (!document.hidden && timer === null && (panel.dataset.done !== "true" || awaitingReports())) {
       refresh();
     }
   });

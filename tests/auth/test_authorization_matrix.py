@@ -148,6 +148,8 @@ def expected_answer(rule: Access, actor: Actor, dev_pages: bool) -> Answer:
     """What `actor` must get from a route of school alpha (or the platform) declaring `rule`."""
     if rule.kind == "public" or (rule.kind == "dev" and dev_pages):
         return Answer.REACHABLE
+    if rule.kind == "webhook":
+        return Answer.FORBIDDEN  # no session opens it: only a provider's valid signature does
     if rule.kind == "dev":
         return Answer.NOT_FOUND
     if rule.kind == "school":

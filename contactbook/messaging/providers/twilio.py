@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -189,11 +190,17 @@ class TwilioSmsProvider:
     def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
         """Send `(message_key, to, body)` items concurrently; a result or a `ProviderFailure` per item, in order.
 
-        Runs its own event loop, so call it from synchronous code (a Celery task), not from a coroutine.
+        Runs its own event loop; called where a loop is already running in this thread (a host that
+        drives one), it runs that loop in a helper thread instead.
         """
         if not items:
             return []
-        return asyncio.run(self._send_all(items))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._send_all(items))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, self._send_all(items)).result()
 
     async def _send_all(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
         http_client = RebasedAsyncHttpClient(self.base_url, self.timeout, limit=self.concurrency)
