@@ -10,6 +10,7 @@ The rules that keep every message sent at most once:
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -181,6 +182,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
                     unusable[(message.guardian_id, channel)] = True
             _record(part, outcomes, stamps, MessageStatus.SENDING)
             db.session.commit()
+            _apply_early_callbacks([outcomes[m.id].provider_ref for m in part if m.id in outcomes])
     if unusable:
         _mark_unusable(unusable)
     counts: dict[str, int] = defaultdict(int)
@@ -344,11 +346,52 @@ CALLBACK_STATUSES = {
 }
 
 
+EARLY_KEY = "callbacks:early:{}"
+EARLY_TTL = 3600
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def _keep_early(provider_ref: str, new: MessageStatus, error_code: str | None) -> None:
+    """A report for a message whose send result is not recorded yet: keep the furthest one for a while."""
+    client, key = _redis(), EARLY_KEY.format(provider_ref)
+    kept = client.get(key)
+    if kept is not None and ORDER.get(MessageStatus(json.loads(kept)["status"]), 0) >= ORDER.get(new, 0):
+        return
+    client.set(key, json.dumps({"status": new.value, "error": error_code}), ex=EARLY_TTL)
+
+
+def _apply_early_callbacks(provider_refs: list[str | None]) -> None:
+    """Apply the reports that arrived before their send results were recorded (the race is real)."""
+    refs = [ref for ref in provider_refs if ref]
+    if not refs:
+        return
+    try:
+        client = _redis()
+        found = client.mget([EARLY_KEY.format(ref) for ref in refs])
+    except redis.RedisError:
+        return  # a lost early report only leaves the message `sent`; the next report moves it on
+    for ref, raw in zip(refs, found, strict=True):
+        if raw is not None:
+            kept = json.loads(raw)
+            apply_status_callback(ref, kept["status"], kept["error"])
+            client.delete(EARLY_KEY.format(ref))
+
+
 def apply_status_callback(provider_ref: str, provider_status: str, error_code: str | None) -> bool:
-    """Record a provider's status report; idempotent, and a status never moves backwards."""
+    """Record a provider's status report; idempotent, and a status never moves backwards.
+
+    A report can arrive before the worker has recorded the send result that carries `provider_ref`:
+    it is kept in Redis and applied as soon as that result is recorded.
+    """
     new = CALLBACK_STATUSES.get(provider_status)
+    if new is None:
+        return False
     message = db.session.scalar(select(Message).where(Message.provider_ref == provider_ref))
-    if new is None or message is None:
+    if message is None:
+        _keep_early(provider_ref, new, error_code)
         return False
     if ORDER.get(new, 0) > ORDER.get(message.status, 99):
         message.status = new

@@ -1,0 +1,62 @@
+"""A status report that arrives before the worker recorded the send result is not lost."""
+
+from __future__ import annotations
+
+from contactbook.extensions import db
+from contactbook.messaging.delivery import _apply_early_callbacks, apply_status_callback
+from contactbook.models import Message, MessageStatus
+from tests.factories import World
+from tests.roster.factories import make_class_world
+
+
+def _message(world: World, status: MessageStatus, provider_ref: str | None) -> Message:
+    roster = make_class_world(world.a)
+    message = Message(
+        school_id=world.a.school.id,
+        kind="notice",
+        category="general",
+        guardian_id=roster.guardian.id,
+        student_id=roster.student.id,
+        channel="sms",
+        to_address="+84912345678",
+        body="THCS TB PHHS em An: hop phu huynh.",
+        dedupe_key=f"test:{provider_ref}",
+        status=status,
+        provider_ref=provider_ref,
+    )
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
+def test_a_report_before_the_send_result_is_applied_when_the_result_is_recorded(world: World) -> None:
+    message = _message(world, MessageStatus.SENDING, None)
+    assert apply_status_callback("SM-early", "delivered", None) is False
+    assert message.status == MessageStatus.SENDING
+
+    message.provider_ref, message.status = "SM-early", MessageStatus.SENT
+    db.session.commit()
+    _apply_early_callbacks(["SM-early"])
+
+    db.session.refresh(message)
+    assert message.status == MessageStatus.DELIVERED
+
+
+def test_an_early_report_never_moves_a_status_backwards(world: World) -> None:
+    message = _message(world, MessageStatus.SENDING, None)
+    apply_status_callback("SM-late", "delivered", None)
+    apply_status_callback("SM-late", "sent", None)  # an older report, arriving after
+
+    message.provider_ref, message.status = "SM-late", MessageStatus.SENT
+    db.session.commit()
+    _apply_early_callbacks(["SM-late"])
+
+    db.session.refresh(message)
+    assert message.status == MessageStatus.DELIVERED
+
+
+def test_a_report_for_a_recorded_message_applies_at_once(world: World) -> None:
+    message = _message(world, MessageStatus.SENT, "SM-known")
+    assert apply_status_callback("SM-known", "delivered", None) is True
+    db.session.refresh(message)
+    assert message.status == MessageStatus.DELIVERED
