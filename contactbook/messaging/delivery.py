@@ -166,6 +166,10 @@ def deliver(ids: list[int]) -> dict[str, int]:
     ).all()
     stamps = {m.id: m.claimed_at for m in messages}
     ready, outcomes = _checked(messages, now)
+    # Every write below is a conditional UPDATE statement: detach the rows, so the commits between the
+    # chunks do not expire them and reload each one (a query per message, the main cost before).
+    for message in messages:
+        db.session.expunge(message)
     _record([m for m in messages if m.id in outcomes], outcomes, stamps, MessageStatus.CLAIMED)
     db.session.commit()
     unusable: dict[tuple[int, str], bool] = {}

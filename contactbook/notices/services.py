@@ -217,13 +217,23 @@ def create_notice(
     db.session.flush()
     start = max(send_at or now, now)
     rows: list[dict[str, Any]] = []
+    # An SMS depends only on the child's given name: render each distinct one once (10,000 recipients
+    # share a few hundred names); emails name the guardian and are rendered per recipient.
+    sms_texts: dict[str, tuple[str, int]] = {}
     for recipient in _recipients(school, students, category, now):
-        sms, email = _texts(
-            school, title, body, recipient.student.full_name, settings.sms_unaccented, recipient.guardian.full_name
-        )
         is_sms = recipient.channel == Channel.SMS
-        text = sms if is_sms else email
-        segments = sms_segments(text)[1] if is_sms else 0
+        if is_sms:
+            given = _given_name(recipient.student.full_name)
+            if given not in sms_texts:
+                sms = _texts(school, title, body, recipient.student.full_name, settings.sms_unaccented)[0]
+                sms_texts[given] = (sms, sms_segments(sms)[1])
+            text, segments = sms_texts[given]
+        else:
+            text = _texts(
+                school, title, body, recipient.student.full_name, settings.sms_unaccented,
+                recipient.guardian.full_name,
+            )[1]  # fmt: skip
+            segments = 0
         digest = recipient.digest and not urgent
         due = next_digest_time(start, zone) if digest else start
         rows.append(
