@@ -140,20 +140,22 @@ def _given_name(full_name: str) -> str:
     return full_name.split()[-1] if full_name.split() else full_name
 
 
-def _texts(
-    school: School, title: str, body: str, student_name: str, unaccented: bool, guardian_name: str = ""
-) -> tuple[str, str]:
+def _sms_text(school: School, title: str, body: str, student_name: str, unaccented: bool) -> str:
     context = {"school": school.name, "student": _given_name(student_name), "title": title, "body": body}
-    sms = render_message("notice", "vi", context, unaccented=unaccented)
+    return render_message("notice", "vi", context, unaccented=unaccented)
+
+
+def _email_text(school: School, title: str, body: str, student_name: str, guardian_name: str = "") -> str:
     # The email template addresses the guardian and names the school and the student in full.
-    email_context = {
-        **context,
+    context = {
+        "school": school.name,
+        "title": title,
+        "body": body,
         "guardian": guardian_name or "Quý phụ huynh",
         "school_name": school.name,
         "student": student_name,
     }
-    email = render_message("email_notice", "vi", email_context, unaccented=False)
-    return sms, email
+    return render_message("email_notice", "vi", context, unaccented=False)
 
 
 def preview_notice(
@@ -163,14 +165,14 @@ def preview_notice(
     settings = settings_of(school)
     unaccented = settings.sms_unaccented if unaccented is None else unaccented
     recipients = _recipients(school, audience_students(school, audience), category, utcnow())
-    sms, email = _texts(school, title, body, "Lan", unaccented)
+    sms, email = _sms_text(school, title, body, "Lan", unaccented), _email_text(school, title, body, "Lan")
     encoding, segments = sms_segments(sms)
     preview = Preview(sms_text=sms, email_text=email, encoding=encoding, segments=segments)
     preview.unaccented_text = to_gsm(sms)
     for recipient in recipients:
         preview.recipients[recipient.channel.value] = preview.recipients.get(recipient.channel.value, 0) + 1
         if recipient.channel == Channel.SMS:
-            text, _ = _texts(school, title, body, recipient.student.full_name, unaccented)
+            text = _sms_text(school, title, body, recipient.student.full_name, unaccented)
             preview.total_segments += sms_segments(text)[1]
     preview.cost = preview.total_segments * settings.sms_segment_price
     return preview
@@ -225,14 +227,11 @@ def create_notice(
         if is_sms:
             given = _given_name(recipient.student.full_name)
             if given not in sms_texts:
-                sms = _texts(school, title, body, recipient.student.full_name, settings.sms_unaccented)[0]
+                sms = _sms_text(school, title, body, recipient.student.full_name, settings.sms_unaccented)
                 sms_texts[given] = (sms, sms_segments(sms)[1])
             text, segments = sms_texts[given]
         else:
-            text = _texts(
-                school, title, body, recipient.student.full_name, settings.sms_unaccented,
-                recipient.guardian.full_name,
-            )[1]  # fmt: skip
+            text = _email_text(school, title, body, recipient.student.full_name, recipient.guardian.full_name)
             segments = 0
         digest = recipient.digest and not urgent
         due = next_digest_time(start, zone) if digest else start
