@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery
@@ -13,6 +14,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from psycopg import sql
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, insert, literal
 
 from contactbook.models.base import Base
 
@@ -22,6 +25,47 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
+
+
+def among(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL one array parameter, `column = ANY(%s)`.
+
+    An IN list of 10,000 ids is 10,000 bound parameters: building, converting and parsing them costs
+    more than running the query. The array is one parameter whatever its length.
+    """
+    values = list(values)
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
+
+
+def insert_many(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (each naming the same columns) in the session's transaction; COPY on PostgreSQL.
+
+    COPY takes 10,000 outbox rows in a fraction of the time an INSERT per row takes. Values go through
+    each column type's own conversion first (enums to their values, times to UTC), as with an INSERT;
+    Python-side column defaults are not applied, so the rows must give those columns.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    missing = sorted(c.name for c in table.c if c.default is not None and c.name not in names)
+    if missing:
+        raise ValueError(f"insert_many into {table.name}: give a value for {', '.join(missing)}")
+    connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    convert = [table.c[name].type.bind_processor(dialect) for name in names]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([f(row[n]) if f else row[n] for f, n in zip(convert, names, strict=True)])
 
 
 class TaskClient:

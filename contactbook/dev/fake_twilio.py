@@ -8,7 +8,8 @@ endpoints, plain JSON, no auth, loopback clients only:
 
 - `GET /_stats`: requests in total, per message ("To|Body": count), duplicates (messages requested
   more than once), accepted messages, accepted_duplicates (messages accepted more than once), answers
-  per HTTP status, callbacks posted, the last requests' parameters (`?brief=1` leaves out the per-message counts);
+  per HTTP status, TCP connections accepted, callbacks posted, the last requests' parameters (`?brief=1`
+  leaves out the per-message counts);
 - `POST /_config` with any of `DEFAULTS` below (rates are 0..1) and `seed`;
 - `POST /_reset`: forget the counts and go back to the command-line settings.
 
@@ -103,6 +104,7 @@ class FakeTwilioServer(ThreadingHTTPServer):
             self.recent: deque[dict[str, str]] = deque(maxlen=RECENT)
             self.callbacks_sent = 0
             self.callback_errors = 0
+            self.connections = 0  # TCP connections accepted: tells whether clients reuse theirs
 
     def configure(self, changes: dict[str, Any]) -> list[str]:
         """Apply `changes` to the fault settings; the names it does not know, if any (nothing applied)."""
@@ -141,6 +143,7 @@ class FakeTwilioServer(ThreadingHTTPServer):
                 # Messages accepted (HTTP 201) more than once: a retry after a 500 is not one of these.
                 "accepted_duplicates": {f"{to}|{body}": n for (to, body), n in self.per_accepted.items() if n > 1},
                 "statuses": {str(code): n for code, n in self.statuses.items()},
+                "connections": self.connections,
                 "callbacks_sent": self.callbacks_sent,
                 "callback_errors": self.callback_errors,
                 "recent": list(self.recent),
@@ -198,6 +201,11 @@ class FakeTwilioHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: thousands of requests a second would drown the terminal."""
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
 
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")

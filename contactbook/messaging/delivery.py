@@ -23,7 +23,7 @@ import redis
 from flask import current_app
 from sqlalchemy import Table, bindparam, or_, select, update
 
-from contactbook.extensions import db
+from contactbook.extensions import among, db
 from contactbook.messaging.providers import email_provider, sms_provider
 from contactbook.messaging.providers.base import AmbiguousFailure, PermanentFailure, SendResult
 from contactbook.messaging.ratelimit import RateLimiter
@@ -72,7 +72,7 @@ def claim(limit: int = BATCH, now: datetime | None = None) -> list[int]:
         claimed = sorted(
             db.session.scalars(
                 update(Message)
-                .where(Message.id.in_(ids), Message.status == MessageStatus.QUEUED)
+                .where(among(Message.id, ids), Message.status == MessageStatus.QUEUED)
                 .values(status=MessageStatus.CLAIMED, claimed_at=now)
                 .returning(Message.id)
                 .execution_options(synchronize_session=False)
@@ -162,7 +162,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
     """
     now = utcnow()
     messages = db.session.scalars(
-        select(Message).where(Message.id.in_(ids), Message.status == MessageStatus.CLAIMED).order_by(Message.id)
+        select(Message).where(among(Message.id, ids), Message.status == MessageStatus.CLAIMED).order_by(Message.id)
     ).all()
     stamps = {m.id: m.claimed_at for m in messages}
     ready, outcomes = _checked(messages, now)
@@ -209,7 +209,7 @@ def _start_sending(channel: str, part: list[Message], stamps: dict[int, datetime
             db.session.scalars(
                 update(Message)
                 .where(
-                    Message.id.in_([m.id for m in group]),
+                    among(Message.id, [m.id for m in group]),
                     Message.status == MessageStatus.CLAIMED,
                     Message.claimed_at == stamp,
                 )

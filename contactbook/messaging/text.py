@@ -23,6 +23,7 @@ GSM7_BASIC: frozenset[str] = frozenset(
 )
 # Sent as ESC + code, so each of these counts as two characters.
 GSM7_EXTENSION: frozenset[str] = frozenset("\f^{}\\[~]|€")
+GSM7_ALL: frozenset[str] = GSM7_BASIC | GSM7_EXTENSION
 
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
@@ -52,7 +53,7 @@ _MARKS = frozenset({"Mn", "Me"})
 
 def is_gsm7(text: str) -> bool:
     """True when every character of `text` can be sent in the GSM-7 alphabet."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def _segments(units: list[int], single: int, part: int) -> int:
@@ -77,6 +78,8 @@ def sms_segments(text: str) -> tuple[Encoding, int]:
     (a character outside the Basic Multilingual Plane, such as an emoji, is two units).
     """
     if is_gsm7(text):
+        if GSM7_EXTENSION.isdisjoint(text) and len(text) <= GSM7_SINGLE:
+            return "GSM-7", 1 if text else 0  # the common case, without a width per character
         return "GSM-7", _segments([2 if ch in GSM7_EXTENSION else 1 for ch in text], GSM7_SINGLE, GSM7_PART)
     return "UCS-2", _segments([2 if ord(ch) > 0xFFFF else 1 for ch in text], UCS2_SINGLE, UCS2_PART)
 

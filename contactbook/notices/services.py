@@ -8,12 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import N_
-from contactbook.extensions import db
-from contactbook.messaging.render import render_message
+from contactbook.extensions import among, db, insert_many
+from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments, to_gsm
 from contactbook.messaging.timing import next_allowed, next_digest_time
 from contactbook.models import (
@@ -80,10 +80,13 @@ def audience_students(school: School, audience: Audience) -> list[int]:
     return sorted(set(db.session.scalars(query)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Recipient:
-    guardian: Guardian
-    student: Student
+    guardian_id: int
+    guardian_name: str
+    student_id: int
+    student_name: str
+    address: str  # the guardian's phone or email, as the channel needs
     channel: Channel
     digest: bool
 
@@ -107,30 +110,44 @@ class Preview:
 
 
 def _recipients(school: School, student_ids: list[int], category: str, at: datetime) -> list[Recipient]:
-    pairs = db.session.execute(
-        select(StudentGuardian.guardian_id, StudentGuardian.student_id).where(
-            StudentGuardian.school_id == school.id, StudentGuardian.student_id.in_(student_ids)
+    """Every (guardian, student, channel) the notice goes to, in a few queries whatever the audience."""
+    families = db.session.execute(
+        select(
+            StudentGuardian.guardian_id,
+            StudentGuardian.student_id,
+            Guardian.full_name,
+            Guardian.phone,
+            Guardian.email,
+            Student.full_name,
         )
+        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+        .join(Student, Student.id == StudentGuardian.student_id)
+        .where(StudentGuardian.school_id == school.id, among(StudentGuardian.student_id, student_ids))
+        .order_by(StudentGuardian.student_id, StudentGuardian.guardian_id)
     ).all()
-    channels = eligibility_for_many(school, [(g, s) for g, s in pairs], category, at)
-    guardians = {g.id: g for g in db.session.scalars(select(Guardian).where(Guardian.id.in_({g for g, _ in pairs})))}
-    students = {s.id: s for s in db.session.scalars(select(Student).where(Student.id.in_(student_ids)))}
+    channels = eligibility_for_many(school, [(row[0], row[1]) for row in families], category, at)
     digest_pairs = set(
         db.session.execute(
             select(Subscription.guardian_id, Subscription.student_id).where(
                 Subscription.school_id == school.id,
                 Subscription.status == SubscriptionStatus.ACTIVE,
                 Subscription.digest.is_(True),
-                Subscription.student_id.in_(student_ids),
+                among(Subscription.student_id, student_ids),
             )
         ).all()
     )
     result = []
-    for guardian_id, student_id in pairs:
+    for guardian_id, student_id, guardian_name, phone, email, student_name in families:
         for channel in sorted(channels.get((guardian_id, student_id), ())):
             result.append(
                 Recipient(
-                    guardians[guardian_id], students[student_id], channel, (guardian_id, student_id) in digest_pairs
+                    guardian_id=guardian_id,
+                    guardian_name=guardian_name,
+                    student_id=student_id,
+                    student_name=student_name,
+                    address=phone if channel == Channel.SMS else email,
+                    channel=channel,
+                    digest=(guardian_id, student_id) in digest_pairs,
                 )
             )
     return result
@@ -140,22 +157,45 @@ def _given_name(full_name: str) -> str:
     return full_name.split()[-1] if full_name.split() else full_name
 
 
+def _sms_context(school: School, title: str, body: str) -> dict[str, str]:
+    return {"school": school.name, "title": title, "body": body}
+
+
+def _email_context(school: School, title: str, body: str) -> dict[str, str]:
+    # The email template addresses the guardian and names the school and the student in full.
+    return {"school": school.name, "title": title, "body": body, "school_name": school.name}
+
+
 def _sms_text(school: School, title: str, body: str, student_name: str, unaccented: bool) -> str:
-    context = {"school": school.name, "student": _given_name(student_name), "title": title, "body": body}
+    context = {**_sms_context(school, title, body), "student": _given_name(student_name)}
     return render_message("notice", "vi", context, unaccented=unaccented)
 
 
 def _email_text(school: School, title: str, body: str, student_name: str, guardian_name: str = "") -> str:
-    # The email template addresses the guardian and names the school and the student in full.
-    context = {
-        "school": school.name,
-        "title": title,
-        "body": body,
-        "guardian": guardian_name or "Quý phụ huynh",
-        "school_name": school.name,
-        "student": student_name,
-    }
-    return render_message("email_notice", "vi", context, unaccented=False)
+    context = {**_email_context(school, title, body), "guardian": guardian_name or "Quý phụ huynh"}
+    return render_message("email_notice", "vi", {**context, "student": student_name}, unaccented=False)
+
+
+class _Texts:
+    """Each recipient's SMS or email text and SMS segments, rendered once per notice (see `personalised`)."""
+
+    def __init__(self, school: School, title: str, body: str, unaccented: bool) -> None:
+        self._sms = personalised("notice", "vi", _sms_context(school, title, body), ["student"], unaccented=unaccented)
+        self._email = personalised(
+            "email_notice", "vi", _email_context(school, title, body), ["guardian", "student"], unaccented=False
+        )
+        self._sms_by_name: dict[str, tuple[str, int]] = {}
+
+    def sms(self, student_name: str) -> tuple[str, int]:
+        """The SMS about `student_name` and its segments; it depends only on the child's given name."""
+        given = _given_name(student_name)
+        if given not in self._sms_by_name:
+            text = self._sms({"student": given})
+            self._sms_by_name[given] = (text, sms_segments(text)[1])
+        return self._sms_by_name[given]
+
+    def email(self, student_name: str, guardian_name: str) -> str:
+        return self._email({"guardian": guardian_name or "Quý phụ huynh", "student": student_name})
 
 
 def preview_notice(
@@ -169,11 +209,11 @@ def preview_notice(
     encoding, segments = sms_segments(sms)
     preview = Preview(sms_text=sms, email_text=email, encoding=encoding, segments=segments)
     preview.unaccented_text = to_gsm(sms)
+    texts = _Texts(school, title, body, unaccented)
     for recipient in recipients:
         preview.recipients[recipient.channel.value] = preview.recipients.get(recipient.channel.value, 0) + 1
         if recipient.channel == Channel.SMS:
-            text = _sms_text(school, title, body, recipient.student.full_name, unaccented)
-            preview.total_segments += sms_segments(text)[1]
+            preview.total_segments += texts.sms(recipient.student_name)[1]
     preview.cost = preview.total_segments * settings.sms_segment_price
     return preview
 
@@ -219,20 +259,13 @@ def create_notice(
     db.session.flush()
     start = max(send_at or now, now)
     rows: list[dict[str, Any]] = []
-    # An SMS depends only on the child's given name: render each distinct one once (10,000 recipients
-    # share a few hundred names); emails name the guardian and are rendered per recipient.
-    sms_texts: dict[str, tuple[str, int]] = {}
+    texts = _Texts(school, title, body, settings.sms_unaccented)
     for recipient in _recipients(school, students, category, now):
         is_sms = recipient.channel == Channel.SMS
         if is_sms:
-            given = _given_name(recipient.student.full_name)
-            if given not in sms_texts:
-                sms = _sms_text(school, title, body, recipient.student.full_name, settings.sms_unaccented)
-                sms_texts[given] = (sms, sms_segments(sms)[1])
-            text, segments = sms_texts[given]
+            text, segments = texts.sms(recipient.student_name)
         else:
-            text = _email_text(school, title, body, recipient.student.full_name, recipient.guardian.full_name)
-            segments = 0
+            text, segments = texts.email(recipient.student_name, recipient.guardian_name), 0
         digest = recipient.digest and not urgent
         due = next_digest_time(start, zone) if digest else start
         rows.append(
@@ -242,13 +275,13 @@ def create_notice(
                 "kind": "notice",
                 "category": category,
                 "urgent": urgent,
-                "guardian_id": recipient.guardian.id,
-                "student_id": recipient.student.id,
+                "guardian_id": recipient.guardian_id,
+                "student_id": recipient.student_id,
                 "channel": recipient.channel.value,
-                "to_address": recipient.guardian.phone if is_sms else recipient.guardian.email,
+                "to_address": recipient.address,
                 "subject": None if is_sms else title,
                 "body": text,
-                "dedupe_key": f"notice:{notice.id}:{recipient.guardian.id}:{recipient.student.id}:{recipient.channel}",
+                "dedupe_key": f"notice:{notice.id}:{recipient.guardian_id}:{recipient.student_id}:{recipient.channel}",
                 "status": MessageStatus.QUEUED,
                 "digest": digest,
                 "attempts": 0,
@@ -259,8 +292,7 @@ def create_notice(
                 "created_at": now,
             }
         )
-    if rows:
-        db.session.execute(insert(Message), rows)
+    insert_many(Message.__table__, rows)  # type: ignore[arg-type]
     audit.record("notice.created", actor=author, school_id=school.id, target=notice, messages=len(rows), urgent=urgent)
     db.session.commit()
     return notice

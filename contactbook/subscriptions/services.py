@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import N_
-from contactbook.extensions import db
+from contactbook.extensions import among, db
 from contactbook.models import (
     Authority,
     Consent,
@@ -519,9 +519,33 @@ def eligibility_for_many(
         return {}
     settings = settings_of(school)
     guardian_ids = {g for g, _ in wanted}
-    guardians = {g.id: g for g in db.session.scalars(select(Guardian).where(Guardian.id.in_(guardian_ids)))}
-    subscriptions = db.session.scalars(
-        select(Subscription).where(Subscription.school_id == school.id, Subscription.guardian_id.in_(guardian_ids))
+    # Plain rows, not ORM objects: a school-wide notice asks about every family at once.
+    guardians = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Guardian.id,
+                Guardian.school_id,
+                Guardian.phone,
+                Guardian.email,
+                Guardian.phone_unusable_at,
+                Guardian.email_unusable_at,
+            ).where(among(Guardian.id, guardian_ids))
+        )
+    }
+    subscriptions = db.session.execute(
+        select(
+            Subscription.id,
+            Subscription.guardian_id,
+            Subscription.student_id,
+            Subscription.starts_on,
+            Subscription.ends_on,
+            Subscription.status,
+            Subscription.sms,
+            Subscription.email,
+            Subscription.exempt,
+            Subscription.charge,
+        ).where(Subscription.school_id == school.id, among(Subscription.guardian_id, guardian_ids))
     ).all()
     sub_ids = [s.id for s in subscriptions]
     purposes: dict[int, set[str]] = {}
@@ -529,7 +553,7 @@ def eligibility_for_many(
         select(Consent.subscription_id, ConsentPurpose.purpose)
         .join(ConsentPurpose, ConsentPurpose.consent_id == Consent.id)
         .where(
-            Consent.subscription_id.in_(sub_ids),
+            among(Consent.subscription_id, sub_ids),
             Consent.given_at <= at,
             or_(ConsentPurpose.withdrawn_at.is_(None), ConsentPurpose.withdrawn_at > at),
         )
@@ -539,11 +563,12 @@ def eligibility_for_many(
     if not settings.allow_unpaid_start:
         for subscription_id, kind, total in db.session.execute(
             select(Payment.subscription_id, Payment.kind, func.sum(Payment.amount))
-            .where(Payment.subscription_id.in_(sub_ids))
+            .where(among(Payment.subscription_id, sub_ids))
             .group_by(Payment.subscription_id, Payment.kind)
         ):
             sign = 1 if kind == PaymentKind.PAYMENT else -1
             paid[subscription_id] = paid.get(subscription_id, 0) + sign * int(total or 0)
+    unpaid_ok, enabled = settings.allow_unpaid_start, settings.enabled
     by_pair: dict[tuple[int, int], list[SubscriptionFacts]] = {}
     for sub in subscriptions:
         by_pair.setdefault((sub.guardian_id, sub.student_id), []).append(
@@ -553,11 +578,12 @@ def eligibility_for_many(
                 active=sub.status == SubscriptionStatus.ACTIVE,
                 sms=sub.sms,
                 email=sub.email,
-                paid_enough=sub.exempt or settings.allow_unpaid_start or paid.get(sub.id, 0) >= sub.charge,
+                paid_enough=sub.exempt or unpaid_ok or paid.get(sub.id, 0) >= sub.charge,
                 purposes=frozenset(purposes.get(sub.id, ())),
             )
         )
     local_day = at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    free_categories = frozenset(settings.free_categories)
     answers: dict[tuple[int, int], frozenset[Channel]] = {}
     for guardian_id, student_id in wanted:
         guardian = guardians.get(guardian_id)
@@ -565,8 +591,8 @@ def eligibility_for_many(
             answers[(guardian_id, student_id)] = frozenset()
             continue
         facts = EligibilityFacts(
-            service_enabled=settings.enabled,
-            free_categories=frozenset(settings.free_categories),
+            service_enabled=enabled,
+            free_categories=free_categories,
             has_phone=bool(guardian.phone) and guardian.phone_unusable_at is None,
             has_email=bool(guardian.email) and guardian.email_unusable_at is None,
             subscriptions=tuple(by_pair.get((guardian_id, student_id), ())),

@@ -141,6 +141,17 @@ def fake(fake_twilio_url: str) -> FakeTwilio:
     return server
 
 
+_MADE: list[TwilioSmsProvider] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_providers() -> Iterator[None]:
+    """Each provider keeps a loop and its connections for the process's life: close the tests' ones."""
+    yield
+    while _MADE:
+        _MADE.pop().close()
+
+
 def twilio(base_url: str, **overrides: Any) -> TwilioSmsProvider:
     settings: dict[str, Any] = {
         "messaging_service_sid": SERVICE_SID,
@@ -150,7 +161,9 @@ def twilio(base_url: str, **overrides: Any) -> TwilioSmsProvider:
         "concurrency": 8,
         "timeout": 2.0,
     }
-    return TwilioSmsProvider(ACCOUNT_SID, AUTH_TOKEN, **{**settings, **overrides})
+    provider = TwilioSmsProvider(ACCOUNT_SID, AUTH_TOKEN, **{**settings, **overrides})
+    _MADE.append(provider)
+    return provider
 
 
 def batch(count: int, body: str = "Lớp 6A1 nghỉ học ngày mai.") -> list[tuple[str, str, str]]:
@@ -166,6 +179,39 @@ def test_a_batch_reaches_twilio_once_per_message_in_order(fake: FakeTwilio) -> N
     stats = fake.stats()
     assert stats["total"] == 10 and stats["duplicates"] == {}
     assert stats["messages"] == {f"{to}|{body}": 1 for _, to, body in items}
+
+
+def test_later_batches_reuse_the_connections_of_the_first(fake: FakeTwilio) -> None:
+    provider = twilio(fake.url, concurrency=4)
+    try:
+        first, second = provider.send_many(batch(8)), provider.send_many(batch(8, body="Lịch thi học kỳ I."))
+    finally:
+        provider.close()
+
+    assert all(isinstance(result, SendResult) for result in first + second)
+    stats = fake.stats()
+    assert stats["total"] == 16
+    # At most 4 in flight, so at most 4 connections, reused by the second batch; 1 more is this request.
+    assert stats["connections"] <= 4 + 1
+
+
+def test_a_closed_provider_sends_again_on_a_new_loop(fake: FakeTwilio) -> None:
+    provider = twilio(fake.url)
+    assert isinstance(provider.send_many(batch(1))[0], SendResult)
+    provider.close()
+    assert isinstance(provider.send_many(batch(1, body="Sau khi đóng"))[0], SendResult)
+    provider.close()
+    assert fake.stats()["total"] == 2
+
+
+def test_a_batch_can_be_sent_from_a_thread_already_running_a_loop(fake: FakeTwilio) -> None:
+    provider = twilio(fake.url)
+
+    async def host() -> list[Any]:  # a caller that drives its own event loop
+        return provider.send_many(batch(3))
+
+    assert all(isinstance(result, SendResult) for result in asyncio.run(host()))
+    assert fake.stats()["total"] == 3
 
 
 def test_each_message_names_the_service_the_callback_url_and_the_validity_period(fake: FakeTwilio) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from contactbook.messaging.render import KINDS, LOCALES, render_message
+from contactbook.messaging.render import KINDS, LOCALES, personalised, render_message
 from contactbook.messaging.text import sms_segments
 
 
@@ -130,3 +130,37 @@ def test_a_missing_value_fails_rather_than_leaving_a_hole() -> None:
     del values["title"]
     with pytest.raises(jinja2.UndefinedError):
         render_message("notice", "vi", values, unaccented=True)
+
+
+NAMES = ["An", "Phương", "Đạt", "Nguyễn Thị Ánh", "Lê  Văn   Tám", " Hà", "O'Neil", "李", "Ngọc Diệp"]
+
+
+@pytest.mark.parametrize("unaccented", [True, False])
+@pytest.mark.parametrize("name", NAMES)
+def test_a_personalised_sms_is_the_text_a_full_render_gives(name: str, unaccented: bool) -> None:
+    fixed = context()
+    del fixed["student"]
+    fill = personalised("notice", "vi", fixed, ["student"], unaccented=unaccented)
+    assert fill({"student": name}) == render_message("notice", "vi", {**fixed, "student": name}, unaccented=unaccented)
+
+
+@pytest.mark.parametrize(("guardian", "student"), [("chị Lan", "Trần Minh Khôi"), ("Ông  Ba", "Bé\tTí"), ("x", "Ý")])
+def test_a_personalised_email_is_the_text_a_full_render_gives(guardian: str, student: str) -> None:
+    fixed = {k: v for k, v in context().items() if k not in {"guardian", "student"}}
+    fill = personalised("email_notice", "vi", fixed, ["guardian", "student"], unaccented=False)
+    values = {"guardian": guardian, "student": student}
+    assert fill(values) == render_message("email_notice", "vi", {**fixed, **values}, unaccented=False)
+
+
+def test_a_personalised_render_needs_exactly_its_fields() -> None:
+    fill = personalised("notice", "vi", {"school": "A", "title": "T", "body": "B"}, ["student"], unaccented=True)
+    with pytest.raises(ValueError, match="student"):
+        fill({"guardian": "Lan"})
+
+
+def test_a_field_the_template_transforms_is_rendered_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = jinja2.DictLoader({"notice.vi.txt": "{{ school }}: {{ student|upper }} {{ body }}"})
+    environment = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined)  # noqa: S701
+    monkeypatch.setattr("contactbook.messaging.render._environment", lambda: environment)
+    fill = personalised("notice", "vi", {"school": "THCS A", "body": "Nghỉ học."}, ["student"], unaccented=False)
+    assert fill({"student": "Phương"}) == "THCS A: PHƯƠNG Nghỉ học."

@@ -1,7 +1,8 @@
 """SMS through Twilio's REST API with twilio-python: one message synchronously, batches asynchronously.
 
 A batch goes through the aiohttp-based client (about three times less CPU per message than the
-requests-based one), with at most `concurrency` requests in flight. Every failure is sorted into
+requests-based one), with at most `concurrency` requests in flight, on an event loop that lives as long
+as the process so that its connections are reused from one batch to the next. Every failure is sorted into
 temporary, permanent or ambiguous (see `base`) so the caller never resends a message Twilio may hold.
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import concurrent.futures
+import os
+import threading
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,6 +34,9 @@ from contactbook.messaging.providers.base import (
 )
 
 DEFAULT_TIMEOUT = 10.0
+# Idle connections are closed by us after this long, well before Twilio's side closes them: a request
+# written to a connection the server has just closed would come back "ambiguous" for nothing.
+KEEPALIVE_SECONDS = 10.0
 
 
 def _rebase(url: str, base_url: str) -> str:
@@ -66,7 +71,8 @@ class RebasedAsyncHttpClient(AsyncTwilioHttpClient):
         # connect and sock_read separate "never sent" (connect timeout: safe to retry) from "sent, no
         # answer" (read timeout: ambiguous); total is a backstop for a server trickling bytes.
         client_timeout = aiohttp.ClientTimeout(total=2 * timeout, connect=timeout, sock_read=timeout)
-        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit), timeout=client_timeout)
+        connector = aiohttp.TCPConnector(limit=limit, keepalive_timeout=KEEPALIVE_SECONDS)
+        self.session = aiohttp.ClientSession(connector=connector, timeout=client_timeout)
 
     async def request(
         self,
@@ -171,6 +177,11 @@ class TwilioSmsProvider:
         if validity_period:
             self._params["validity_period"] = validity_period
         self._sync_client: Client | None = None
+        # The sending loop, its thread and its client; rebuilt in a forked child (see `_loop_running`).
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_pid = 0
+        self._async: tuple[RebasedAsyncHttpClient, Client] | None = None
 
     def _client(self, http_client: TwilioHttpClient | AsyncTwilioHttpClient) -> Client:
         return Client(self.account_sid, self.auth_token, http_client=http_client)
@@ -190,26 +201,40 @@ class TwilioSmsProvider:
     def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
         """Send `(message_key, to, body)` items concurrently; a result or a `ProviderFailure` per item, in order.
 
-        Runs its own event loop; called where a loop is already running in this thread (a host that
-        drives one), it runs that loop in a helper thread instead.
+        The requests run on this provider's own loop, in a thread of its own, whatever the caller's
+        thread is doing (Celery's threads pool, or a host already running a loop).
         """
         if not items:
             return []
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self._send_all(items))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, self._send_all(items)).result()
+        return asyncio.run_coroutine_threadsafe(self._send_all(items), self._loop_running()).result()
+
+    def _loop_running(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop_pid != os.getpid():
+                # First use, or a forked child: the parent's thread did not survive the fork.
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="twilio-sender", daemon=True).start()
+                self._loop, self._loop_pid, self._async = loop, os.getpid(), None
+            return self._loop
+
+    def close(self) -> None:
+        """Close the connections and stop the sending loop (a new one starts on the next send)."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is None or self._loop_pid != os.getpid():
+            return
+        if self._async is not None:
+            asyncio.run_coroutine_threadsafe(self._async[0].close(), loop).result(timeout=5)
+            self._async = None
+        loop.call_soon_threadsafe(loop.stop)
 
     async def _send_all(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
-        http_client = RebasedAsyncHttpClient(self.base_url, self.timeout, limit=self.concurrency)
-        client = self._client(http_client)
+        if self._async is None:  # built inside the loop that uses it, as aiohttp requires
+            http_client = RebasedAsyncHttpClient(self.base_url, self.timeout, limit=self.concurrency)
+            self._async = (http_client, self._client(http_client))
+        client = self._async[1]
         in_flight = asyncio.Semaphore(self.concurrency)
-        try:
-            return list(await asyncio.gather(*(self._send_one(client, in_flight, to, body) for _, to, body in items)))
-        finally:
-            await http_client.close()
+        return list(await asyncio.gather(*(self._send_one(client, in_flight, to, body) for _, to, body in items)))
 
     async def _send_one(
         self, client: Client, in_flight: asyncio.Semaphore, to: str, body: str
