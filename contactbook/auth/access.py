@@ -72,6 +72,18 @@ def school_user() -> User | None:
     return user if user.school_id == school.id else None
 
 
+def staff_user() -> User:
+    """The logged-in staff of the current school, for views behind a `school_member` rule."""
+    user = school_user()
+    assert user is not None  # the access hook let the request in: it is staff of this school
+    return user
+
+
+def sees_all(user: User) -> bool:
+    """True when `user` may see every class of the school (`roster.view_all`), not only its own."""
+    return Permission.ROSTER_VIEW_ALL in permissions_of(user)
+
+
 def permissions_of(user: User) -> frozenset[Permission]:
     """Every permission `user` holds through roles and single grants (cached for the request)."""
     cache: dict[int, frozenset[Permission]] = g.setdefault("_permissions", {})

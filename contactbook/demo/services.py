@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from contactbook.auth.rules import Role
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
+from contactbook.grading import services as grading
 from contactbook.models import (
     AssessmentKind,
     Authority,
@@ -25,6 +27,8 @@ from contactbook.models import (
     SchoolClass,
     SchoolLevel,
     SchoolYear,
+    Score,
+    Semester,
     Student,
     StudentGuardian,
     Subject,
@@ -151,6 +155,7 @@ def seed() -> list[DemoLogin]:
         _seed_roster(school, level)
         if level == SchoolLevel.LOWER_SECONDARY:
             _seed_service(school)
+            _seed_grades(school)
     return demo_logins()
 
 
@@ -212,6 +217,29 @@ def _seed_roster(school: School, level: SchoolLevel) -> None:
             names, per_class, year_start=first, seed=len(school.slug), id_prefix=f"79{school.id:02d}"
         )
         roster.import_sheet(school, year, read_roster("demo.csv", to_csv(rows)), dry_run=False)
+
+
+def _seed_grades(school: School) -> None:
+    """Toán of semester I in the first class taught by "giaovien": regular and midterm scores, unpublished."""
+    teacher = _staff(school, "giaovien")
+    assignment = db.session.scalar(
+        select(TeachingAssignment).where(TeachingAssignment.teacher_id == teacher.id).order_by(TeachingAssignment.id)
+    )
+    if assignment is None or db.session.scalar(select(Score.id).where(Score.school_id == school.id).limit(1)):
+        return
+    semester = db.session.scalar(
+        select(Semester).where(Semester.school_year_id == assignment.school_class.school_year_id, Semester.number == 1)
+    )
+    assert semester is not None
+    grid = grading.load_grid(assignment.school_class, assignment.subject, semester)
+    rng = random.Random(school.id)  # noqa: S311 (demo data)
+    form = {
+        f"s-{student.id}-{column.key}": f"{rng.randint(5, 9)},{rng.choice('05')}"
+        for student in grid.students
+        for column in grid.columns
+        if column.key != "ck"
+    }
+    grading.save_grid(school, teacher, grid, form)
 
 
 def _seed_service(school: School) -> None:

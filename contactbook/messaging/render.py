@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from contactbook.messaging.text import to_gsm
 
-KINDS = ("notice", "digest", "renewal", "email_notice")
+KINDS = ("notice", "digest", "renewal", "email_notice", "score", "score_correction")
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 

@@ -1,6 +1,7 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from contactbook.models.base import Base
+from contactbook.models.grading import Score, ScoreCorrection, ScorePublication, TermRecord
 from contactbook.models.messaging import FINAL_STATUSES, Message, MessageStatus, Notice
 from contactbook.models.roster import (
     AssessmentKind,
@@ -66,6 +67,9 @@ __all__ = [
     "SchoolLevel",
     "SchoolStatus",
     "SchoolYear",
+    "Score",
+    "ScoreCorrection",
+    "ScorePublication",
     "Semester",
     "ServiceSettings",
     "Student",
@@ -74,5 +78,6 @@ __all__ = [
     "Subscription",
     "SubscriptionStatus",
     "TeachingAssignment",
+    "TermRecord",
     "User",
 ]

@@ -15,12 +15,12 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from contactbook.auth.access import permissions_of, school_member, school_user
+from contactbook.auth.access import school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
-from contactbook.extensions import tasks
+from contactbook.messaging.outbox import nudge_delivery
 from contactbook.messaging.text import to_gsm
 from contactbook.messaging.timing import next_allowed
-from contactbook.models import Notice, School, User
+from contactbook.models import Notice, School
 from contactbook.models.base import utcnow
 from contactbook.notices import audiences, queries
 from contactbook.notices.forms import NoticeForm, RetryForm
@@ -40,7 +40,6 @@ from contactbook.subscriptions.services import settings_of
 from contactbook.tenancy import current_school, get_scoped_or_404
 
 bp = Blueprint("notices", __name__)
-DISPATCH_TASK = "messaging.dispatch"
 
 
 @bp.context_processor
@@ -54,16 +53,6 @@ def _display_helpers() -> dict[str, Any]:
     }
 
 
-def _actor() -> User:
-    user = school_user()
-    assert user is not None  # every view here is behind a school_member rule
-    return user
-
-
-def _sees_all(user: User) -> bool:
-    return Permission.ROSTER_VIEW_ALL in permissions_of(user)
-
-
 def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
@@ -71,21 +60,10 @@ def _zone() -> ZoneInfo:
 def _own_notice(notice_id: int) -> Notice:
     """The notice, if it is of this school and the user may open it; else 404."""
     notice = get_scoped_or_404(Notice, notice_id)
-    user = _actor()
-    if not queries.may_open(notice, user, sees_all=_sees_all(user)):
+    user = staff_user()
+    if not queries.may_open(notice, user, sees_all=sees_all(user)):
         abort(404)
     return notice
-
-
-def _nudge() -> None:
-    """Wake the workers after the commit. If the broker is away the beat sweep delivers the rows anyway,
-    so a failed nudge is logged, never shown: the notice is already safely recorded."""
-    try:
-        tasks.send(DISPATCH_TASK)
-    except Exception:  # whatever the broker client raises, the page must not fail after the commit
-        current_app.logger.warning(
-            "Could not nudge the workers (%s); the sweep will deliver", DISPATCH_TASK, exc_info=True
-        )
 
 
 # --- Writing and sending ---------------------------------------------------------------------------
@@ -95,8 +73,8 @@ def _nudge() -> None:
 @school_member(Permission.NOTICES_SEND)
 def compose() -> ResponseReturnValue:
     school = current_school()
-    user = _actor()
-    options = audiences.options_for(school, user, sees_all=_sees_all(user))
+    user = staff_user()
+    options = audiences.options_for(school, user, sees_all=sees_all(user))
     form = NoticeForm()
     form.offer(options)
     if request.method == "POST":
@@ -126,7 +104,7 @@ def compose() -> ResponseReturnValue:
         except NoticeError as exc:
             form.form_errors.append(_(str(exc)))
             return render_template("notices/compose.html", form=form, options=options, preview=None)
-        _nudge()
+        nudge_delivery()
         flash(_("The notice is recorded and is being sent."), "info")
         return redirect(url_for("notices.progress", notice_id=notice.id))
     preview = preview_notice(school, title=title, body=body, category=category, audience=audience)
@@ -170,13 +148,13 @@ def _preview_context(
 @school_member(Permission.NOTICES_SEND)
 def notice_list() -> ResponseReturnValue:
     school = current_school()
-    user = _actor()
-    result = queries.notice_page(school, user, sees_all=_sees_all(user), page=request.args.get("page", 1, type=int))
+    user = staff_user()
+    result = queries.notice_page(school, user, sees_all=sees_all(user), page=request.args.get("page", 1, type=int))
     return render_template(
         "notices/list.html",
         result=result,
         names=queries.audience_names(result.notices),
-        sees_all=_sees_all(user),
+        sees_all=sees_all(user),
         month_cost=queries.month_sms_cost(school, _zone()),
     )
 
@@ -210,9 +188,9 @@ def retry(notice_id: int) -> ResponseReturnValue:
     notice = _own_notice(notice_id)
     if not RetryForm().validate_on_submit():
         abort(400)
-    count = retry_failed(current_school(), _actor(), notice)
+    count = retry_failed(current_school(), staff_user(), notice)
     if count:
-        _nudge()
+        nudge_delivery()
         flash(_("Messages to be sent again: %(count)s.", count=count), "info")
     else:
         flash(_("No failed message to send again."), "info")

@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import N_
-from contactbook.extensions import among, db, insert_many
+from contactbook.extensions import db
+from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments, to_gsm
-from contactbook.messaging.timing import next_allowed, next_digest_time
-from contactbook.models import (
-    Enrolment,
-    EnrolmentStatus,
-    Guardian,
-    Message,
-    MessageStatus,
-    Notice,
-    School,
-    SchoolClass,
-    Student,
-    StudentGuardian,
-    Subscription,
-    SubscriptionStatus,
-    User,
-)
+from contactbook.models import Enrolment, EnrolmentStatus, Notice, School, SchoolClass, User
 from contactbook.models.base import utcnow
 from contactbook.roster.services import current_year
 from contactbook.subscriptions.rules import Category, Channel
-from contactbook.subscriptions.services import eligibility_for_many, settings_of
+from contactbook.subscriptions.services import settings_of
 
 NOTICE_CATEGORIES = (Category.GENERAL, Category.EVENT, Category.FEE, Category.EMERGENCY, Category.CLOSURE)
-EXPIRY = timedelta(hours=48)
 
 
 class NoticeError(ValueError):
@@ -80,17 +63,6 @@ def audience_students(school: School, audience: Audience) -> list[int]:
     return sorted(set(db.session.scalars(query)))
 
 
-@dataclass(frozen=True)
-class Recipient:
-    guardian_id: int
-    guardian_name: str
-    student_id: int
-    student_name: str
-    address: str  # the guardian's phone or email, as the channel needs
-    channel: Channel
-    digest: bool
-
-
 @dataclass
 class Preview:
     """What sending would do: recipients per channel, the SMS text, its segments and the cost."""
@@ -107,50 +79,6 @@ class Preview:
     @property
     def ucs2(self) -> bool:
         return self.encoding == "UCS-2"
-
-
-def _recipients(school: School, student_ids: list[int], category: str, at: datetime) -> list[Recipient]:
-    """Every (guardian, student, channel) the notice goes to, in a few queries whatever the audience."""
-    families = db.session.execute(
-        select(
-            StudentGuardian.guardian_id,
-            StudentGuardian.student_id,
-            Guardian.full_name,
-            Guardian.phone,
-            Guardian.email,
-            Student.full_name,
-        )
-        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
-        .join(Student, Student.id == StudentGuardian.student_id)
-        .where(StudentGuardian.school_id == school.id, among(StudentGuardian.student_id, student_ids))
-        .order_by(StudentGuardian.student_id, StudentGuardian.guardian_id)
-    ).all()
-    channels = eligibility_for_many(school, [(row[0], row[1]) for row in families], category, at)
-    digest_pairs = set(
-        db.session.execute(
-            select(Subscription.guardian_id, Subscription.student_id).where(
-                Subscription.school_id == school.id,
-                Subscription.status == SubscriptionStatus.ACTIVE,
-                Subscription.digest.is_(True),
-                among(Subscription.student_id, student_ids),
-            )
-        ).all()
-    )
-    result = []
-    for guardian_id, student_id, guardian_name, phone, email, student_name in families:
-        for channel in sorted(channels.get((guardian_id, student_id), ())):
-            result.append(
-                Recipient(
-                    guardian_id=guardian_id,
-                    guardian_name=guardian_name,
-                    student_id=student_id,
-                    student_name=student_name,
-                    address=phone if channel == Channel.SMS else email,
-                    channel=channel,
-                    digest=(guardian_id, student_id) in digest_pairs,
-                )
-            )
-    return result
 
 
 def _given_name(full_name: str) -> str:
@@ -204,13 +132,13 @@ def preview_notice(
     """Recipients by channel, SMS segments and cost of a notice, without writing anything."""
     settings = settings_of(school)
     unaccented = settings.sms_unaccented if unaccented is None else unaccented
-    recipients = _recipients(school, audience_students(school, audience), category, utcnow())
+    reached = recipients(school, audience_students(school, audience), category, utcnow())
     sms, email = _sms_text(school, title, body, "Lan", unaccented), _email_text(school, title, body, "Lan")
     encoding, segments = sms_segments(sms)
     preview = Preview(sms_text=sms, email_text=email, encoding=encoding, segments=segments)
     preview.unaccented_text = to_gsm(sms)
     texts = _Texts(school, title, body, unaccented)
-    for recipient in recipients:
+    for recipient in reached:
         preview.recipients[recipient.channel.value] = preview.recipients.get(recipient.channel.value, 0) + 1
         if recipient.channel == Channel.SMS:
             preview.total_segments += texts.sms(recipient.student_name)[1]
@@ -243,7 +171,6 @@ def create_notice(
     if not students:
         raise NoticeError(N_("Nobody is in this audience."))
     settings = settings_of(school)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
     notice = Notice(
         school_id=school.id,
         author_id=author.id if author else None,
@@ -257,42 +184,23 @@ def create_notice(
     )
     db.session.add(notice)
     db.session.flush()
-    start = max(send_at or now, now)
-    rows: list[dict[str, Any]] = []
+    outbox = Outbox(school, kind="notice", category=category, urgent=urgent, now=now)
     texts = _Texts(school, title, body, settings.sms_unaccented)
-    for recipient in _recipients(school, students, category, now):
-        is_sms = recipient.channel == Channel.SMS
-        if is_sms:
+    for recipient in recipients(school, students, category, now):
+        if recipient.channel == Channel.SMS:
             text, segments = texts.sms(recipient.student_name)
         else:
             text, segments = texts.email(recipient.student_name, recipient.guardian_name), 0
-        digest = recipient.digest and not urgent
-        due = next_digest_time(start, zone) if digest else start
-        rows.append(
-            {
-                "school_id": school.id,
-                "notice_id": notice.id,
-                "kind": "notice",
-                "category": category,
-                "urgent": urgent,
-                "guardian_id": recipient.guardian_id,
-                "student_id": recipient.student_id,
-                "channel": recipient.channel.value,
-                "to_address": recipient.address,
-                "subject": None if is_sms else title,
-                "body": text,
-                "dedupe_key": f"notice:{notice.id}:{recipient.guardian_id}:{recipient.student_id}:{recipient.channel}",
-                "status": MessageStatus.QUEUED,
-                "digest": digest,
-                "attempts": 0,
-                "next_attempt_at": next_allowed(due, zone, settings.quiet_end_hour, settings.quiet_start_hour, urgent),
-                "expires_at": due + EXPIRY,
-                "segments": segments,
-                "cost": segments * settings.sms_segment_price,
-                "created_at": now,
-            }
+        outbox.add(
+            recipient,
+            key=f"notice:{notice.id}:{recipient.guardian_id}:{recipient.student_id}:{recipient.channel}",
+            body=text,
+            subject=title,
+            segments=segments,
+            start=send_at,
+            notice_id=notice.id,
         )
-    insert_many(Message.__table__, rows)  # type: ignore[arg-type]
-    audit.record("notice.created", actor=author, school_id=school.id, target=notice, messages=len(rows), urgent=urgent)
+    count = outbox.write()
+    audit.record("notice.created", actor=author, school_id=school.id, target=notice, messages=count, urgent=urgent)
     db.session.commit()
     return notice

@@ -20,6 +20,17 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.messaging.conftest import (
+    AUTH_TOKEN,
+    DeliveryWorker,
+    FakeTwilio,
+    SmtpServer,
+    delivery_settings,
+    free_port,
+    start_fake_twilio,
+    worker_env,
+)
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -34,6 +45,8 @@ CHROMIUM_ARGS = [
 # Teachers mostly use phones: a common phone's CSS viewport.
 PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
+WEBHOOK = "/webhooks/twilio/status"
+CALLBACK_DELAY = 1.0  # seconds before each of a message's status callbacks
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +103,45 @@ def browser_page(chromium: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+# --- Delivery: a fake Twilio posting callbacks to the live server, and a real worker ----------------
+
+
+@pytest.fixture
+def callback_url(app: Flask, live_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The live server's webhook, and the app checking signatures against it (restored afterwards)."""
+    url = live_server + WEBHOOK
+    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setitem(app.config, "TWILIO_STATUS_CALLBACK_URL", url)
+    return url
+
+
+@pytest.fixture
+def calling_back_twilio(callback_url: str) -> Iterator[FakeTwilio]:
+    """A fake Twilio of its own, posting signed callbacks (queued, sent, delivered) to the live server."""
+    fake = start_fake_twilio(callback_url=callback_url)
+    try:
+        # As Twilio's, the reports come after the API's answer: 1 s apart, so "delivered" arrives after
+        # the page has seen every message "sent" (it must keep asking) and after the worker has recorded
+        # each message's sid (a report for a sid not yet recorded is dropped).
+        fake.configure(callback_delay=CALLBACK_DELAY)
+        yield fake
+    finally:
+        fake.process.terminate()
+        fake.process.wait(timeout=10)
+
+
+@pytest.fixture
+def sms_worker(urls: dict[str, str], calling_back_twilio: FakeTwilio, callback_url: str) -> Iterator[DeliveryWorker]:
+    """A real Celery worker sending SMS through the fake Twilio (nobody here has email: no SMTP needed)."""
+    unused_smtp = SmtpServer("127.0.0.1", free_port())
+    settings = delivery_settings(
+        calling_back_twilio, unused_smtp, TWILIO_STATUS_CALLBACK_URL=callback_url, EMAIL_PROVIDER="console"
+    )
+    worker = DeliveryWorker(worker_env(urls, settings))
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()

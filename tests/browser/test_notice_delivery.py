@@ -6,9 +6,6 @@ posts its signed status callbacks to the live server's webhook. A real Celery wo
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -21,75 +18,14 @@ from contactbook.subscriptions.labels import vnd
 from tests.browser.test_staff_admin import assert_no_horizontal_scroll, screenshot
 from tests.factories import PASSWORD
 from tests.messaging.conftest import (
-    AUTH_TOKEN,
-    ROOT,
     DeliveryWorker,
     FakeTwilio,
-    SmtpServer,
     build_subscribed_school,
-    delivery_settings,
-    free_port,
     phone_of,
-    wait_until,
-    worker_env,
 )
 
 STUDENTS = 3
-WEBHOOK = "/webhooks/twilio/status"
 DELIVERY_TIMEOUT_MS = 30_000
-CALLBACK_DELAY = 1.0  # seconds before each of a message's status callbacks
-
-
-@pytest.fixture
-def callback_url(app: Flask, live_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The live server's webhook, and the app checking signatures against it (restored afterwards)."""
-    url = live_server + WEBHOOK
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", AUTH_TOKEN)
-    monkeypatch.setitem(app.config, "TWILIO_STATUS_CALLBACK_URL", url)
-    return url
-
-
-@pytest.fixture
-def calling_back_twilio(callback_url: str) -> Iterator[FakeTwilio]:
-    """A fake Twilio of its own, posting signed callbacks (queued, sent, delivered) to the live server."""
-    port = free_port()
-    command = [sys.executable, "-m", "contactbook.dev.fake_twilio", "--port", str(port)]
-    command += ["--auth-token", AUTH_TOKEN, "--callback-url", callback_url]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-    fake = FakeTwilio(f"http://127.0.0.1:{port}", process)
-
-    def answers() -> bool:
-        try:
-            fake.stats()
-        except OSError:
-            return False
-        return True
-
-    try:
-        wait_until(answers, 15, 0.1, "the fake Twilio server")
-        # As Twilio's, the reports come after the API's answer: 1 s apart, so "delivered" arrives after
-        # the page has seen every message "sent" (it must keep asking) and after the worker has recorded
-        # each message's sid (a report for a sid not yet recorded is dropped).
-        fake.configure(callback_delay=CALLBACK_DELAY)
-        yield fake
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def sms_worker(urls: dict[str, str], calling_back_twilio: FakeTwilio, callback_url: str) -> Iterator[DeliveryWorker]:
-    """A real Celery worker sending SMS through the fake Twilio (nobody here has email: no SMTP needed)."""
-    unused_smtp = SmtpServer("127.0.0.1", free_port())
-    settings = delivery_settings(
-        calling_back_twilio, unused_smtp, TWILIO_STATUS_CALLBACK_URL=callback_url, EMAIL_PROVIDER="console"
-    )
-    worker = DeliveryWorker(worker_env(urls, settings))
-    worker.start()
-    try:
-        yield worker
-    finally:
-        worker.stop()
 
 
 @pytest.mark.committed

@@ -7,14 +7,14 @@ from sqlalchemy import func, select
 
 from contactbook.demo.services import DEMO_PASSWORD, demo_logins, seed
 from contactbook.extensions import db
-from contactbook.models import AuditLog, Authority, Grant, School, User
+from contactbook.models import AuditLog, Authority, Grant, School, Score, User
 from tests.factories import login
 
 
 def _counts() -> dict[str, int]:
     return {
         model.__name__: int(db.session.scalar(select(func.count()).select_from(model)) or 0)
-        for model in (Authority, School, User, Grant, AuditLog)
+        for model in (Authority, School, User, Grant, AuditLog, Score)
     }
 
 
@@ -24,6 +24,10 @@ def test_seed_creates_two_schools_with_every_role(ctx: None) -> None:
     assert levels == {"thcs-nguyen-du": "lower_secondary", "th-le-ngoc-han": "primary"}
     roles = set(db.session.scalars(select(Grant.name).where(Grant.kind == "role")))
     assert roles == {"school_admin", "principal", "accountant", "teacher", "homeroom_teacher"}
+    # The secondary school's demo teacher has a grid of Toán begun: regular and midterm scores, none published.
+    scores = db.session.scalars(select(Score)).all()
+    assert scores and {s.column for s in scores} == {"tx1", "tx2", "tx3", "tx4", "gk"}
+    assert all(s.published_at is None and s.value is not None and 5 <= s.value <= 9.5 for s in scores)
 
 
 def test_seed_twice_changes_nothing(ctx: None) -> None:

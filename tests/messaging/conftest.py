@@ -100,10 +100,13 @@ class FakeTwilio:
         self._call("/_reset", {})
 
 
-def start_fake_twilio(latency: float = 0.0) -> FakeTwilio:
+def start_fake_twilio(latency: float = 0.0, callback_url: str = "") -> FakeTwilio:
+    """A fake Twilio in its own process, answering; with `callback_url`, posting signed status callbacks."""
     port = free_port()
     command = [sys.executable, "-m", "contactbook.dev.fake_twilio", "--port", str(port), "--latency", str(latency)]
     command += ["--auth-token", AUTH_TOKEN]
+    if callback_url:
+        command += ["--callback-url", callback_url]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
     fake = FakeTwilio(f"http://127.0.0.1:{port}", process)
 
@@ -313,11 +316,12 @@ def phone_of(index: int) -> str:
 
 
 def build_subscribed_school(
-    n: int, *, emails: int = 0, slug: str = "giao", quiet_hours: tuple[int, int] = (0, 24)
+    n: int, *, emails: int = 0, slug: str = "giao", quiet_hours: tuple[int, int] = (0, 24), grades: bool = False
 ) -> SubscribedSchool:
     """Commit a school with one class of `n` students, one guardian each, subscribed by SMS with consent.
 
-    The first `emails` guardians also have an email address and the email channel. Quiet hours are off
+    The first `emails` guardians also have an email address and the email channel; with `grades`, every
+    guardian also consents to grades by SMS. Quiet hours are off
     by default (`(0, 24)`) so that tests do not depend on the time of day. Call inside an app context.
     """
     people = make_school(make_operator(f"op-{slug}"), _authority(), slug)
@@ -393,6 +397,8 @@ def build_subscribed_school(
     purposes += [
         {"school_id": school_id, "consent_id": cid, "purpose": "notices_email"} for cid in consent_ids[:emails]
     ]
+    if grades:
+        purposes += [{"school_id": school_id, "consent_id": cid, "purpose": "grades_sms"} for cid in consent_ids]
     bulk(ConsentPurpose, purposes)
     db.session.commit()
     return SubscribedSchool(people, school_class, plan, student_ids, guardian_ids)

@@ -1,0 +1,260 @@
+"""Publishing a grid's column to the families, and correcting a published score with a reason.
+
+Each is one unit of work: the cells, the trail and the outbox rows are written in one commit, and the
+caller nudges the workers afterwards. Families receive their own child's score only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from contactbook.audit import services as audit
+from contactbook.extensions import among, db
+from contactbook.grading import rules
+from contactbook.grading.grid import Column, cell_text, read_cells
+from contactbook.grading.services import REASON_MAX, REASON_MIN, GradingError, Grid, teaches
+from contactbook.messaging.outbox import Outbox, recipients
+from contactbook.messaging.render import personalised
+from contactbook.messaging.text import sms_segments
+from contactbook.models import School, Score, ScoreCorrection, ScorePublication, Student, User
+from contactbook.models.base import utcnow
+from contactbook.subscriptions.rules import Category, Channel
+from contactbook.subscriptions.services import settings_of
+
+
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing a column would send: new cells, messages per channel, SMS segments and cost."""
+
+    scores: int
+    messages: dict[str, int]
+    segments: int
+    cost: int
+    sample: str
+
+
+def _unpublished(grid: Grid, column: Column) -> list[Score]:
+    return [
+        score
+        for (_, key), score in sorted(grid.scores.items())
+        if key == column.key and score.published_at is None and (score.value is not None or score.level is not None)
+    ]
+
+
+def shown(value: Decimal | None, level: str | None, *, primary: bool = False) -> str:
+    """A cell as a family reads it: "8,5", "Đạt", "Hoàn thành tốt (9)"."""
+    parts = []
+    if level is not None:
+        parts.append(_level_label(level))
+    if value is not None:
+        text = cell_text(value, primary=primary)
+        parts.append(f"({text})" if parts else text)
+    return " ".join(parts)
+
+
+def _level_label(level: str) -> str:
+    for kind in (rules.Level, rules.PrimaryLevel):
+        if level in {member.value for member in kind}:
+            return kind(level).label
+    return level
+
+
+def _shown(score: Score, column: Column) -> str:
+    return shown(score.value, score.level, primary=column.kind == "level")
+
+
+class _ScoreTexts:
+    """The SMS and email text of a published or corrected score, rendered once per action."""
+
+    def __init__(self, school: School, kind: str, context: dict[str, str]) -> None:
+        unaccented = settings_of(school).sms_unaccented
+        fields = ["student", "score", "old", "reason"] if kind == "score_correction" else ["student", "score"]
+        self.sms = personalised(kind, "vi", {"school": school.name, **context}, fields, unaccented=unaccented)
+        self.email = personalised(kind, "vi", {"school": school.name, **context}, fields, unaccented=False)
+
+    def text(self, channel: Channel, values: dict[str, str]) -> tuple[str, int]:
+        if channel == Channel.SMS:
+            body = self.sms(values)
+            return body, sms_segments(body)[1]
+        return self.email(values), 0
+
+
+def _given(full_name: str) -> str:
+    return full_name.split()[-1] if full_name.split() else full_name
+
+
+def preview_publication(school: School, grid: Grid, column: Column) -> PublishPreview:
+    """Who publishing `column` would reach and what it costs, without writing anything."""
+    scores = _unpublished(grid, column)
+    names = {s.id: s.full_name for s in grid.students}
+    reached = recipients(school, [s.student_id for s in scores], Category.GRADES, utcnow())
+    shown = {s.student_id: _shown(s, column) for s in scores}
+    texts = _ScoreTexts(school, "score", _context(grid, column))
+    messages: dict[str, int] = {}
+    segments = 0
+    sample = ""
+    for recipient in reached:
+        messages[recipient.channel.value] = messages.get(recipient.channel.value, 0) + 1
+        if recipient.channel == Channel.SMS:
+            values = {"student": _given(names[recipient.student_id]), "score": shown[recipient.student_id]}
+            body, count = texts.text(Channel.SMS, values)
+            segments += count
+            sample = sample or body
+    if not sample and scores:
+        values = {"student": _given(names[scores[0].student_id]), "score": shown[scores[0].student_id]}
+        sample = texts.text(Channel.SMS, values)[0]
+    price = settings_of(school).sms_segment_price
+    return PublishPreview(len(scores), messages, segments, segments * price, sample)
+
+
+def _context(grid: Grid, column: Column) -> dict[str, str]:
+    return {"subject": grid.subject.name, "column": column.heading(grid.semester.number)}
+
+
+def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePublication:
+    """Lock the column's filled, unpublished cells and write one message per eligible guardian, child
+    and channel, in one commit. The caller nudges the workers afterwards."""
+    if not teaches(actor, grid.school_class, grid.subject):
+        raise GradingError("Chỉ giáo viên dạy môn này ở lớp này được công bố điểm.")
+    scores = _unpublished(grid, column)
+    if not scores:
+        raise GradingError("Cột này không có điểm mới để công bố.")
+    now = utcnow()
+    publication = ScorePublication(
+        school_id=school.id,
+        class_id=grid.school_class.id,
+        subject_id=grid.subject.id,
+        semester_id=grid.semester.id,
+        column=column.key,
+        scores=len(scores),
+        published_by_id=actor.id,
+        published_at=now,
+    )
+    db.session.add(publication)
+    db.session.flush()
+    names = {s.id: s.full_name for s in grid.students}
+    by_student = {s.student_id: s for s in scores}
+    texts = _ScoreTexts(school, "score", _context(grid, column))
+    outbox = Outbox(school, kind="score", category=Category.GRADES, now=now)
+    subject_line = f"Điểm {column.heading(grid.semester.number)} môn {grid.subject.name}"
+    for recipient in recipients(school, sorted(by_student), Category.GRADES, now):
+        score = by_student[recipient.student_id]
+        values = {"student": _given(names[recipient.student_id]), "score": _shown(score, column)}
+        body, segments = texts.text(recipient.channel, values)
+        outbox.add(
+            recipient,
+            key=f"score:{publication.id}:{recipient.guardian_id}:{recipient.student_id}:{recipient.channel}",
+            body=body,
+            subject=subject_line,
+            segments=segments,
+        )
+    publication.messages = outbox.write()
+    db.session.execute(
+        update(Score)
+        .where(among(Score.id, [s.id for s in scores]))
+        .values(published_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        "grades.published",
+        actor=actor,
+        school_id=school.id,
+        target=publication,
+        column=column.key,
+        scores=len(scores),
+        messages=publication.messages,
+    )
+    db.session.commit()
+    return publication
+
+
+# --- Corrections ----------------------------------------------------------------------------------
+
+
+def correct(
+    school: School, actor: User, grid: Grid, score: Score, *, raw_value: str, raw_level: str, reason: str
+) -> ScoreCorrection:
+    """Change a published cell: the old and new value, who, when and why are kept, and the family told.
+
+    Raises `GradingError` (nothing changed) for a bad value, a missing reason, or no change at all.
+    """
+    if not teaches(actor, grid.school_class, grid.subject):
+        raise GradingError("Chỉ giáo viên dạy môn này ở lớp này được sửa điểm.")
+    if score.published_at is None:
+        raise GradingError("Điểm này chưa công bố: sửa trực tiếp trong bảng điểm.")
+    column = grid.column(score.column)
+    assert column is not None
+    form = {}
+    names = {"value": f"s-{score.student_id}-{column.key}", "level": f"l-{score.student_id}-{column.key}"}
+    if column.kind == "score" or column.test:
+        form[names["value"]] = raw_value
+    if column.kind in ("pass", "level"):
+        form[names["level"]] = raw_level
+    reading = read_cells(form, [score.student_id], [column], primary=grid.primary)
+    if reading.errors:
+        raise GradingError(next(iter(reading.errors.values())))
+    cell = reading.cells[(score.student_id, column.key)]
+    if cell.value is None and cell.level is None:
+        raise GradingError("Nhập điểm mới.")
+    reason = " ".join(reason.split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise GradingError(f"Ghi lý do sửa điểm ({REASON_MIN} đến {REASON_MAX} ký tự).")
+    if (cell.value, cell.level) == (score.value, score.level):
+        raise GradingError("Điểm mới giống điểm cũ: không có gì để sửa.")
+    now = utcnow()
+    old_shown = _shown(score, column)
+    correction = ScoreCorrection(
+        school_id=school.id,
+        score_id=score.id,
+        old_value=score.value,
+        new_value=cell.value,
+        old_level=score.level,
+        new_level=cell.level,
+        reason=reason,
+        corrected_by_id=actor.id,
+        corrected_at=now,
+    )
+    db.session.add(correction)
+    score.value, score.level = cell.value, cell.level
+    score.updated_by_id, score.updated_at = actor.id, now
+    db.session.flush()
+    student = db.session.get(Student, score.student_id)
+    assert student is not None
+    texts = _ScoreTexts(school, "score_correction", _context(grid, column))
+    outbox = Outbox(school, kind="score", category=Category.GRADES, now=now)
+    values = {"student": _given(student.full_name), "score": _shown(score, column), "old": old_shown, "reason": reason}
+    for recipient in recipients(school, [score.student_id], Category.GRADES, now):
+        body, segments = texts.text(recipient.channel, values)
+        outbox.add(
+            recipient,
+            key=f"correction:{correction.id}:{recipient.guardian_id}:{recipient.student_id}:{recipient.channel}",
+            body=body,
+            subject=f"Sửa điểm {column.heading(grid.semester.number)} môn {grid.subject.name}",
+            segments=segments,
+        )
+    messages = outbox.write()
+    audit.record(
+        "grades.corrected",
+        actor=actor,
+        school_id=school.id,
+        target=score,
+        old=old_shown,
+        new=values["score"],
+        reason=reason,
+        messages=messages,
+    )
+    db.session.commit()
+    return correction
+
+
+def corrections_of(grid: Grid) -> list[ScoreCorrection]:
+    """The grid's corrections, newest first."""
+    ids = [score.id for score in grid.scores.values()]
+    return list(
+        db.session.scalars(
+            select(ScoreCorrection).where(among(ScoreCorrection.score_id, ids)).order_by(ScoreCorrection.id.desc())
+        )
+    )

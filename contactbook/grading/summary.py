@@ -1,0 +1,333 @@
+"""The class summary of the homeroom teacher: every subject's averages, results, conduct, absences,
+promotion and titles, computed by `rules` from what the grids and the term records hold.
+
+Comment-only subjects count their semester II assessment for the year, and primary subjects their
+end-of-year level and test, as the circulars assess at the end of the year.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+
+from contactbook.audit import services as audit
+from contactbook.extensions import among, db
+from contactbook.grading import rules
+from contactbook.grading.grid import Cell, columns_for, semester_average
+from contactbook.grading.rules import Competence, Level, PrimaryLevel
+from contactbook.grading.services import GradingError, class_students, leads
+from contactbook.models import (
+    AssessmentKind,
+    School,
+    SchoolClass,
+    Score,
+    Semester,
+    Student,
+    Subject,
+    TeachingAssignment,
+    TermRecord,
+    User,
+)
+from contactbook.models.base import utcnow
+from contactbook.roster.exports import neutralise
+
+MAX_ABSENCES_ENTRY = 400  # sessions in a school year; more is a typing mistake
+
+
+@dataclass
+class SubjectLine:
+    """One subject of one student: per semester and for the year, a score or a pass/level."""
+
+    kind: AssessmentKind
+    semesters: dict[int, Decimal | str | None] = field(default_factory=dict)
+    year: Decimal | str | None = None
+    test: int | None = None  # primary: the end-of-year test
+
+
+@dataclass
+class StudentLine:
+    student: Student
+    subjects: dict[int, SubjectLine] = field(default_factory=dict)  # by subject id
+    learning: dict[int, Level | None] = field(default_factory=dict)  # by semester number
+    conduct: dict[int, Level | None] = field(default_factory=dict)
+    absences: dict[int, int] = field(default_factory=dict)
+    competence: Competence | None = None
+    year_learning: Level | None = None
+    year_conduct: Level | None = None
+    promoted: bool | None = None
+    title: rules.Title | None = None
+    primary_result: rules.PrimaryResult | None = None
+
+    @property
+    def year_absences(self) -> int:
+        return sum(self.absences.values())
+
+
+@dataclass
+class Summary:
+    school_class: SchoolClass
+    semesters: list[Semester]
+    subjects: list[Subject]
+    lines: list[StudentLine]
+
+    @property
+    def primary(self) -> bool:
+        return any(s.assessment_kind == AssessmentKind.LEVEL for s in self.subjects)
+
+
+def class_subjects(school_class: SchoolClass) -> list[Subject]:
+    """The subjects taught to the class (those with a teaching assignment), by name."""
+    return list(
+        db.session.scalars(
+            select(Subject)
+            .join(TeachingAssignment, TeachingAssignment.subject_id == Subject.id)
+            .where(TeachingAssignment.class_id == school_class.id)
+            .distinct()
+            .order_by(Subject.name)
+        )
+    )
+
+
+def summarise(school_class: SchoolClass) -> Summary:
+    """Everything the summary shows, in four queries whatever the class size."""
+    semesters = list(
+        db.session.scalars(
+            select(Semester).where(Semester.school_year_id == school_class.school_year_id).order_by(Semester.number)
+        )
+    )
+    subjects = class_subjects(school_class)
+    students = class_students(school_class)
+    ids = [s.id for s in students]
+    number_of = {s.id: s.number for s in semesters}
+    cells: dict[tuple[int, int, int], dict[str, Cell]] = {}
+    for score in db.session.scalars(
+        select(Score).where(among(Score.student_id, ids), among(Score.semester_id, list(number_of)))
+    ):
+        key = (score.student_id, score.subject_id, number_of[score.semester_id])
+        cells.setdefault(key, {})[score.column] = Cell(score.value, score.level, score.comment)
+    records = {
+        (r.student_id, number_of[r.semester_id]): r
+        for r in db.session.scalars(
+            select(TermRecord).where(among(TermRecord.student_id, ids), among(TermRecord.semester_id, list(number_of)))
+        )
+    }
+    lines = []
+    for student in students:
+        line = StudentLine(student)
+        for subject in subjects:
+            by_semester = {n: cells.get((student.id, subject.id, n), {}) for n in (1, 2)}
+            line.subjects[subject.id] = _subject_line(subject, by_semester)
+        for number in (1, 2):
+            record = records.get((student.id, number))
+            line.conduct[number] = Level(record.conduct) if record and record.conduct else None
+            line.absences[number] = record.absences if record else 0
+            line.learning[number] = _learning(subjects, line, number)
+        second = records.get((student.id, 2))
+        line.competence = Competence(second.competence) if second and second.competence else None
+        _year(subjects, line)
+        lines.append(line)
+    return Summary(school_class, semesters, subjects, lines)
+
+
+def _subject_line(subject: Subject, by_semester: Mapping[int, dict[str, Cell]]) -> SubjectLine:
+    kind = subject.assessment_kind
+    line = SubjectLine(kind)
+    columns = columns_for(kind, subject.periods_per_year)
+    for number, cells in by_semester.items():
+        if kind == AssessmentKind.SCORED:
+            line.semesters[number] = semester_average(cells, columns)
+        elif kind == AssessmentKind.COMMENT:
+            line.semesters[number] = cells["kq"].level if "kq" in cells else None
+        else:
+            line.semesters[number] = cells["ck"].level if "ck" in cells else None
+    first, second = line.semesters.get(1), line.semesters.get(2)
+    if kind == AssessmentKind.SCORED:
+        if isinstance(first, Decimal) and isinstance(second, Decimal):
+            line.year = rules.year_average(first, second)
+    else:
+        line.year = second
+        final = by_semester.get(2, {}).get("ck")
+        if kind == AssessmentKind.LEVEL and final is not None and final.value is not None:
+            line.test = int(final.value)
+    return line
+
+
+def _learning(subjects: list[Subject], line: StudentLine, number: int | None) -> Level | None:
+    """The learning result of a semester (or the year, `number` None), once every subject has its mark."""
+    scored: dict[str, Decimal] = {}
+    commented: dict[str, bool] = {}
+    for subject in subjects:
+        subject_line = line.subjects[subject.id]
+        mark = subject_line.year if number is None else subject_line.semesters.get(number)
+        if subject.assessment_kind == AssessmentKind.LEVEL:
+            return None  # primary classes have no learning result of this kind
+        if mark is None:
+            return None
+        if isinstance(mark, Decimal):
+            scored[subject.name] = mark
+        else:
+            commented[subject.name] = mark == Level.DAT
+    if not scored and not commented:
+        return None
+    return rules.learning_result(scored, commented)
+
+
+def _year(subjects: list[Subject], line: StudentLine) -> None:
+    if subjects and all(s.assessment_kind == AssessmentKind.LEVEL for s in subjects):
+        levels = {s.name: line.subjects[s.id].year for s in subjects}
+        if all(isinstance(v, str) for v in levels.values()) and line.competence is not None:
+            tests = {s.name: t for s in subjects if (t := line.subjects[s.id].test) is not None}
+            line.primary_result = rules.primary_year_result(
+                {name: PrimaryLevel(str(v)) for name, v in levels.items()}, line.competence, tests
+            )
+        return
+    line.year_learning = _learning(subjects, line, None)
+    first, second = line.conduct.get(1), line.conduct.get(2)
+    if first is not None and second is not None:
+        line.year_conduct = rules.conduct_year(first, second)
+    if line.year_learning is not None and line.year_conduct is not None:
+        line.promoted = rules.promoted(line.year_conduct, line.year_learning, line.year_absences)
+        averages = {s.name: mark for s in subjects if isinstance(mark := line.subjects[s.id].year, Decimal)}
+        line.title = rules.title(line.year_conduct, line.year_learning, averages)
+
+
+# --- What the homeroom teacher records ------------------------------------------------------------
+
+
+def term_fields(student_id: int, number: int) -> dict[str, str]:
+    return {
+        "conduct": f"c-{student_id}-{number}",
+        "absences": f"a-{student_id}-{number}",
+        "competence": f"q-{student_id}",
+    }
+
+
+def save_term_records(school: School, actor: User, summary: Summary, form: Mapping[str, str]) -> dict[str, str]:
+    """Store conduct, absences (and, primary, qualities) for every student; nothing if any is refused.
+
+    Returns the refusals by form field; only the homeroom teacher records these.
+    """
+    if not leads(actor, summary.school_class):
+        raise GradingError("Chỉ giáo viên chủ nhiệm của lớp được nhập hạnh kiểm và số buổi nghỉ.")
+    errors: dict[str, str] = {}
+    wanted: dict[tuple[int, int], dict[str, object]] = {}
+    conducts = {level.value for level in Level}
+    competences = {c.value for c in Competence}
+    for line in summary.lines:
+        for semester in summary.semesters:
+            names = term_fields(line.student.id, semester.number)
+            values: dict[str, object] = {}
+            if names["conduct"] in form:
+                conduct = form[names["conduct"]].strip()
+                if conduct and conduct not in conducts:
+                    errors[names["conduct"]] = "Chọn một mức trong danh sách"
+                values["conduct"] = conduct or None
+            if names["absences"] in form:
+                raw = form[names["absences"]].strip() or "0"
+                if not raw.isdigit() or int(raw) > MAX_ABSENCES_ENTRY:
+                    errors[names["absences"]] = f"Số buổi nghỉ là số nguyên từ 0 đến {MAX_ABSENCES_ENTRY}"
+                else:
+                    values["absences"] = int(raw)
+            if semester.number == 2 and names["competence"] in form:
+                competence = form[names["competence"]].strip()
+                if competence and competence not in competences:
+                    errors[names["competence"]] = "Chọn một mức trong danh sách"
+                values["competence"] = competence or None
+            if values:
+                wanted[(line.student.id, semester.id)] = values
+    if errors:
+        return errors
+    existing = {
+        (r.student_id, r.semester_id): r
+        for r in db.session.scalars(
+            select(TermRecord).where(
+                among(TermRecord.student_id, [line.student.id for line in summary.lines]),
+                among(TermRecord.semester_id, [s.id for s in summary.semesters]),
+            )
+        )
+    }
+    now = utcnow()
+    changed = 0
+    for (student_id, semester_id), values in wanted.items():
+        record = existing.get((student_id, semester_id))
+        if record is None:
+            record = TermRecord(
+                school_id=school.id, class_id=summary.school_class.id, student_id=student_id, semester_id=semester_id
+            )
+            db.session.add(record)
+        before = (record.conduct, record.absences, record.competence)
+        for name, value in values.items():
+            setattr(record, name, value)
+        if record.absences is None:
+            record.absences = 0
+        if (record.conduct, record.absences, record.competence) != before:
+            record.updated_by_id, record.updated_at = actor.id, now
+            changed += 1
+    if changed:
+        audit.record(
+            "grades.term_records", actor=actor, school_id=school.id, target=summary.school_class, changed=changed
+        )
+    db.session.commit()
+    return {}
+
+
+# --- The summary as a spreadsheet ---------------------------------------------------------------------
+
+
+def mark(mark: Decimal | str | None, kind: AssessmentKind) -> str:
+    if mark is None:
+        return ""
+    if isinstance(mark, Decimal):
+        return rules.format_score(mark)
+    return (PrimaryLevel(mark) if kind == AssessmentKind.LEVEL else Level(mark)).label
+
+
+def _label(level: Level | None) -> str:
+    return level.label if level else ""
+
+
+def export_summary(the_summary: Summary) -> bytes:
+    """The summary as an .xlsx: one row per student, each subject's semester and year marks, results."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = neutralise(f"Tổng kết {the_summary.school_class.name}")[:31]
+    headers = ["STT", "Mã định danh", "Họ và tên"]
+    for subject in the_summary.subjects:
+        headers += [f"{subject.name} HK I", f"{subject.name} HK II", f"{subject.name} cả năm"]
+    headers += ["Học tập HK I", "Học tập HK II", "Học tập cả năm", "Rèn luyện HK I", "Rèn luyện HK II",
+                "Rèn luyện cả năm", "Số buổi nghỉ", "Lên lớp", "Danh hiệu", "Kết quả (tiểu học)"]  # fmt: skip
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for number, line in enumerate(the_summary.lines, start=1):
+        row: list[str | int] = [number, neutralise(line.student.national_id), neutralise(line.student.full_name)]
+        for subject in the_summary.subjects:
+            subject_line = line.subjects[subject.id]
+            row += [
+                mark(subject_line.semesters.get(1), subject.assessment_kind),
+                mark(subject_line.semesters.get(2), subject.assessment_kind),
+                mark(subject_line.year, subject.assessment_kind),
+            ]
+        row += [
+            *(
+                level.label if level else ""
+                for level in (line.learning.get(1), line.learning.get(2), line.year_learning)
+            ),
+            *(level.label if level else "" for level in (line.conduct.get(1), line.conduct.get(2), line.year_conduct)),
+            line.year_absences,
+            "" if line.promoted is None else ("Lên lớp" if line.promoted else "Chưa được lên lớp"),
+            line.title.label if line.title else "",
+            line.primary_result.label if line.primary_result else "",
+        ]
+        sheet.append(row)
+    sheet.freeze_panes = "D2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,121 @@
+// The grade grid: arrow keys move between cells, Enter moves down (as in a spreadsheet), and each row of
+// a scored subject shows its semester average as the circular computes it, while the teacher types.
+// No inline script: the Content-Security-Policy forbids it. The server computes and checks everything
+// again on saving; this is only a preview.
+document.addEventListener("DOMContentLoaded", () => {
+  const table = document.querySelector("[data-grid]");
+  if (!table) {
+    return;
+  }
+  const rows = Array.from(table.querySelectorAll("tbody tr"));
+  const grid = rows.map((row) => Array.from(row.querySelectorAll("[data-cell]")));
+
+  function focusCell(r, c) {
+    if (r < 0 || r >= grid.length) {
+      return false;
+    }
+    const cells = grid[r];
+    const cell = cells[Math.min(c, cells.length - 1)];
+    if (!cell) {
+      return false;
+    }
+    cell.focus();
+    if (cell.select) {
+      cell.select();
+    }
+    return true;
+  }
+
+  function position(target) {
+    for (let r = 0; r < grid.length; r += 1) {
+      const c = grid[r].indexOf(target);
+      if (c >= 0) {
+        return [r, c];
+      }
+    }
+    return null;
+  }
+
+  table.addEventListener("keydown", (event) => {
+    const at = position(event.target);
+    if (!at) {
+      return;
+    }
+    const [r, c] = at;
+    const isSelect = event.target.tagName === "SELECT";
+    const text = event.target.value || "";
+    const caret = event.target.selectionStart;
+    let moved = false;
+    if (event.key === "Enter" || (event.key === "ArrowDown" && !isSelect)) {
+      moved = focusCell(event.shiftKey ? r - 1 : r + 1, c);
+      if (event.key === "Enter") {
+        event.preventDefault(); // Enter never submits the grid by accident
+        return;
+      }
+    } else if (event.key === "ArrowUp" && !isSelect) {
+      moved = focusCell(r - 1, c);
+    } else if (event.key === "ArrowRight" && (isSelect || caret === null || caret >= text.length)) {
+      moved = focusCell(r, c + 1);
+    } else if (event.key === "ArrowLeft" && (isSelect || caret === null || caret === 0)) {
+      moved = focusCell(r, Math.max(c - 1, 0));
+    }
+    if (moved) {
+      event.preventDefault();
+    }
+  });
+
+  // Scores in tenths as integers, so that rounding is exact: (sum tx + 2 gk + 3 ck) / (n + 5), half up.
+  function tenths(text) {
+    const match = /^\s*(\d{1,2})(?:[.,](\d))?\s*$/.exec(text);
+    if (!match) {
+      return null;
+    }
+    const value = Number(match[1]) * 10 + Number(match[2] || 0);
+    return value <= 100 ? value : null;
+  }
+
+  function average(row) {
+    const regular = [];
+    let midterm = null;
+    let final = null;
+    for (const input of row.querySelectorAll("input[data-part]")) {
+      const part = input.dataset.part;
+      const value = tenths(input.value);
+      if (value === null) {
+        return null;
+      }
+      if (part === "gk") {
+        midterm = value;
+      } else if (part === "ck") {
+        final = value;
+      } else {
+        regular.push(value);
+      }
+    }
+    if (midterm === null || final === null) {
+      return null;
+    }
+    const numerator = regular.reduce((a, b) => a + b, 0) + 2 * midterm + 3 * final;
+    const denominator = regular.length + 5;
+    return Math.floor((2 * numerator + denominator) / (2 * denominator)); // half up, in tenths
+  }
+
+  function show(row) {
+    const cell = row.querySelector("[data-avg]");
+    if (!cell) {
+      return;
+    }
+    const value = average(row);
+    cell.textContent = value === null ? "" : `${Math.floor(value / 10)},${value % 10}`;
+  }
+
+  if (table.dataset.kind === "score") {
+    rows.forEach(show);
+    table.addEventListener("input", (event) => {
+      const row = event.target.closest("tr");
+      if (row) {
+        show(row);
+      }
+    });
+  }
+});

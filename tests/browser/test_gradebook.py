@@ -1,0 +1,114 @@
+"""In a real browser on a phone: a subject teacher fills a grid from the keyboard (arrows, Enter), sees the
+semester average as the circular computes it, is told in place about a wrong cell (nothing saved),
+saves, publishes the midterm column after reading its cost, and each subscribed family's SMS reaches
+the fake Twilio exactly once, sent by a real Celery worker.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from contactbook.extensions import db
+from contactbook.models import AssessmentKind, Score
+from contactbook.roster import services as roster
+from tests.browser.test_staff_admin import assert_no_horizontal_scroll, screenshot
+from tests.factories import PASSWORD
+from tests.messaging.conftest import DeliveryWorker, FakeTwilio, build_subscribed_school, phone_of, wait_until
+
+STUDENTS = 3
+
+
+def focused(page: Page) -> str:
+    return str(page.evaluate("document.activeElement && document.activeElement.name"))
+
+
+@pytest.mark.committed
+def test_a_teacher_fills_a_grid_from_the_keyboard_and_publishes_it(
+    app: Flask,
+    committed_db: None,
+    live_server: str,
+    browser_page: Page,
+    calling_back_twilio: FakeTwilio,
+    sms_worker: DeliveryWorker,
+) -> None:
+    with app.app_context():
+        world = build_subscribed_school(STUDENTS, grades=True)
+        people = world.people
+        subject = roster.create_subject(
+            people.school, people.admin, name="Toán", periods_per_year=70, assessment_kind=AssessmentKind.SCORED
+        )
+        teacher, school_class = people.staff["teacher"], world.school_class
+        roster.assign_teacher(people.school, people.admin, teacher=teacher, subject=subject, school_class=school_class)
+        slug, ids = world.school.slug, list(world.student_ids)  # the grid lists them in this order
+        url = f"{live_server}/s/{slug}/grades/class/{world.school_class.id}/subject/{subject.id}/semester/1"
+        db.session.remove()
+    page = browser_page
+    phone_width = page.viewport_size["width"] if page.viewport_size else 0
+    main = page.locator("main")
+
+    page.goto(f"{live_server}/s/{slug}/login")
+    main.get_by_label("Tên đăng nhập").fill("teacher")
+    main.get_by_label("Mật khẩu").fill(PASSWORD)
+    main.get_by_role("button", name="Đăng nhập").click()
+    page.goto(url)
+    assert_no_horizontal_scroll(page, phone_width)
+
+    # The first student's row, left to right: the worked example of grading.md.
+    main.locator(f'[name="s-{ids[0]}-tx1"]').click()
+    for value in ("7", "8", "9", "6,5"):
+        page.keyboard.type(value)
+        page.keyboard.press("ArrowRight")
+    page.keyboard.type("8")
+    assert focused(page) == f"s-{ids[0]}-ck"
+    expect(main.locator('[data-test="grid-row"]').nth(0).locator("[data-avg]")).to_have_text("7,6")
+
+    # Down the midterm column with Enter, then back up with the arrows.
+    main.locator(f'[name="s-{ids[1]}-tx1"]').click()
+    for value in ("9", "10"):
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+    assert focused(page) == f"s-{ids[2]}-tx1"  # Enter moved down, and did not submit the grid
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert focused(page) == f"s-{ids[0]}-tx1"
+    for student, scores in ((ids[1], ("8", "9", "7", "9,5")), (ids[2], ("6", "7", "8", "12"))):
+        main.locator(f'[name="s-{student}-tx2"]').click()
+        for value in scores:
+            page.keyboard.type(value)
+            page.keyboard.press("ArrowRight")
+
+    # 12 is no score: the cell says so, and nothing was saved.
+    main.locator('[data-test="save"]').click()
+    error = main.locator(f'[id="err-s-{ids[2]}-ck"]')
+    expect(error).to_have_text("Điểm phải từ 0 đến 10")
+    with app.app_context():
+        assert db.session.query(Score).count() == 0
+        db.session.remove()
+    field = main.locator(f'[name="s-{ids[2]}-ck"]')
+    expect(field).to_have_value("12")
+    field.fill("8")
+    main.locator('[data-test="save"]').click()
+    expect(main.locator(".flash.info")).to_contain_text("Đã lưu bảng điểm")
+    expect(main.locator(f'[name="s-{ids[1]}-ck"]')).to_have_value("9,5")
+    screenshot(page, "grade-grid")
+
+    # Publish the midterm column: the cost first, then the families' SMS.
+    main.locator('[data-test="publish-gk"]').click()
+    expect(main.locator('[data-test="scores"]')).to_have_text(str(STUDENTS))
+    expect(main.locator('[data-test="sms"]')).to_have_text(str(STUDENTS))
+    sample = main.locator('[data-test="sample"]').inner_text()
+    assert "Diem giua ky I mon Toan cua em" in sample  # the school sends its SMS unaccented
+    assert_no_horizontal_scroll(page, phone_width)
+    main.locator('[data-test="confirm-publish"]').click()
+    expect(main.locator(".flash.info")).to_contain_text(f"Đã công bố {STUDENTS} điểm")
+    expect(main.locator(f'[name="s-{ids[0]}-gk"]')).to_have_attribute("readonly", "")
+
+    wait_until(lambda: calling_back_twilio.stats()["accepted"] >= STUDENTS, 30, 0.2, "the families' SMS")
+    stats = calling_back_twilio.stats()
+    assert stats["total"] == stats["accepted"] == STUDENTS and stats["duplicates"] == {}
+    bodies = {key.split("|", 1)[0]: key.split("|", 1)[1] for key in stats["messages"]}
+    expected = {phone_of(i): score for i, score in enumerate(("6,5", "7,0", "8,0"))}
+    for phone, score in expected.items():
+        assert bodies[phone].endswith(f": {score}"), bodies[phone]

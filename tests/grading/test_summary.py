@@ -1,0 +1,192 @@
+"""The class summary: averages, learning result with the one-subject adjustment, conduct, absences,
+promotion and titles as the circulars compute them, and what only the homeroom teacher records.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from openpyxl import load_workbook
+from sqlalchemy import delete, func, select
+
+from contactbook.extensions import db
+from contactbook.grading import summary
+from contactbook.grading.grid import columns_for
+from contactbook.grading.rules import Competence, Level, PrimaryResult, Title
+from contactbook.grading.services import GradingError
+from contactbook.models import AssessmentKind, Score, Semester, Student, Subject, TermRecord
+from contactbook.roster import services as roster
+from tests.factories import World, login, post
+from tests.grading.factories import GradeWorld, make_grade_world, put_score
+from tests.roster.factories import assign, make_class, make_student, make_subject, make_year
+from tests.support import browser, page
+
+EXTRA = ("Tiếng Anh", "Khoa học tự nhiên", "Lịch sử và Địa lí", "Tin học", "Công nghệ", "Giáo dục công dân")
+
+
+@pytest.fixture
+def gw(world: World) -> GradeWorld:
+    gw = make_grade_world(world.a)
+    for name in EXTRA:  # 9 scored subjects in all, and Âm nhạc by comment
+        assign(gw.people, gw.people.staff["teacher"], make_subject(gw.people, name, 105), gw.roster.school_class)
+    return gw
+
+
+def scored_subjects(gw: GradeWorld) -> list[Subject]:
+    return [s for s in summary.class_subjects(gw.roster.school_class) if s.assessment_kind == AssessmentKind.SCORED]
+
+
+def fill(gw: GradeWorld, student: Student, subject: Subject, semester: Semester, value: str) -> None:
+    """Every column of the subject's grid at `value`, so its semester average is `value`."""
+    for column in columns_for(subject.assessment_kind, subject.periods_per_year):
+        put_score(gw, student, subject, semester, column.key, value)
+
+
+def fill_year(gw: GradeWorld, student: Student, values: dict[str, str], default: str, music: str = "dat") -> None:
+    for semester in (gw.first, gw.second):
+        for subject in scored_subjects(gw):
+            fill(gw, student, subject, semester, values.get(subject.name, default))
+        put_score(gw, student, gw.music, semester, "kq", level=music)
+
+
+def record(gw: GradeWorld, student: Student, conduct: tuple[str, str], absences: tuple[int, int] = (0, 0)) -> None:
+    form = {}
+    for number, (level, count) in enumerate(zip(conduct, absences, strict=True), start=1):
+        form[f"c-{student.id}-{number}"] = level
+        form[f"a-{student.id}-{number}"] = str(count)
+    the_summary = summary.summarise(gw.roster.school_class)
+    assert summary.save_term_records(gw.people.school, gw.people.staff["homeroom"], the_summary, form) == {}
+
+
+def line_of(gw: GradeWorld, student: Student) -> summary.StudentLine:
+    the_summary = summary.summarise(gw.roster.school_class)
+    return next(line for line in the_summary.lines if line.student.id == student.id)
+
+
+def test_one_weak_subject_is_lifted_one_level_and_the_student_promoted(gw: GradeWorld) -> None:
+    fill_year(gw, gw.an, {"Toán": "3"}, default="9")
+    record(gw, gw.an, ("tot", "tot"), (3, 4))
+    line = line_of(gw, gw.an)
+
+    assert line.subjects[gw.maths.id].year == Decimal("3.0")
+    assert line.learning[1] == Level.DAT  # Chưa đạt (Toán below 3.5), lifted: Tốt without Toán's weakness
+    assert line.year_learning == Level.DAT and line.year_conduct == Level.TOT
+    assert line.year_absences == 7 and line.promoted is True and line.title is None
+
+
+def test_a_strong_year_earns_the_excellent_title(gw: GradeWorld) -> None:
+    fill_year(gw, gw.cuong, {"Toán": "8"}, default="9,5")
+    record(gw, gw.cuong, ("kha", "tot"))
+    line = line_of(gw, gw.cuong)
+    assert (line.year_learning, line.year_conduct, line.title) == (Level.TOT, Level.TOT, Title.XUAT_SAC)
+
+
+def test_the_year_average_weighs_the_second_semester_twice(gw: GradeWorld) -> None:
+    fill(gw, gw.an, gw.maths, gw.first, "6,8")
+    fill(gw, gw.an, gw.maths, gw.second, "7,3")
+    assert line_of(gw, gw.an).subjects[gw.maths.id].year == Decimal("7.1")  # grading.md: 21.4 / 3
+
+
+def test_more_than_45_sessions_absent_holds_a_student_back(gw: GradeWorld) -> None:
+    fill_year(gw, gw.an, {}, default="8")
+    record(gw, gw.an, ("tot", "tot"), (20, 26))
+    line = line_of(gw, gw.an)
+    assert line.year_learning == Level.TOT and line.promoted is False
+
+
+def test_a_missing_score_leaves_results_open(gw: GradeWorld) -> None:
+    fill_year(gw, gw.hoa, {}, default="8")
+    record(gw, gw.hoa, ("tot", "tot"))
+    db.session.execute(  # one regular score of Toán in semester II goes missing
+        delete(Score).where(
+            Score.student_id == gw.hoa.id,
+            Score.subject_id == gw.maths.id,
+            Score.semester_id == gw.second.id,
+            Score.column == "tx1",
+        )
+    )
+    db.session.commit()
+    line = line_of(gw, gw.hoa)
+    assert line.subjects[gw.maths.id].semesters[2] is None and line.subjects[gw.maths.id].year is None
+    assert line.learning[1] == Level.TOT and line.learning[2] is None and line.promoted is None
+
+
+def test_only_the_homeroom_teacher_records_conduct_and_bad_entries_save_nothing(gw: GradeWorld) -> None:
+    the_summary = summary.summarise(gw.roster.school_class)
+    with pytest.raises(GradingError):
+        summary.save_term_records(gw.people.school, gw.people.staff["teacher"], the_summary, {})
+    errors = summary.save_term_records(
+        gw.people.school,
+        gw.people.staff["homeroom"],
+        the_summary,
+        {f"c-{gw.an.id}-1": "tot", f"c-{gw.cuong.id}-1": "xuat_sac", f"a-{gw.hoa.id}-2": "-3"},
+    )
+    assert errors == {
+        f"c-{gw.cuong.id}-1": "Chọn một mức trong danh sách",
+        f"a-{gw.hoa.id}-2": "Số buổi nghỉ là số nguyên từ 0 đến 400",
+    }
+    assert db.session.scalar(select(func.count()).select_from(TermRecord)) == 0
+
+
+def test_the_summary_exports_to_a_spreadsheet(gw: GradeWorld) -> None:
+    fill_year(gw, gw.an, {"Toán": "3"}, default="9")
+    record(gw, gw.an, ("tot", "tot"), (1, 1))
+    sheet = load_workbook(io.BytesIO(summary.export_summary(summary.summarise(gw.roster.school_class)))).active
+    assert sheet is not None
+    rows = [[cell.value for cell in r] for r in sheet.iter_rows()]
+    header, an = rows[0], next(r for r in rows if r[2] == "Nguyễn Văn An")
+    assert an[header.index("Toán cả năm")] == "3,0"
+    assert an[header.index("Học tập cả năm")] == "Đạt" and an[header.index("Lên lớp")] == "Lên lớp"
+
+
+def test_a_primary_class_gets_its_year_result(world: World) -> None:
+    people = world.a
+    year = make_year(people)
+    school_class = make_class(people, year, "4A", grade=4, homeroom=people.staff["homeroom"])
+    child = make_student(people, school_class, "Đỗ Minh Khang", "790100000009")
+    for name, test in (("Tiếng Việt", "9"), ("Toán", "10")):
+        subject = roster.create_subject(
+            people.school, people.admin, name=name, periods_per_year=175, assessment_kind=AssessmentKind.LEVEL
+        )
+        assign(people, people.staff["teacher"], subject, school_class)
+        db.session.add(
+            Score(
+                school_id=people.school.id, class_id=school_class.id, student_id=child.id, subject_id=subject.id,
+                semester_id=year.semesters[1].id, column="ck", value=Decimal(test), level="hoan_thanh_tot",
+            )
+        )  # fmt: skip
+    db.session.commit()
+    assert summary.summarise(school_class).lines[0].primary_result is None  # qualities not assessed yet
+
+    form = {f"q-{child.id}": Competence.TOT.value}
+    assert (
+        summary.save_term_records(people.school, people.staff["homeroom"], summary.summarise(school_class), form) == {}
+    )
+    assert summary.summarise(school_class).lines[0].primary_result == PrimaryResult.HOAN_THANH_XUAT_SAC
+
+
+def test_the_summary_page_is_the_homeroom_teachers(app: Flask, gw: GradeWorld) -> None:
+    url = f"/s/alpha/grades/class/{gw.roster.school_class.id}/summary"
+    teacher = browser(app)
+    login(teacher, "teacher", "alpha")
+    assert teacher.get(url).status_code == 403
+    homeroom = browser(app)
+    login(homeroom, "homeroom", "alpha")
+    assert 'data-test="save-summary"' in page(homeroom.get(url))
+    response = post(homeroom, url, {f"c-{gw.an.id}-1": "kha", f"a-{gw.an.id}-1": "x"})
+    assert response.status_code == 422 and "Số buổi nghỉ là số nguyên" in page(response)
+    assert post(homeroom, url, {f"c-{gw.an.id}-1": "kha", f"a-{gw.an.id}-1": "2"}).status_code == 302
+    saved = db.session.scalar(select(TermRecord).where(TermRecord.student_id == gw.an.id))
+    assert saved is not None and (saved.conduct, saved.absences) == ("kha", 2)
+
+
+def test_the_summary_links_the_homeroom_teacher_to_every_grid_of_the_class(app: Flask, gw: GradeWorld) -> None:
+    homeroom = browser(app)
+    login(homeroom, "homeroom", "alpha")
+    text = page(homeroom.get(f"/s/alpha/grades/class/{gw.roster.school_class.id}/summary"))
+    literature = f"/s/alpha/grades/class/{gw.roster.school_class.id}/subject/{gw.literature.id}/semester/2"
+    assert literature in text  # taught by teacher2, led by her: she opens it read-only
+    assert homeroom.get(literature).status_code == 200
