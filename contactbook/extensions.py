@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from celery import Celery
 from flask import Flask, request
 from flask_babel import Babel
@@ -16,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from psycopg import sql
 from sqlalchemy import ARRAY, ColumnElement, Table, any_, insert, literal
+from sqlalchemy.exc import IntegrityError
 
 from contactbook.models.base import Base
 
@@ -63,9 +65,12 @@ def insert_many(table: Table, rows: list[dict[str, Any]]) -> None:
     )
     driver = connection.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([f(row[n]) if f else row[n] for f, n in zip(convert, names, strict=True)])
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([f(row[n]) if f else row[n] for f, n in zip(convert, names, strict=True)])
+    except psycopg.errors.IntegrityError as exc:  # as an INSERT would report it: callers catch one kind
+        raise IntegrityError(str(statement.as_string(driver)), None, exc) from exc
 
 
 class TaskClient:

@@ -6,6 +6,7 @@ so a cell is refused for the same reason whichever way it came.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -92,37 +93,60 @@ def level_choices(column: Column) -> list[tuple[str, str]]:
     return [(level.value, level.label) for level in levels]
 
 
-def read_cells(form: Mapping[str, str], student_ids: list[int], columns: list[Column], *, primary: bool) -> Reading:
+def read_cells(
+    form: Mapping[str, str],
+    student_ids: list[int],
+    columns: list[Column],
+    *,
+    primary: bool,
+    stored: Mapping[tuple[int, str], Cell] | None = None,
+) -> Reading:
     """Read every cell of the grid present in `form`; a cell whose fields are all absent is left out.
 
-    A score goes through `rules.parse_score` (its message is the teacher's); a level must be one the
-    column offers; a comment is trimmed and at most `COMMENT_MAX` characters.
+    A field that is absent keeps the `stored` part (a browser does not send a disabled field); a field
+    present and empty clears it. A score goes through `rules.parse_score` (its message is the
+    teacher's); a level must be one the column offers; a comment is trimmed, without control
+    characters, and at most `COMMENT_MAX` characters. Only the cell's own field names are read.
     """
     reading = Reading()
+    stored = stored or {}
     for student_id in student_ids:
         for column in columns:
             names = field_names(student_id, column)
             if not any(name in form for name in names.values()):
                 continue
-            value = level = comment = None
-            raw = form.get(names.get("value", ""), "").strip()
-            if raw:
-                try:
-                    value = rules.parse_score(raw, primary=primary)
-                except ValueError as exc:
-                    reading.errors[names["value"]] = str(exc)
-            chosen = form.get(names.get("level", ""), "").strip()
-            if chosen:
+            before = stored.get((student_id, column.key), Cell())
+            value, level, comment = before.value, before.level, before.comment
+            if "value" in names and names["value"] in form:
+                value = None
+                raw = form[names["value"]].strip()
+                if raw:
+                    try:
+                        value = rules.parse_score(raw, primary=primary)
+                    except ValueError as exc:
+                        reading.errors[names["value"]] = str(exc)
+            if "level" in names and names["level"] in form:
+                level = None
+                chosen = form[names["level"]].strip()
                 if chosen in {v for v, _ in level_choices(column)}:
                     level = chosen
-                else:
+                elif chosen:
                     reading.errors[names["level"]] = "Chọn một mức trong danh sách"
-            text = " ".join(form.get(names.get("comment", ""), "").split())
-            if len(text) > COMMENT_MAX:
-                reading.errors[names["comment"]] = f"Nhận xét dài quá {COMMENT_MAX} ký tự"
-            comment = text or None
+            if "comment" in names and names["comment"] in form:
+                text = plain_text(form[names["comment"]])
+                if len(text) > COMMENT_MAX:
+                    reading.errors[names["comment"]] = f"Nhận xét dài quá {COMMENT_MAX} ký tự"
+                comment = text or None
             reading.cells[(student_id, column.key)] = Cell(value, level, comment)
     return reading
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_text(text: str) -> str:
+    """One line of text as people typed it: control characters dropped, runs of spaces made one."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def cell_text(value: Decimal, *, primary: bool) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from contactbook.audit import services as audit
 from contactbook.extensions import among, db
 from contactbook.grading import rules
-from contactbook.grading.grid import Column, cell_text, read_cells
+from contactbook.grading.grid import Column, cell_text, plain_text, read_cells
 from contactbook.grading.services import REASON_MAX, REASON_MIN, GradingError, Grid, teaches
 from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.render import personalised
@@ -119,52 +119,62 @@ def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePub
     and channel, in one commit. The caller nudges the workers afterwards."""
     if not teaches(actor, grid.school_class, grid.subject):
         raise GradingError("Chỉ giáo viên dạy môn này ở lớp này được công bố điểm.")
-    scores = _unpublished(grid, column)
-    if not scores:
-        raise GradingError("Cột này không có điểm mới để công bố.")
     now = utcnow()
+    # Claim the cells first: the rows this UPDATE moves are ours alone. A second publish at the same
+    # moment (a double click, another tab) waits for this one's commit, then finds nothing left; the
+    # values sent are those the rows hold now, whatever this grid loaded.
+    claimed = db.session.execute(
+        update(Score)
+        .where(
+            among(Score.id, [s.id for s in _unpublished(grid, column)]),
+            Score.published_at.is_(None),
+            or_(Score.value.is_not(None), Score.level.is_not(None)),
+        )
+        .values(published_at=now)
+        .returning(Score.id, Score.student_id, Score.value, Score.level)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        db.session.rollback()
+        raise GradingError("Cột này không có điểm mới để công bố.")
     publication = ScorePublication(
         school_id=school.id,
         class_id=grid.school_class.id,
         subject_id=grid.subject.id,
         semester_id=grid.semester.id,
         column=column.key,
-        scores=len(scores),
+        scores=len(claimed),
         published_by_id=actor.id,
         published_at=now,
     )
     db.session.add(publication)
     db.session.flush()
     names = {s.id: s.full_name for s in grid.students}
-    by_student = {s.student_id: s for s in scores}
+    by_student = {row.student_id: row for row in claimed}
     texts = _ScoreTexts(school, "score", _context(grid, column))
     outbox = Outbox(school, kind="score", category=Category.GRADES, now=now)
     subject_line = f"Điểm {column.heading(grid.semester.number)} môn {grid.subject.name}"
+    primary = column.kind == "level"
     for recipient in recipients(school, sorted(by_student), Category.GRADES, now):
-        score = by_student[recipient.student_id]
-        values = {"student": _given(names[recipient.student_id]), "score": _shown(score, column)}
+        row = by_student[recipient.student_id]
+        values = {"student": _given(names[recipient.student_id]), "score": shown(row.value, row.level, primary=primary)}
         body, segments = texts.text(recipient.channel, values)
         outbox.add(
             recipient,
-            key=f"score:{publication.id}:{recipient.guardian_id}:{recipient.student_id}:{recipient.channel}",
+            # One cell is published once (a correction has its own key): never twice to one guardian.
+            key=f"score:{row.id}:{recipient.guardian_id}:{recipient.channel}",
             body=body,
             subject=subject_line,
             segments=segments,
         )
     publication.messages = outbox.write()
-    db.session.execute(
-        update(Score)
-        .where(among(Score.id, [s.id for s in scores]))
-        .values(published_at=now)
-        .execution_options(synchronize_session=False)
-    )
     audit.record(
         "grades.published",
         actor=actor,
         school_id=school.id,
         target=publication,
         column=column.key,
-        scores=len(scores),
+        scores=len(claimed),
         messages=publication.messages,
     )
     db.session.commit()
@@ -199,7 +209,7 @@ def correct(
     cell = reading.cells[(score.student_id, column.key)]
     if cell.value is None and cell.level is None:
         raise GradingError("Nhập điểm mới.")
-    reason = " ".join(reason.split())
+    reason = plain_text(reason)
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         raise GradingError(f"Ghi lý do sửa điểm ({REASON_MIN} đến {REASON_MAX} ký tự).")
     if (cell.value, cell.level) == (score.value, score.level):

@@ -28,7 +28,7 @@ from contactbook.grading.rules import Competence, Level
 from contactbook.grading.services import GradingError, Grid
 from contactbook.messaging.outbox import nudge_delivery
 from contactbook.models import AssessmentKind, SchoolClass, Score, Semester, Subject, TeachingAssignment
-from contactbook.roster.exports import XLSX_MIMETYPE
+from contactbook.roster.exports import XLSX_MIMETYPE, ascii_filename
 from contactbook.roster.services import current_year
 from contactbook.tenancy import current_school, get_scoped_or_404
 
@@ -59,6 +59,8 @@ def _grid(class_id: int, subject_id: int, number: int, *, edit: bool = False, on
     """The grid, if the user may see it (with `edit`, change it); 404 for another school's, 403 if not theirs."""
     school_class = get_scoped_or_404(SchoolClass, class_id)
     subject = get_scoped_or_404(Subject, subject_id)
+    if number not in (1, 2):
+        abort(404)
     semester = db.session.scalar(
         select(Semester).where(Semester.school_year_id == school_class.school_year_id, Semester.number == number)
     )
@@ -176,6 +178,9 @@ def grid(class_id: int, subject_id: int, number: int) -> ResponseReturnValue:
     submitted = request.form.to_dict()
     back = _grid_url(the_grid)  # before the commit, which expires the grid's objects
     reading = services.save_grid(current_school(), staff_user(), the_grid, submitted)
+    if services.GRID_ERROR in reading.errors:
+        flash(reading.errors[services.GRID_ERROR], "error")
+        return redirect(back)
     if reading.errors:
         flash(_("Nothing was saved: %(count)s cells need correcting.", count=len(reading.errors)), "error")
         return _render_grid(the_grid, submitted=submitted, errors=reading.errors, status=422)
@@ -188,7 +193,7 @@ def grid(class_id: int, subject_id: int, number: int) -> ResponseReturnValue:
 def export(class_id: int, subject_id: int, number: int) -> ResponseReturnValue:
     the_grid = _grid(class_id, subject_id, number)
     data = sheets.export_grid(the_grid)
-    name = f"diem-{the_grid.school_class.name}-{the_grid.subject.id}-hk{number}.xlsx"
+    name = ascii_filename("diem", the_grid.school_class.name, str(the_grid.subject.id), f"hk{number}")
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name)
 
 
@@ -207,6 +212,8 @@ def import_sheet(class_id: int, subject_id: int, number: int) -> ResponseReturnV
     if reading.errors:
         return _render_grid(the_grid, sheet_errors=reading.errors, status=422)
     saved = services.save_grid(current_school(), staff_user(), the_grid, reading.form)
+    if services.GRID_ERROR in saved.errors:
+        return _render_grid(the_grid, sheet_errors=[saved.errors[services.GRID_ERROR]], status=422)
     if saved.errors:  # e.g. a published cell the sheet changes: named by its place in the sheet
         return _render_grid(the_grid, sheet_errors=reading.located(saved.errors), status=422)
     flash(_("The spreadsheet is imported and the grid saved."), "info")
@@ -288,6 +295,7 @@ def correct(score_id: int) -> ResponseReturnValue:
             error=error,
             level_choices=level_choices(the_column) if the_column.kind != "score" else [],
             submitted=request.form,
+            current_value=cell_text(score.value, primary=the_grid.primary) if score.value is not None else "",
         ),
         422 if error else 200,
     )
@@ -341,5 +349,5 @@ def class_summary(class_id: int) -> ResponseReturnValue:
 def summary_export(class_id: int) -> ResponseReturnValue:
     the_summary = _summary(class_id)
     data = summary.export_summary(the_summary)
-    name = f"tong-ket-{the_summary.school_class.name}.xlsx"
+    name = ascii_filename("tong-ket", the_summary.school_class.name)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from contactbook.audit import services as audit
 from contactbook.extensions import among, db, insert_many
@@ -33,6 +34,8 @@ from contactbook.models.base import utcnow
 
 REASON_MIN, REASON_MAX = 5, 300
 LOCKED = "Điểm đã công bố: dùng “Sửa điểm” và ghi lý do"
+GRID_ERROR = "_grid"  # a refusal of the whole submission, not of one cell
+CHANGED_MEANWHILE = "Bảng điểm vừa thay đổi (lưu hoặc công bố ở nơi khác); chưa lưu gì. Hãy tải lại trang."
 
 
 class GradingError(ValueError):
@@ -133,7 +136,8 @@ def read_grid(grid: Grid, form: Mapping[str, str]) -> Reading:
     A published cell keeps its score and level (a change goes through `correct`, with a reason); its
     comment, which families are not sent, stays editable.
     """
-    reading = read_cells(form, [s.id for s in grid.students], grid.columns, primary=grid.primary)
+    stored = {key: Cell(s.value, s.level, s.comment) for key, s in grid.scores.items()}
+    reading = read_cells(form, [s.id for s in grid.students], grid.columns, primary=grid.primary, stored=stored)
     for (student_id, key), cell in reading.cells.items():
         score = grid.scores.get((student_id, key))
         if score is None or score.published_at is None:
@@ -143,6 +147,24 @@ def read_grid(grid: Grid, form: Mapping[str, str]) -> Reading:
         if cell.level != score.level:
             reading.errors[f"l-{student_id}-{key}"] = LOCKED
     return reading
+
+
+def _published_meanwhile(grid: Grid, ids: list[int]) -> bool:
+    """Lock the cells about to change (PostgreSQL) and say whether one was published since the grid loaded.
+
+    Publishing locks the same rows, so a save and a publish of one cell run one after the other.
+    """
+    if not ids:
+        return False
+    query = select(Score.id).where(among(Score.id, ids), Score.published_at.is_not(None))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    published = set(db.session.scalars(query))
+    known = {s.id for s in grid.scores.values() if s.published_at is not None}
+    if published - known:
+        db.session.rollback()
+        return True
+    return False
 
 
 def _changed(score: Score, cell: Cell) -> bool:
@@ -181,7 +203,15 @@ def save_grid(school: School, actor: User, grid: Grid, form: Mapping[str, str]) 
             gone.append(score.id)
         else:
             updates.append({"b_id": score.id, "b_value": cell.value, "b_level": cell.level, "b_comment": cell.comment})
-    insert_many(table, new)
+    if _published_meanwhile(grid, [u["b_id"] for u in updates] + gone):
+        reading.errors[GRID_ERROR] = CHANGED_MEANWHILE
+        return reading
+    try:
+        insert_many(table, new)
+    except IntegrityError:  # the same cell, saved from another tab or device a moment ago
+        db.session.rollback()
+        reading.errors[GRID_ERROR] = CHANGED_MEANWHILE
+        return reading
     if updates:
         db.session.execute(
             update(table)

@@ -34,7 +34,7 @@ from contactbook.grading.grid import COMMENT_MAX, LEVEL, PASS, ROMAN, SCORE, Cel
 from contactbook.grading.grid import semester_average as row_average
 from contactbook.grading.services import Grid
 from contactbook.roster import rules as roster_rules
-from contactbook.roster.exports import neutralise
+from contactbook.roster.exports import neutralise, sheet_name
 
 NUMBER, NATIONAL_ID, FULL_NAME, AVERAGE, COMMENT = "STT", "Mã định danh", "Họ và tên", "ĐTBmhk", "Nhận xét"
 MAX_BYTES = 2 * 1024 * 1024
@@ -134,7 +134,7 @@ def export_grid(grid: Grid) -> bytes:
     headers = [NUMBER, NATIONAL_ID, FULL_NAME, *(p.header for p in parts), *([AVERAGE] if scored else [])]
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = f"{grid.school_class.name} HK{ROMAN[grid.semester.number]}"
+    sheet.title = sheet_name(f"{grid.school_class.name} HK{ROMAN[grid.semester.number]}")
     sheet.append([neutralise(sheet_title(grid))])
     sheet.append([neutralise(header) for header in headers])
     for number, student in enumerate(grid.students, start=1):

@@ -8,6 +8,7 @@ end-of-year level and test, as the circulars assess at the end of the year.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,7 +36,7 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.roster.exports import neutralise
+from contactbook.roster.exports import neutralise, sheet_name
 
 MAX_ABSENCES_ENTRY = 400  # sessions in a school year; more is a typing mistake
 
@@ -78,7 +79,8 @@ class Summary:
 
     @property
     def primary(self) -> bool:
-        return any(s.assessment_kind == AssessmentKind.LEVEL for s in self.subjects)
+        """A primary class: every subject assessed by levels (Thông tư 27)."""
+        return bool(self.subjects) and all(s.assessment_kind == AssessmentKind.LEVEL for s in self.subjects)
 
 
 def class_subjects(school_class: SchoolClass) -> list[Subject]:
@@ -230,7 +232,7 @@ def save_term_records(school: School, actor: User, summary: Summary, form: Mappi
                 values["conduct"] = conduct or None
             if names["absences"] in form:
                 raw = form[names["absences"]].strip() or "0"
-                if not raw.isdigit() or int(raw) > MAX_ABSENCES_ENTRY:
+                if not re.fullmatch(r"[0-9]{1,3}", raw) or int(raw) > MAX_ABSENCES_ENTRY:
                     errors[names["absences"]] = f"Số buổi nghỉ là số nguyên từ 0 đến {MAX_ABSENCES_ENTRY}"
                 else:
                     values["absences"] = int(raw)
@@ -297,7 +299,7 @@ def export_summary(the_summary: Summary) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = neutralise(f"Tổng kết {the_summary.school_class.name}")[:31]
+    sheet.title = sheet_name(f"Tổng kết {the_summary.school_class.name}")
     headers = ["STT", "Mã định danh", "Họ và tên"]
     for subject in the_summary.subjects:
         headers += [f"{subject.name} HK I", f"{subject.name} HK II", f"{subject.name} cả năm"]

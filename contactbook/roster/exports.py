@@ -21,6 +21,17 @@ _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FILENAME_FORBIDDEN = re.compile(r"[^A-Za-z0-9_-]+")
 
 
+def sheet_name(text: str) -> str:
+    """`text` as a worksheet's name: without the characters Excel refuses there, at most 31 long."""
+    return _SHEET_TITLE_FORBIDDEN.sub("-", ILLEGAL_CHARACTERS_RE.sub("", text))[:31] or "Sheet"
+
+
+def ascii_filename(prefix: str, *parts: str) -> str:
+    """`prefix-part-part.xlsx` with only ASCII letters, digits, - and _, so every browser keeps it."""
+    name = _FILENAME_FORBIDDEN.sub("-", "-".join(parts)).strip("-")
+    return f"{prefix}-{name}.xlsx" if name else f"{prefix}.xlsx"
+
+
 def neutralise(text: str) -> str:
     """`text` made inert for a spreadsheet: a leading = + - @ (or tab, return) gets an apostrophe before it."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -53,7 +64,7 @@ def class_list_workbook(school_class: SchoolClass, lines: Sequence[RosterLine]) 
     """The class list (the students in `lines`, in their order) as an .xlsx file."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _SHEET_TITLE_FORBIDDEN.sub("-", f"{school_class.name} {school_class.school_year.name}")[:31]
+    sheet.title = sheet_name(f"{school_class.name} {school_class.school_year.name}")
     sheet.append([neutralise(title) for title in _headers()])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -79,5 +90,4 @@ def class_list_workbook(school_class: SchoolClass, lines: Sequence[RosterLine]) 
 
 def class_list_filename(school_class: SchoolClass) -> str:
     """`danh-sach-lop-6A1-2025-2026.xlsx`: ASCII only, so every browser keeps it."""
-    name = _FILENAME_FORBIDDEN.sub("-", f"{school_class.name}-{school_class.school_year.name}").strip("-")
-    return f"danh-sach-lop-{name or school_class.id}.xlsx"
+    return ascii_filename("danh-sach-lop", school_class.name, school_class.school_year.name)

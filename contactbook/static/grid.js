@@ -10,20 +10,31 @@ document.addEventListener("DOMContentLoaded", () => {
   const rows = Array.from(table.querySelectorAll("tbody tr"));
   const grid = rows.map((row) => Array.from(row.querySelectorAll("[data-cell]")));
 
-  function focusCell(r, c) {
-    if (r < 0 || r >= grid.length) {
-      return false;
+  // Move from (r, c) by (dr, dc), passing over cells that cannot take the focus (a published level is
+  // a disabled select); true when a cell took it.
+  function move(r, c, dr, dc) {
+    let row = r + dr;
+    let col = c + dc;
+    while (row >= 0 && row < grid.length) {
+      const cells = grid[row];
+      if (col < 0 || (dc !== 0 && col >= cells.length)) {
+        return false;
+      }
+      const cell = cells[Math.min(col, cells.length - 1)];
+      if (cell && !cell.disabled) {
+        cell.focus();
+        if (cell.select) {
+          cell.select();
+        }
+        return document.activeElement === cell;
+      }
+      if (dr === 0 && dc === 0) {
+        return false;
+      }
+      row += dr;
+      col += dc;
     }
-    const cells = grid[r];
-    const cell = cells[Math.min(c, cells.length - 1)];
-    if (!cell) {
-      return false;
-    }
-    cell.focus();
-    if (cell.select) {
-      cell.select();
-    }
-    return true;
+    return false;
   }
 
   function position(target) {
@@ -47,17 +58,17 @@ document.addEventListener("DOMContentLoaded", () => {
     const caret = event.target.selectionStart;
     let moved = false;
     if (event.key === "Enter" || (event.key === "ArrowDown" && !isSelect)) {
-      moved = focusCell(event.shiftKey ? r - 1 : r + 1, c);
+      moved = move(r, c, event.shiftKey && event.key === "Enter" ? -1 : 1, 0);
       if (event.key === "Enter") {
         event.preventDefault(); // Enter never submits the grid by accident
         return;
       }
     } else if (event.key === "ArrowUp" && !isSelect) {
-      moved = focusCell(r - 1, c);
+      moved = move(r, c, -1, 0);
     } else if (event.key === "ArrowRight" && (isSelect || caret === null || caret >= text.length)) {
-      moved = focusCell(r, c + 1);
+      moved = move(r, c, 0, 1);
     } else if (event.key === "ArrowLeft" && (isSelect || caret === null || caret === 0)) {
-      moved = focusCell(r, Math.max(c - 1, 0));
+      moved = move(r, c, 0, -1);
     }
     if (moved) {
       event.preventDefault();
@@ -66,7 +77,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // Scores in tenths as integers, so that rounding is exact: (sum tx + 2 gk + 3 ck) / (n + 5), half up.
   function tenths(text) {
-    const match = /^\s*(\d{1,2})(?:[.,](\d))?\s*$/.exec(text);
+    const match = /^\s*0*(\d{1,2})(?:[.,](\d))?\s*$/.exec(text);
     if (!match) {
       return null;
     }

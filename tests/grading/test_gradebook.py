@@ -477,3 +477,79 @@ def test_publishing_works_when_the_workers_cannot_be_nudged(
     client.get(grid_url(gw))
     assert post(client, grid_url(gw) + "/publish/gk", {}).status_code == 302
     assert message_count(kind="score") == 2  # queued: the beat sweep finds them
+
+
+# --- Edges: stale pages, forged and odd input ------------------------------------------------------
+
+
+def test_a_second_publish_from_a_stale_page_sends_nothing_again(gw: GradeWorld) -> None:
+    services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw), row(gw.an.id, {"gk": "8,5"}))
+    stale = grid_of(gw)  # another tab, loaded before the first publish
+    publish_midterm(gw)
+    column = stale.column("gk")
+    assert column is not None
+    with pytest.raises(GradingError, match="không có điểm mới"):
+        publishing.publish(gw.people.school, teacher_of(gw), stale, column)
+    assert message_count(kind="score") == 2
+    keys = db.session.scalars(select(Message.dedupe_key).where(Message.kind == "score")).all()
+    assert len(set(keys)) == 2 and all(key.startswith("score:") for key in keys)
+
+
+def test_a_save_from_a_page_loaded_before_publishing_changes_nothing(gw: GradeWorld) -> None:
+    services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw), row(gw.an.id, {"gk": "8,5"}))
+    stale = grid_of(gw)
+    for score in stale.scores.values():
+        db.session.expunge(score)  # as another request's copy: not refreshed by this session's commits
+    publish_midterm(gw)
+    reading = services.save_grid(gw.people.school, teacher_of(gw), stale, row(gw.an.id, {"gk": "3"}))
+    assert reading.errors == {services.GRID_ERROR: services.CHANGED_MEANWHILE}
+    assert stored(gw)[(gw.an.id, "gk")][0] == Decimal("8.5")
+
+
+def test_a_published_level_the_browser_does_not_send_is_kept(gw: GradeWorld) -> None:
+    # A published cell's level is a disabled select: the browser sends the comment without it.
+    services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw, "music"), {f"l-{gw.an.id}-kq": "dat"})
+    grid = grid_of(gw, "music")
+    column = grid.column("kq")
+    assert column is not None
+    publishing.publish(gw.people.school, teacher_of(gw), grid, column)
+    reading = services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw, "music"), {f"n-{gw.an.id}": "Tiến bộ"})
+    assert reading.errors == {}
+    assert stored(gw)[(gw.an.id, "kq")] == (None, "dat", "Tiến bộ")
+
+
+def test_fields_that_are_not_the_cells_own_are_ignored(app: Flask, gw: GradeWorld) -> None:
+    client = signed_in(app, "teacher")
+    client.get(grid_url(gw))
+    forged = {f"s-{gw.an.id}-gk": "8", "": "hoan_thanh", f"l-{gw.an.id}-gk": "dat", f"s-{gw.an.id}-tx9": "5"}
+    assert post(client, grid_url(gw), forged).status_code == 302
+    assert stored(gw) == {(gw.an.id, "gk"): (Decimal("8.0"), None, None)}
+    music = {"": "abc", f"l-{gw.an.id}-kq": "dat"}
+    assert post(client, grid_url(gw, "music"), music).status_code == 302
+
+
+def test_control_characters_never_reach_the_database(gw: GradeWorld) -> None:
+    form = {f"l-{gw.an.id}-kq": "dat", f"n-{gw.an.id}": "Hát\x00 tốt\x07"}
+    assert services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw, "music"), form).errors == {}
+    assert stored(gw)[(gw.an.id, "kq")][2] == "Hát tốt"
+    publish_midterm(gw)
+    correction = publishing.correct(
+        gw.people.school, teacher_of(gw), grid_of(gw), an_midterm(gw), raw_value="9", raw_level="",
+        reason="Cộng\x00 nhầm",
+    )  # fmt: skip
+    assert correction.reason == "Cộng nhầm"
+
+
+@pytest.mark.parametrize("number", [0, 3, 99_999_999_999_999_999_999])
+def test_a_semester_that_does_not_exist_is_not_found(app: Flask, gw: GradeWorld, number: int) -> None:
+    assert signed_in(app, "teacher").get(grid_url(gw, number=number)).status_code == 404
+
+
+def test_a_class_named_with_a_slash_exports_its_sheets(app: Flask, gw: GradeWorld) -> None:
+    gw.roster.school_class.name = "6/1"
+    db.session.commit()
+    download = signed_in(app, "teacher").get(grid_url(gw) + "/grid.xlsx")
+    assert download.status_code == 200
+    assert "diem-6-1-" in download.headers["Content-Disposition"]
+    summary = signed_in(app, "homeroom").get(f"/s/alpha/grades/class/{gw.roster.school_class.id}/summary.xlsx")
+    assert summary.status_code == 200

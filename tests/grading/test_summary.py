@@ -190,3 +190,11 @@ def test_the_summary_links_the_homeroom_teacher_to_every_grid_of_the_class(app: 
     literature = f"/s/alpha/grades/class/{gw.roster.school_class.id}/subject/{gw.literature.id}/semester/2"
     assert literature in text  # taught by teacher2, led by her: she opens it read-only
     assert homeroom.get(literature).status_code == 200
+
+
+@pytest.mark.parametrize("absences", ["²", "1e3", "-1", "401", "٣"])
+def test_absences_that_are_not_a_count_are_refused(gw: GradeWorld, absences: str) -> None:
+    the_summary = summary.summarise(gw.roster.school_class)
+    form = {f"a-{gw.an.id}-1": absences}
+    errors = summary.save_term_records(gw.people.school, gw.people.staff["homeroom"], the_summary, form)
+    assert errors == {f"a-{gw.an.id}-1": "Số buổi nghỉ là số nguyên từ 0 đến 400"}

@@ -25,6 +25,11 @@ def context(**overrides: Any) -> dict[str, Any]:
         "items": ["Toán: 9,0 (kiểm tra 15 phút)", "Đi học muộn 10 phút"],
         "ends_on": date(2026, 5, 31),
         "renew_how": "vào lienlac.example.vn hoặc liên hệ văn phòng trường",
+        "subject": "Toán",
+        "column": "giữa kỳ I",
+        "score": "8,5",
+        "old": "8,0",
+        "reason": "Cộng nhầm điểm bài 3",
     }
     return values | overrides
 
@@ -156,6 +161,12 @@ def test_a_personalised_render_needs_exactly_its_fields() -> None:
     fill = personalised("notice", "vi", {"school": "A", "title": "T", "body": "B"}, ["student"], unaccented=True)
     with pytest.raises(ValueError, match="student"):
         fill({"guardian": "Lan"})
+
+
+def test_a_score_sms_is_one_segment_unaccented() -> None:
+    text = render_message("score", "vi", context(), unaccented=True)
+    assert text == "THCS Le Loi: Diem giua ky I mon Toan cua em Phuong: 8,5"
+    assert sms_segments(text) == ("GSM-7", 1)
 
 
 def test_a_field_the_template_transforms_is_rendered_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
