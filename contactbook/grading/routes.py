@@ -27,7 +27,16 @@ from contactbook.grading.grid import Column, cell_text, field_names, level_choic
 from contactbook.grading.rules import Competence, Level
 from contactbook.grading.services import GradingError, Grid
 from contactbook.messaging.outbox import nudge_delivery
-from contactbook.models import AssessmentKind, SchoolClass, Score, Semester, Subject, TeachingAssignment
+from contactbook.models import (
+    AssessmentKind,
+    Enrolment,
+    EnrolmentStatus,
+    SchoolClass,
+    Score,
+    Semester,
+    Subject,
+    TeachingAssignment,
+)
 from contactbook.roster.exports import XLSX_MIMETYPE, ascii_filename
 from contactbook.roster.services import current_year
 from contactbook.tenancy import current_school, get_scoped_or_404
@@ -262,7 +271,15 @@ def correct(score_id: int) -> ResponseReturnValue:
     score = get_scoped_or_404(Score, score_id)
     semester = db.session.get(Semester, score.semester_id)
     assert semester is not None
-    the_grid = _grid(score.class_id, score.subject_id, semester.number, edit=True)
+    # The student's class now (a student who moved keeps their scores): its subject teacher corrects.
+    class_id = db.session.scalar(
+        select(Enrolment.class_id).where(
+            Enrolment.student_id == score.student_id,
+            Enrolment.school_year_id == semester.school_year_id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+        )
+    )
+    the_grid = _grid(class_id or score.class_id, score.subject_id, semester.number, edit=True)
     the_column = _column(the_grid, score.column)
     form = PostForm()
     error = None

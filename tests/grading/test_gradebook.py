@@ -21,11 +21,11 @@ from contactbook.extensions import db, tasks
 from contactbook.grading import publishing, services
 from contactbook.grading.grid import semester_average
 from contactbook.grading.services import GradingError
-from contactbook.models import AssessmentKind, AuditLog, Message, Score, ScoreCorrection, ScorePublication
+from contactbook.models import AssessmentKind, AuditLog, Enrolment, Message, Score, ScoreCorrection, ScorePublication
 from contactbook.roster import services as roster
 from tests.factories import World, csrf_token, login, post
 from tests.grading.factories import GradeWorld, make_grade_world, put_score
-from tests.roster.factories import assign, make_class_world
+from tests.roster.factories import assign, make_class, make_class_world
 from tests.support import browser, follow, page
 
 WORKED = {"tx1": "7", "tx2": "8", "tx3": "9", "gk": "6,5", "ck": "8"}  # grading.md: 61 / 8 = 7.625 → 7.6
@@ -553,3 +553,20 @@ def test_a_class_named_with_a_slash_exports_its_sheets(app: Flask, gw: GradeWorl
     assert "diem-6-1-" in download.headers["Content-Disposition"]
     summary = signed_in(app, "homeroom").get(f"/s/alpha/grades/class/{gw.roster.school_class.id}/summary.xlsx")
     assert summary.status_code == 200
+
+
+def test_a_student_who_moved_class_has_scores_corrected_by_the_new_teacher(app: Flask, gw: GradeWorld) -> None:
+    publish_midterm(gw)
+    other = make_class(gw.people, gw.roster.year, "6A2")
+    assign(gw.people, gw.teacher2, gw.maths, other)
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.student_id == gw.an.id))
+    assert enrolment is not None
+    enrolment.class_id = other.id  # An moved to 6A2, taught Toán by teacher2
+    db.session.commit()
+
+    url = f"/s/alpha/grades/score/{an_midterm(gw).id}/correct"
+    assert signed_in(app, "teacher").get(url).status_code == 403  # no longer An's teacher
+    client = signed_in(app, "teacher2")
+    client.get(url)
+    assert post(client, url, {"value": "9", "reason": "Chấm phúc khảo"}).status_code == 302
+    assert an_midterm(gw).value == Decimal("9.0")
