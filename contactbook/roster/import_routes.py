@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from contactbook.auth.access import school_member, school_user
+from contactbook.auth.access import school_member, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.models import RosterImport, SchoolYear, User
@@ -33,12 +33,6 @@ FIELD_LABELS = {
 STATUS_LABELS = {"pending": _l("Waiting for confirmation"), "applied": _l("Imported"), "cancelled": _l("Cancelled")}
 
 
-def _actor() -> User:
-    user = school_user()
-    assert user is not None
-    return user
-
-
 @bp.route("/", methods=["GET", "POST"])
 @school_member(Permission.ROSTER_IMPORT)
 def upload() -> ResponseReturnValue:
@@ -58,7 +52,7 @@ def upload() -> ResponseReturnValue:
         upload_file = form.file.data
         try:
             record, _plan = services.start_import(
-                school, _actor(), year, upload_file.filename or "roster", upload_file.read()
+                school, staff_user(), year, upload_file.filename or "roster", upload_file.read()
             )
         except RosterHeaderError as exc:
             form.file.errors = [_(str(exc))]
@@ -113,7 +107,7 @@ def confirm(import_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.confirm_import(current_school(), _actor(), record)
+        services.confirm_import(current_school(), staff_user(), record)
     except services.RosterError as exc:
         flash(_(str(exc)), "error")
     else:
@@ -127,7 +121,7 @@ def cancel(import_id: int) -> ResponseReturnValue:
     record = get_scoped_or_404(RosterImport, import_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.cancel_import(current_school(), _actor(), record)
+    services.cancel_import(current_school(), staff_user(), record)
     flash(_("The import was cancelled; nothing was changed."), "info")
     return redirect(url_for("roster_import.upload"))
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from contactbook.auth.access import has_permission, permissions_of, school_member, school_user
+from contactbook.auth.access import has_permission, school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.models import (
@@ -51,15 +51,9 @@ def _display_helpers() -> dict[str, Any]:
     }
 
 
-def _actor() -> User:
-    user = school_user()
-    assert user is not None  # every view here is behind a school_member rule
-    return user
-
-
 def _viewer() -> queries.Viewer:
-    user = _actor()
-    return queries.Viewer(current_school(), user, Permission.ROSTER_VIEW_ALL in permissions_of(user))
+    user = staff_user()
+    return queries.Viewer(current_school(), user, sees_all(user))
 
 
 def _years() -> list[SchoolYear]:
@@ -95,7 +89,7 @@ def year_list() -> ResponseReturnValue:
     if form.validate_on_submit():
         dates = ((form.first_start.data, form.first_end.data), (form.second_start.data, form.second_end.data))
         try:
-            year = services.create_year(school, _actor(), name=form.name.data or "", semester_dates=dates)
+            year = services.create_year(school, staff_user(), name=form.name.data or "", semester_dates=dates)
         except services.RosterError as exc:
             form.name.errors = [_(str(exc))]
         else:
@@ -129,7 +123,7 @@ def class_new() -> ResponseReturnValue:
         try:
             school_class = services.create_class(
                 school,
-                _actor(),
+                staff_user(),
                 year=year,
                 name=form.name.data or "",
                 grade_level=form.grade_level.data,
@@ -151,7 +145,7 @@ def class_homeroom(class_id: int) -> ResponseReturnValue:
     form.teacher_id.choices = _teacher_choices(nobody=True)
     if not form.validate_on_submit():
         abort(400)
-    services.set_homeroom_teacher(current_school(), _actor(), school_class, _teacher(form.teacher_id.data))
+    services.set_homeroom_teacher(current_school(), staff_user(), school_class, _teacher(form.teacher_id.data))
     flash(_("Saved."), "info")
     return redirect(url_for("roster.class_detail", class_id=school_class.id))
 
@@ -164,7 +158,7 @@ def subject_list() -> ResponseReturnValue:
         try:
             subject = services.create_subject(
                 current_school(),
-                _actor(),
+                staff_user(),
                 name=form.name.data or "",
                 periods_per_year=form.periods_per_year.data,
                 assessment_kind=AssessmentKind(form.assessment_kind.data),
@@ -183,7 +177,7 @@ def subject_list() -> ResponseReturnValue:
 def assignment_list() -> ResponseReturnValue:
     school = current_school()
     year = services.current_year(school)
-    classes = queries.classes_of_year(queries.Viewer(school, _actor(), sees_all=True), year) if year else []
+    classes = queries.classes_of_year(queries.Viewer(school, staff_user(), sees_all=True), year) if year else []
     subjects = sorted(db.session.scalars(scoped(Subject)), key=lambda s: fold(s.name))
     form = AssignmentForm()
     form.teacher_id.choices = _teacher_choices(nobody=False)
@@ -193,7 +187,7 @@ def assignment_list() -> ResponseReturnValue:
         try:
             services.assign_teacher(
                 school,
-                _actor(),
+                staff_user(),
                 teacher=get_scoped_or_404(User, form.teacher_id.data),
                 subject=get_scoped_or_404(Subject, form.subject_id.data),
                 school_class=get_scoped_or_404(SchoolClass, form.class_id.data),
@@ -227,7 +221,7 @@ def assignment_delete(assignment_id: int) -> ResponseReturnValue:
     assignment = get_scoped_or_404(TeachingAssignment, assignment_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    services.remove_assignment(current_school(), _actor(), assignment)
+    services.remove_assignment(current_school(), staff_user(), assignment)
     flash(_("Teaching assignment removed."), "info")
     return redirect(url_for("roster.assignment_list"))
 

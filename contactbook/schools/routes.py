@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from contactbook.auth.access import permissions_of, roles_of, school_member, school_user
+from contactbook.auth.access import permissions_of, roles_of, school_member, staff_user
 from contactbook.auth.rules import GRANTABLE_ROLES, ROLE_PERMISSIONS, Permission, Role
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
@@ -19,16 +19,10 @@ from contactbook.tenancy import current_school, get_scoped_or_404, scoped
 bp = Blueprint("schools", __name__)
 
 
-def _actor() -> User:
-    user = school_user()
-    assert user is not None  # every view here is behind a school_member rule
-    return user
-
-
 @bp.route("/")
 @school_member()
 def dashboard() -> ResponseReturnValue:
-    user = _actor()
+    user = staff_user()
     staff_count = db.session.scalar(select(func.count()).select_from(scoped(User).subquery()))
     return render_template(
         "schools/dashboard.html", roles=roles_of(user), permissions=permissions_of(user), staff_count=staff_count
@@ -50,7 +44,7 @@ def staff_new() -> ResponseReturnValue:
         try:
             user = services.create_staff(
                 current_school(),
-                _actor(),
+                staff_user(),
                 username=form.username.data or "",
                 full_name=form.full_name.data or "",
                 password=form.password.data or "",
@@ -70,7 +64,7 @@ def staff_new() -> ResponseReturnValue:
 @school_member(Permission.STAFF_VIEW)
 def staff_detail(user_id: int) -> ResponseReturnValue:
     target = get_scoped_or_404(User, user_id)
-    actor = _actor()
+    actor = staff_user()
     return render_template(
         "schools/staff_detail.html",
         target=target,
@@ -98,7 +92,7 @@ def staff_grants(user_id: int) -> ResponseReturnValue:
     valid_names = {r.value for r in Role} if kind == "role" else {p.value for p in Permission}
     if name not in valid_names:
         abort(400)
-    actor = _actor()
+    actor = staff_user()
     change = services.grant if form.action.data == "grant" else services.revoke
     try:
         change(current_school(), actor, permissions_of(actor), target, kind, name)
@@ -117,7 +111,7 @@ def staff_active(user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.set_active(current_school(), _actor(), target, form.active.data == "1")
+        services.set_active(current_school(), staff_user(), target, form.active.data == "1")
     except services.DelegationError as exc:
         flash(_(str(exc)), "error")
     return redirect(url_for("schools.staff_detail", user_id=target.id))

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
-from contactbook.auth.access import school_member, school_user
+from contactbook.auth.access import school_member, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
-from contactbook.models import Guardian, Payment, PaymentKind, PaymentMethod, Subscription, User
+from contactbook.models import Guardian, Payment, PaymentKind, PaymentMethod, Subscription
 from contactbook.roster.labels import domestic_phone, relation_label
 from contactbook.subscriptions import accounts
 from contactbook.subscriptions.labels import period_label, status_label, vnd
@@ -66,12 +66,6 @@ def _display_helpers() -> dict[str, Any]:
         "domestic_phone": domestic_phone,
         "link_to": link_to,
     }
-
-
-def _actor() -> User:
-    user = school_user()
-    assert user is not None  # every view here is behind a school_member rule
-    return user
 
 
 @bp.route("/families/")
@@ -172,7 +166,7 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
         try:
             payment = record(
                 school,
-                _actor(),
+                staff_user(),
                 subscription=subscription,
                 amount=int(form.amount.data or 0),  # validated: a positive whole amount
                 paid_on=form.paid_on.data,

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from contactbook.auth.access import has_permission, rule_for, school_member, school_user
+from contactbook.auth.access import has_permission, rule_for, school_member, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.models import Guardian, Plan, PlanPeriod, Student, Subscription, SubscriptionStatus, User
@@ -80,12 +80,6 @@ def _can_open(endpoint: str) -> bool:
     return rule is not None and rule.kind == "school" and (rule.permission is None or has_permission(rule.permission))
 
 
-def _actor() -> User:
-    user = school_user()
-    assert user is not None  # every view here is behind a school_member rule
-    return user
-
-
 def _today() -> date:
     """Today in the school's time zone."""
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
@@ -120,7 +114,7 @@ def settings() -> ResponseReturnValue:
         try:
             services.update_settings(
                 school,
-                _actor(),
+                staff_user(),
                 free_categories=form.free_categories.data or [],
                 allow_unpaid_start=bool(form.allow_unpaid_start.data),
                 unpaid_flag_days=form.unpaid_flag_days.data or 0,
@@ -146,7 +140,7 @@ def service_switch() -> ResponseReturnValue:
     if not form.confirm.data:
         form.confirm.errors = [_("Tick the box to confirm.")]
         return _settings_page(SettingsForm(formdata=None, obj=current), form)
-    services.set_service_enabled(school, _actor(), enabled)
+    services.set_service_enabled(school, staff_user(), enabled)
     flash(_("The paid service is now on.") if enabled else _("The paid service is now off."), "info")
     return redirect(url_for("subscriptions.settings"))
 
@@ -163,7 +157,7 @@ def plans() -> ResponseReturnValue:
         try:
             plan = services.create_plan(
                 school,
-                _actor(),
+                staff_user(),
                 name=form.name.data or "",
                 price=form.price.data or 0,
                 period=PlanPeriod(form.period.data),
@@ -194,7 +188,7 @@ def plan_active(plan_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     active = form.active.data == "1"
-    services.set_plan_active(current_school(), _actor(), plan, active)
+    services.set_plan_active(current_school(), staff_user(), plan, active)
     if active:
         flash(_("Plan %(name)s offered again.", name=plan.name), "info")
     else:
@@ -240,7 +234,7 @@ def _family_picker() -> ResponseReturnValue:
     text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     result = None
     if text.strip():
-        viewer = roster_queries.Viewer(school, _actor(), sees_all=True)
+        viewer = roster_queries.Viewer(school, staff_user(), sees_all=True)
         result = roster_queries.search_students(viewer, text, 1)
     students = result.students if result else []
     return render_template(
@@ -275,7 +269,7 @@ def _record_consent(form: SubscriptionForm, student: Student, guardian: Guardian
     try:
         return services.subscribe(
             current_school(),
-            _actor(),
+            staff_user(),
             guardian=guardian,
             student=student,
             plan=get_scoped_or_404(Plan, form.plan_id.data),
@@ -358,7 +352,7 @@ def withdraw(subscription_id: int) -> ResponseReturnValue:
     else:
         purpose = form.purpose.data or ""
         try:
-            services.withdraw_purpose(current_school(), _actor(), subscription, purpose)
+            services.withdraw_purpose(current_school(), staff_user(), subscription, purpose)
         except services.SubscriptionError as exc:
             flash(_(str(exc)), "error")
         else:
@@ -388,7 +382,7 @@ def opt_out(subscription_id: int) -> ResponseReturnValue:
             form.confirm.errors = [_("Tick the box to confirm.")]
         elif valid and stop_on is not None and _within(subscription, stop_on):
             try:
-                quote = services.opt_out(current_school(), _actor(), subscription, stop_on, form.reason.data)
+                quote = services.opt_out(current_school(), staff_user(), subscription, stop_on, form.reason.data)
             except services.SubscriptionError as exc:
                 flash(_(str(exc)), "error")
                 return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
@@ -440,7 +434,7 @@ def exemption(subscription_id: int) -> ResponseReturnValue:
     else:
         reason = None if form.action.data == "remove" else (form.reason.data or "")
         try:
-            services.set_exemption(current_school(), _actor(), subscription, reason)
+            services.set_exemption(current_school(), staff_user(), subscription, reason)
         except services.SubscriptionError as exc:
             flash(_(str(exc)), "error")
         else:
