@@ -16,14 +16,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
-import redis  # noqa: E402
 from celery import Celery  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.stores import bench_database, bench_redis  # noqa: E402
 from contactbook import create_app  # noqa: E402
 from contactbook.extensions import db  # noqa: E402
 from contactbook.models import Message  # noqa: E402
@@ -36,26 +34,6 @@ from tests.messaging.conftest import (  # noqa: E402
     FakeTwilio,
     start_fake_twilio,
 )
-
-BENCH_REDIS_DB = 14
-
-
-def bench_database() -> str:
-    url = make_url(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/contactbook"))
-    name = f"{url.database}_bench"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def bench_redis() -> str:
-    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").split("?")[0].rstrip("/")
-    host = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
-    url = f"{host}/{BENCH_REDIS_DB}"
-    redis.Redis.from_url(url).flushdb()
-    return url
 
 
 @contextmanager

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
 
-from bench.delivery_setup import bench_database, bench_redis
+from bench.stores import bench_database, bench_redis
 from contactbook import create_app
 from contactbook.grading.grid import columns_for
 from contactbook.models import AssessmentKind

@@ -8,7 +8,6 @@ second import of the same file (which must change nothing). Target: confirm unde
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import date
@@ -16,11 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg
 from flask_migrate import upgrade
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
+from bench.stores import bench_database
 from contactbook import create_app
 from contactbook.demo.roster_data import generate_roster, to_xlsx
 from contactbook.extensions import db
@@ -32,16 +30,6 @@ from contactbook.schools.services import new_user
 STUDENTS = 2000
 CLASSES = [(f"{grade}A{n}", grade) for grade in (6, 7, 8, 9) for n in range(1, 11)]
 PASSWORD = "Bench-password-1"  # noqa: S105
-
-
-def bench_database() -> str:
-    url = make_url(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/contactbook"))
-    name = f"{url.database}_bench"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def main() -> None:

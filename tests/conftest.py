@@ -112,9 +112,13 @@ def client(app: Flask, db_session: None) -> FlaskClient:
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker(app: Flask, urls: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process on the test Redis and database (never eager mode)."""
+    """A real Celery worker process on the test Redis and database (never eager mode).
+
+    One per module, stopped after it: left running, it would take the delivery tests' tasks away from
+    their own worker (it sends SMS through the console provider, not their fake Twilio).
+    """
     env = {
         **os.environ,
         "APP_ENV": "test",

@@ -21,6 +21,7 @@ from contactbook.messaging.render import personalised
 from contactbook.messaging.text import sms_segments
 from contactbook.models import School, Score, ScoreCorrection, ScorePublication, Student, User
 from contactbook.models.base import utcnow
+from contactbook.roster.rules import given_name
 from contactbook.subscriptions.rules import Category, Channel
 from contactbook.subscriptions.services import settings_of
 
@@ -82,10 +83,6 @@ class _ScoreTexts:
         return self.email(values), 0
 
 
-def _given(full_name: str) -> str:
-    return full_name.split()[-1] if full_name.split() else full_name
-
-
 def preview_publication(school: School, grid: Grid, column: Column) -> PublishPreview:
     """Who publishing `column` would reach and what it costs, without writing anything."""
     scores = _unpublished(grid, column)
@@ -99,12 +96,12 @@ def preview_publication(school: School, grid: Grid, column: Column) -> PublishPr
     for recipient in reached:
         messages[recipient.channel.value] = messages.get(recipient.channel.value, 0) + 1
         if recipient.channel == Channel.SMS:
-            values = {"student": _given(names[recipient.student_id]), "score": shown[recipient.student_id]}
+            values = {"student": given_name(names[recipient.student_id]), "score": shown[recipient.student_id]}
             body, count = texts.text(Channel.SMS, values)
             segments += count
             sample = sample or body
     if not sample and scores:
-        values = {"student": _given(names[scores[0].student_id]), "score": shown[scores[0].student_id]}
+        values = {"student": given_name(names[scores[0].student_id]), "score": shown[scores[0].student_id]}
         sample = texts.text(Channel.SMS, values)[0]
     price = settings_of(school).sms_segment_price
     return PublishPreview(len(scores), messages, segments, segments * price, sample)
@@ -157,7 +154,10 @@ def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePub
     primary = column.kind == "level"
     for recipient in recipients(school, sorted(by_student), Category.GRADES, now):
         row = by_student[recipient.student_id]
-        values = {"student": _given(names[recipient.student_id]), "score": shown(row.value, row.level, primary=primary)}
+        values = {
+            "student": given_name(names[recipient.student_id]),
+            "score": shown(row.value, row.level, primary=primary),
+        }
         body, segments = texts.text(recipient.channel, values)
         outbox.add(
             recipient,
@@ -235,7 +235,12 @@ def correct(
     assert student is not None
     texts = _ScoreTexts(school, "score_correction", _context(grid, column))
     outbox = Outbox(school, kind="score", category=Category.GRADES, now=now)
-    values = {"student": _given(student.full_name), "score": _shown(score, column), "old": old_shown, "reason": reason}
+    values = {
+        "student": given_name(student.full_name),
+        "score": _shown(score, column),
+        "old": old_shown,
+        "reason": reason,
+    }
     for recipient in recipients(school, [score.student_id], Category.GRADES, now):
         body, segments = texts.text(recipient.channel, values)
         outbox.add(

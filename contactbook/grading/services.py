@@ -31,6 +31,7 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
+from contactbook.roster.queries import name_order
 
 REASON_MIN, REASON_MAX = 5, 300
 LOCKED = "Điểm đã công bố: dùng “Sửa điểm” và ghi lý do"
@@ -106,7 +107,7 @@ def class_students(school_class: SchoolClass) -> list[Student]:
         .join(Enrolment, Enrolment.student_id == Student.id)
         .where(Enrolment.class_id == school_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)
     ).all()
-    return sorted(students, key=lambda s: (s.full_name.split()[-1:], s.full_name, s.id))
+    return sorted(students, key=lambda s: (name_order(s.full_name), s.id))
 
 
 def load_grid(school_class: SchoolClass, subject: Subject, semester: Semester, only: str | None = None) -> Grid:

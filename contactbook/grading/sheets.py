@@ -30,7 +30,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from contactbook.grading import rules
-from contactbook.grading.grid import COMMENT_MAX, LEVEL, PASS, ROMAN, SCORE, Cell, Column, field_names, level_choices
+from contactbook.grading.grid import (
+    COMMENT_MAX,
+    LEVEL,
+    PASS,
+    ROMAN,
+    SCORE,
+    Cell,
+    Column,
+    cell_text,
+    field_names,
+    level_choices,
+)
 from contactbook.grading.grid import semester_average as row_average
 from contactbook.grading.services import Grid
 from contactbook.roster import rules as roster_rules
@@ -103,19 +114,12 @@ def sheet_title(grid: Grid) -> str:
 # --- Export ---------------------------------------------------------------------------------------------
 
 
-def _score_text(value: Decimal, primary: bool) -> str:
-    # A primary test score is a whole number, stored as 9.0: written "9", as parse_score wants it back.
-    if primary and value == value.to_integral_value():
-        return str(int(value))
-    return rules.format_score(value)
-
-
 def _stored_field(cell: Cell | None, part: _Part, primary: bool) -> str:
     """One part of a stored cell as the form has it: a score's text, a level's value, a comment."""
     if cell is None:
         return ""
     if part.part == "value":
-        return "" if cell.value is None else _score_text(cell.value, primary)
+        return "" if cell.value is None else cell_text(cell.value, primary=primary)
     if part.part == "level":
         return cell.level or ""
     return cell.comment or ""

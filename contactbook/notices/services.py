@@ -16,6 +16,7 @@ from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments, to_gsm
 from contactbook.models import Enrolment, EnrolmentStatus, Notice, School, SchoolClass, User
 from contactbook.models.base import utcnow
+from contactbook.roster.rules import given_name
 from contactbook.roster.services import current_year
 from contactbook.subscriptions.rules import Category, Channel
 from contactbook.subscriptions.services import settings_of
@@ -81,10 +82,6 @@ class Preview:
         return self.encoding == "UCS-2"
 
 
-def _given_name(full_name: str) -> str:
-    return full_name.split()[-1] if full_name.split() else full_name
-
-
 def _sms_context(school: School, title: str, body: str) -> dict[str, str]:
     return {"school": school.name, "title": title, "body": body}
 
@@ -95,7 +92,7 @@ def _email_context(school: School, title: str, body: str) -> dict[str, str]:
 
 
 def _sms_text(school: School, title: str, body: str, student_name: str, unaccented: bool) -> str:
-    context = {**_sms_context(school, title, body), "student": _given_name(student_name)}
+    context = {**_sms_context(school, title, body), "student": given_name(student_name)}
     return render_message("notice", "vi", context, unaccented=unaccented)
 
 
@@ -116,7 +113,7 @@ class _Texts:
 
     def sms(self, student_name: str) -> tuple[str, int]:
         """The SMS about `student_name` and its segments; it depends only on the child's given name."""
-        given = _given_name(student_name)
+        given = given_name(student_name)
         if given not in self._sms_by_name:
             text = self._sms({"student": given})
             self._sms_by_name[given] = (text, sms_segments(text)[1])

@@ -62,6 +62,12 @@ DATE_PATTERN = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 NATIONAL_ID_PATTERN = re.compile(r"^\d{8,15}$")
 
 
+def given_name(full_name: str) -> str:
+    """The given name, the last word of a Vietnamese full name ("Nguyễn Văn An" → "An")."""
+    words = full_name.split()
+    return words[-1] if words else full_name
+
+
 def fold(text: str) -> str:
     """Lowercase, without accents (đ→d too), punctuation as spaces, single spaces: for matching."""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,7 +26,7 @@ from contactbook.roster.queries import enrolments_in_year, name_order
 from contactbook.roster.rules import fold
 from contactbook.roster.services import current_year
 from contactbook.subscriptions.payments import Balance, balance_of
-from contactbook.subscriptions.services import settings_of
+from contactbook.subscriptions.services import net_paid, settings_of
 
 PAGE_SIZE = 50
 _PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
@@ -47,23 +46,6 @@ def matches_family(text: str, full_name: str, phone: str | None) -> bool:
     words = fold(text).split()
     name_words = fold(full_name).split()
     return bool(words) and all(any(w.startswith(t) for w in name_words) for t in words)
-
-
-def net_paid(subscription_ids: Iterable[int]) -> dict[int, int]:
-    """Payments less refunds for each subscription (those with none are left out)."""
-    ids = list(subscription_ids)
-    totals: dict[int, int] = defaultdict(int)
-    if not ids:
-        return totals
-    rows = db.session.execute(
-        select(Payment.subscription_id, Payment.kind, func.sum(Payment.amount))
-        .where(Payment.subscription_id.in_(ids))
-        .group_by(Payment.subscription_id, Payment.kind)
-    ).tuples()
-    for subscription_id, kind, total in rows:
-        if subscription_id is not None:
-            totals[subscription_id] += int(total or 0) * (1 if kind == PaymentKind.PAYMENT else -1)
-    return totals
 
 
 def outstanding_balances(guardian_ids: Iterable[int]) -> dict[int, int]:

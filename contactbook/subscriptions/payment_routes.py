@@ -27,7 +27,7 @@ from contactbook.subscriptions import accounts
 from contactbook.subscriptions.labels import period_label, status_label, vnd
 from contactbook.subscriptions.payment_forms import MoneyForm, kind_label, method_label
 from contactbook.subscriptions.payments import record_payment, record_refund, refund_owed, unpaid_flagged
-from contactbook.subscriptions.services import SubscriptionError, local_today, paid_for, settings_of
+from contactbook.subscriptions.services import SubscriptionError, local_today, net_paid, paid_for, settings_of
 from contactbook.tenancy import current_school, get_scoped_or_404
 
 bp = Blueprint("payments", __name__)
@@ -105,7 +105,7 @@ def unpaid() -> ResponseReturnValue:
         )
         .order_by(Subscription.starts_on, Subscription.id)
     ).all()
-    paid = accounts.net_paid(ids)
+    paid = net_paid(ids)
     return render_template(
         "payments/unpaid.html",
         lines=[accounts.SubscriptionLine(s, paid.get(s.id, 0), 0, True) for s in subscriptions],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -345,15 +346,26 @@ def withdraw_purpose(school: School, actor: User | None, subscription: Subscript
     db.session.commit()
 
 
+def net_paid(subscription_ids: Iterable[int]) -> dict[int, int]:
+    """Payments less refunds for each subscription (those with none are left out)."""
+    ids = list(subscription_ids)
+    totals: dict[int, int] = defaultdict(int)
+    if not ids:
+        return totals
+    rows = db.session.execute(
+        select(Payment.subscription_id, Payment.kind, func.sum(Payment.amount))
+        .where(among(Payment.subscription_id, ids))
+        .group_by(Payment.subscription_id, Payment.kind)
+    ).tuples()
+    for subscription_id, kind, total in rows:
+        if subscription_id is not None:
+            totals[subscription_id] += int(total or 0) * (1 if kind == PaymentKind.PAYMENT else -1)
+    return totals
+
+
 def paid_for(subscription: Subscription) -> int:
     """Payments for the subscription less refunds made for it."""
-    rows = db.session.execute(
-        select(Payment.kind, func.sum(Payment.amount))
-        .where(Payment.subscription_id == subscription.id)
-        .group_by(Payment.kind)
-    ).all()
-    totals = {kind: int(total or 0) for kind, total in rows}
-    return totals.get(PaymentKind.PAYMENT, 0) - totals.get(PaymentKind.REFUND, 0)
+    return net_paid([subscription.id]).get(subscription.id, 0)
 
 
 def opt_out_quote(subscription: Subscription, stop_on: date) -> rules.Refund:
@@ -464,50 +476,12 @@ def run_daily(today: date) -> dict[str, int]:
     return {"expired": len(expired), "reminders": reminders}
 
 
-def eligibility_facts(guardian: Guardian, student: Student, at: datetime) -> EligibilityFacts:
-    """Everything `rules.eligible_channels` needs about a guardian and student, as of `at`."""
+def eligible_channels(guardian: Guardian, student: Student, category: str, at: datetime) -> frozenset[Channel]:
+    """Which channels may carry a message of `category` to `guardian` about `student` at moment `at`."""
     school = db.session.get(School, guardian.school_id)
     assert school is not None
-    settings = settings_of(school)
-    subscriptions = db.session.scalars(
-        select(Subscription).where(Subscription.guardian_id == guardian.id, Subscription.student_id == student.id)
-    ).all()
-    facts = []
-    for sub in subscriptions:
-        purposes = frozenset(
-            row.purpose
-            for consent in sub.consents
-            for row in consent.purposes
-            if consent.given_at <= at and (row.withdrawn_at is None or row.withdrawn_at > at)
-        )
-        paid_enough = sub.exempt or settings.allow_unpaid_start or paid_for(sub) >= sub.charge
-        facts.append(
-            SubscriptionFacts(
-                starts_on=sub.starts_on,
-                ends_on=sub.ends_on,
-                active=sub.status == SubscriptionStatus.ACTIVE,
-                sms=sub.sms,
-                email=sub.email,
-                paid_enough=paid_enough,
-                purposes=purposes,
-            )
-        )
-    return EligibilityFacts(
-        service_enabled=settings.enabled,
-        free_categories=frozenset(settings.free_categories),
-        has_phone=bool(guardian.phone) and guardian.phone_unusable_at is None,
-        has_email=bool(guardian.email) and guardian.email_unusable_at is None,
-        subscriptions=tuple(facts),
-    )
-
-
-def eligible_channels(guardian: Guardian, student: Student, category: str, at: datetime) -> frozenset[Channel]:
-    """Which channels may carry a message of `category` to `guardian` about `student` at moment `at`.
-
-    The delivery pipeline calls this when it creates a message and again when it sends it.
-    """
-    local_day = at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    return rules.eligible_channels(eligibility_facts(guardian, student, at), category, local_day)
+    pair = (guardian.id, student.id)
+    return eligibility_for_many(school, [pair], category, at)[pair]
 
 
 def eligibility_for_many(
@@ -559,15 +533,7 @@ def eligibility_for_many(
         )
     ):
         purposes.setdefault(subscription_id, set()).add(purpose)
-    paid: dict[int, int] = {}
-    if not settings.allow_unpaid_start:
-        for subscription_id, kind, total in db.session.execute(
-            select(Payment.subscription_id, Payment.kind, func.sum(Payment.amount))
-            .where(among(Payment.subscription_id, sub_ids))
-            .group_by(Payment.subscription_id, Payment.kind)
-        ):
-            sign = 1 if kind == PaymentKind.PAYMENT else -1
-            paid[subscription_id] = paid.get(subscription_id, 0) + sign * int(total or 0)
+    paid = {} if settings.allow_unpaid_start else net_paid(sub_ids)
     unpaid_ok, enabled = settings.allow_unpaid_start, settings.enabled
     by_pair: dict[tuple[int, int], list[SubscriptionFacts]] = {}
     for sub in subscriptions:

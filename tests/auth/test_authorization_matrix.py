@@ -30,13 +30,13 @@ from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
 from contactbook.grading import publishing
 from contactbook.grading import services as grading
-from contactbook.models import PaymentMethod, PlanPeriod, RosterImport, SchoolYear, Subscription
+from contactbook.models import PaymentMethod, RosterImport, SchoolYear, Subscription
 from contactbook.notices.services import Audience, create_notice
-from contactbook.subscriptions import services
 from contactbook.subscriptions.payments import record_payment
 from tests import conftest
 from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
 from tests.roster.factories import ClassWorld, make_class_world
+from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
 from tests.support import ConnectionSession
 
 OWN = "alpha"
@@ -368,30 +368,10 @@ def pending_import(year: SchoolYear) -> RosterImport:
 
 def paid_service(people: SchoolPeople, roster: ClassWorld) -> dict[str, int]:
     """The school's paid service switched on, a monthly plan, and the guardian's subscription for the student."""
-    services.set_service_enabled(people.school, people.admin, True)
-    plan = services.create_plan(
-        people.school,
-        people.admin,
-        name="Gói tháng",
-        price=20_000,
-        period=PlanPeriod.MONTH,
-        sms=True,
-        email=True,
-        digest_only=False,
-    )
-    starts_on = date.today()
-    consent = services.ConsentForm(roster.guardian.full_name, "paper", frozenset({"grades_sms"}), True, starts_on)
-    subscription = services.subscribe(
-        people.school,
-        people.admin,
-        guardian=roster.guardian,
-        student=roster.student,
-        plan=plan,
-        sms=True,
-        email=False,
-        digest=False,
-        starts_on=starts_on,
-        consent=consent,
+    service_on(people)
+    plan = monthly_plan(people)
+    subscription = subscribe(
+        people, roster.guardian, roster.student, plan, date.today(), purposes={"grades_sms"}, actor=people.admin
     )
     return {"plan": plan.id, "subscription": subscription.id}
 

@@ -18,7 +18,6 @@ from contactbook.extensions import db
 from contactbook.models import (
     AssessmentKind,
     Guardian,
-    PlanPeriod,
     Score,
     Semester,
     ServiceSettings,
@@ -28,9 +27,9 @@ from contactbook.models import (
 )
 from contactbook.roster import services as roster
 from contactbook.schools import services as staff
-from contactbook.subscriptions import services as subscriptions
 from tests.factories import PASSWORD, SchoolPeople
 from tests.roster.factories import ClassWorld, assign, make_class_world, make_guardian, make_student, make_subject
+from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
 
 
 @dataclass
@@ -88,18 +87,10 @@ def make_grade_world(people: SchoolPeople, *, unaccented: bool = True) -> GradeW
 
 def subscribe_grades(people: SchoolPeople, cw: ClassWorld) -> None:
     """The service on and the mother's subscription to grades by SMS and email, with her consent."""
-    subscriptions.set_service_enabled(people.school, people.admin, True)
-    plan = subscriptions.create_plan(
-        people.school, people.admin, name="Gói tháng", price=20_000, period=PlanPeriod.MONTH,
-        sms=True, email=True, digest_only=False,
-    )  # fmt: skip
-    consent = subscriptions.ConsentForm(
-        cw.guardian.full_name, "paper", frozenset({"grades_sms", "grades_email"}), True, today()
-    )
-    subscriptions.subscribe(
-        people.school, people.admin, guardian=cw.guardian, student=cw.student, plan=plan,
-        sms=True, email=True, digest=False, starts_on=today(), consent=consent,
-    )  # fmt: skip
+    service_on(people)
+    plan = monthly_plan(people)
+    purposes = {"grades_sms", "grades_email"}
+    subscribe(people, cw.guardian, cw.student, plan, today(), purposes=purposes, email=True, actor=people.admin)
 
 
 def put_score(world: GradeWorld, student: Student, subject: Subject, semester: Semester, column: str,

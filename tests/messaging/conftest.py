@@ -38,7 +38,6 @@ from contactbook.models import (
     Message,
     MessageStatus,
     Plan,
-    PlanPeriod,
     School,
     SchoolClass,
     ServiceSettings,
@@ -53,6 +52,7 @@ from contactbook.models.messaging import FINAL_STATUSES
 from contactbook.subscriptions import services as subscriptions
 from tests.factories import SchoolPeople, make_operator, make_school
 from tests.roster.factories import make_class, make_year
+from tests.subscriptions.payment_factories import monthly_plan
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACCOUNT_SID = "AC" + "0" * 32
@@ -332,10 +332,7 @@ def build_subscribed_school(
     assert settings is not None
     settings.quiet_end_hour, settings.quiet_start_hour = quiet_hours
     db.session.commit()
-    plan = subscriptions.create_plan(
-        people.school, people.admin, name="Gói tháng", price=100_000, period=PlanPeriod.MONTH,
-        sms=True, email=True, digest_only=False,
-    )  # fmt: skip
+    plan = monthly_plan(people, 100_000)
     school_id = people.school.id
     now = utcnow()
     today = date.today()

@@ -31,15 +31,14 @@ from contactbook.models import (
     Message,
     MessageStatus,
     Notice,
-    PlanPeriod,
     SchoolClass,
     ServiceSettings,
     Student,
 )
 from contactbook.notices.services import Audience, create_notice
-from contactbook.subscriptions import services as subscriptions
 from tests.factories import SchoolPeople, World, login
 from tests.roster.factories import ClassWorld, make_class, make_class_world, make_guardian, make_student
+from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
 from tests.support import audit_rows, browser, follow, page, translated
 
 A = "/s/alpha/notices"
@@ -71,32 +70,10 @@ def set_sms(people: SchoolPeople, *, unaccented: bool, price: int = PRICE) -> No
 
 def subscribe_to_notices(people: SchoolPeople, roster: ClassWorld) -> None:
     """The service on, a monthly plan, and the mother's subscription to notices by SMS and email."""
-    subscriptions.set_service_enabled(people.school, people.admin, True)
-    plan = subscriptions.create_plan(
-        people.school,
-        people.admin,
-        name="Gói tháng",
-        price=20_000,
-        period=PlanPeriod.MONTH,
-        sms=True,
-        email=True,
-        digest_only=False,
-    )
-    consent = subscriptions.ConsentForm(
-        roster.guardian.full_name, "paper", frozenset({"notices_sms", "notices_email"}), True, today()
-    )
-    subscriptions.subscribe(
-        people.school,
-        people.admin,
-        guardian=roster.guardian,
-        student=roster.student,
-        plan=plan,
-        sms=True,
-        email=True,
-        digest=False,
-        starts_on=today(),
-        consent=consent,
-    )
+    service_on(people)
+    plan = monthly_plan(people)
+    purposes = {"notices_sms", "notices_email"}
+    subscribe(people, roster.guardian, roster.student, plan, today(), purposes=purposes, email=True, actor=people.admin)
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ Everything goes through the real services, as a school would do it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from contactbook.models import Guardian, Payment, PaymentMethod, Plan, PlanPeriod, Student, Subscription
+from contactbook.models import Guardian, Payment, PaymentMethod, Plan, PlanPeriod, Student, Subscription, User
 from contactbook.subscriptions import payments, services
 from contactbook.subscriptions.rules import PURPOSES
 from tests.factories import SchoolPeople
@@ -21,31 +22,48 @@ def service_on(people: SchoolPeople) -> None:
     services.set_service_enabled(people.school, people.admin, True)
 
 
-def make_plan(people: SchoolPeople, name: str, price: int, period: PlanPeriod) -> Plan:
+def make_plan(people: SchoolPeople, name: str, price: int, period: PlanPeriod, *, email: bool = False) -> Plan:
     return services.create_plan(
-        people.school, people.admin, name=name, price=price, period=period, sms=True, email=False, digest_only=False
+        people.school, people.admin, name=name, price=price, period=period, sms=True, email=email, digest_only=False
     )
 
 
+def monthly_plan(people: SchoolPeople, price: int = 20_000) -> Plan:
+    """ "Gói tháng": SMS and email, by the month."""
+    return make_plan(people, "Gói tháng", price, PlanPeriod.MONTH, email=True)
+
+
+SMS_PURPOSES = frozenset(p for p in PURPOSES if p.endswith("_sms"))
+
+
 def subscribe(
-    people: SchoolPeople, guardian: Guardian, student: Student, plan: Plan, starts_on: date = YEAR_START
+    people: SchoolPeople,
+    guardian: Guardian,
+    student: Student,
+    plan: Plan,
+    starts_on: date = YEAR_START,
+    *,
+    purposes: Iterable[str] = SMS_PURPOSES,
+    email: bool = False,
+    actor: User | None = None,
 ) -> Subscription:
-    """The guardian subscribes the student by SMS, with a paper consent form signed by both (the child is 7+)."""
+    """The guardian subscribes the student by SMS (and email), with a paper consent form signed by both
+    (the child is 7+) on `starts_on`, recorded by `actor` (the accountant unless given)."""
     consent = services.ConsentForm(
         given_by=guardian.full_name,
         method="paper",
-        purposes=frozenset(p for p in PURPOSES if p.endswith("_sms")),
+        purposes=frozenset(purposes),
         child_consent=True,
         given_on=starts_on,
     )
     return services.subscribe(
         people.school,
-        people.staff["accountant"],
+        actor or people.staff["accountant"],
         guardian=guardian,
         student=student,
         plan=plan,
         sms=True,
-        email=False,
+        email=email,
         digest=False,
         starts_on=starts_on,
         consent=consent,

@@ -35,6 +35,7 @@ from contactbook.subscriptions.labels import vnd
 from contactbook.subscriptions.payments import record_payment
 from tests.factories import SchoolPeople, World, login, post
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
+from tests.subscriptions import payment_factories as factories
 from tests.support import browser, flashes, follow, main_text, page, translated
 
 A = "/s/alpha"
@@ -55,43 +56,21 @@ def signed_in(app: Flask, username: str, slug: str = "alpha") -> FlaskClient:
     return client
 
 
-def switch_on(people: SchoolPeople) -> None:
-    services.set_service_enabled(people.school, people.admin, True)
-
-
 def make_plan(
     people: SchoolPeople,
     name: str = "Gói tháng",
     price: int = 50_000,
     period: PlanPeriod = PlanPeriod.MONTH,
 ) -> Plan:
-    return services.create_plan(
-        people.school, people.admin, name=name, price=price, period=period, sms=True, email=True, digest_only=False
-    )
+    return factories.make_plan(people, name, price, period, email=True)
 
 
 def subscribe(
     people: SchoolPeople, roster: ClassWorld, plan: Plan, starts_on: date, purposes: tuple[str, ...] = ("grades_sms",)
 ) -> Subscription:
     """The mother's subscription for An, as recorded from a signed paper form."""
-    consent = services.ConsentForm(
-        given_by=roster.guardian.full_name,
-        method="paper",
-        purposes=frozenset(purposes),
-        child_consent=True,
-        given_on=starts_on,
-    )
-    return services.subscribe(
-        people.school,
-        people.admin,
-        guardian=roster.guardian,
-        student=roster.student,
-        plan=plan,
-        sms=True,
-        email=True,
-        digest=False,
-        starts_on=starts_on,
-        consent=consent,
+    return factories.subscribe(
+        people, roster.guardian, roster.student, plan, starts_on, purposes=purposes, email=True, actor=people.admin
     )
 
 
@@ -146,7 +125,7 @@ class Alpha:
 def alpha(world: World) -> Alpha:
     """Alpha with its roster, the service switched on and a monthly plan of 50.000 đ."""
     roster = make_class_world(world.a)
-    switch_on(world.a)
+    factories.service_on(world.a)
     return Alpha(roster, make_plan(world.a))
 
 
@@ -232,7 +211,7 @@ def test_switching_on_records_who_and_when(app: Flask, admin: FlaskClient, world
 
 
 def test_switching_off_needs_the_box_that_says_sending_stops(app: Flask, admin: FlaskClient, world: World) -> None:
-    switch_on(world.a)
+    factories.service_on(world.a)
     settings_page = page(admin.get(S + "/settings"))
     assert translated(app, "I understand paid sending stops at once") in settings_page
 
@@ -617,7 +596,7 @@ def test_a_subscription_page_shows_everything_about_it(
 
 
 def test_a_subscription_of_another_school_is_not_found(admin: FlaskClient, world: World, beta: ClassWorld) -> None:
-    switch_on(world.b)
+    factories.service_on(world.b)
     theirs = subscribe(world.b, beta, make_plan(world.b), today())
 
     for suffix in ("", "/opt-out", "/consent-receipt"):

@@ -12,11 +12,11 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from contactbook.extensions import db
-from contactbook.models import PlanPeriod, RenewalReminder, Subscription, SubscriptionStatus
-from contactbook.subscriptions import services
+from contactbook.models import RenewalReminder, Subscription, SubscriptionStatus
 from contactbook.subscriptions.rules import PURPOSES
 from tests.factories import SchoolPeople, make_world
 from tests.roster.factories import make_class_world, make_guardian, make_student
+from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
 
 TASK = "subscriptions.daily"
 
@@ -34,33 +34,14 @@ def monthly_families(starts: list[date]) -> tuple[SchoolPeople, list[int]]:
     """School alpha with the service on and one family per start date, each with a monthly subscription."""
     people = make_world().a
     family = make_class_world(people)
-    services.set_service_enabled(people.school, people.admin, True)
-    plan = services.create_plan(
-        people.school,
-        people.admin,
-        name="Gói tháng",
-        price=20_000,
-        period=PlanPeriod.MONTH,
-        sms=True,
-        email=True,
-        digest_only=False,
-    )
+    service_on(people)
+    plan = monthly_plan(people)
     ids: list[int] = []
     for number, starts_on in enumerate(starts, start=2):
         student = make_student(people, family.school_class, f"Học sinh {number}", f"79010000000{number}")
         guardian = make_guardian(people, [student], f"Phụ huynh {number}", email=f"ph{number}@example.vn")
-        consent = services.ConsentForm(f"Phụ huynh {number}", "paper", frozenset(PURPOSES), True, starts_on)
-        subscription = services.subscribe(
-            people.school,
-            people.admin,
-            guardian=guardian,
-            student=student,
-            plan=plan,
-            sms=True,
-            email=True,
-            digest=False,
-            starts_on=starts_on,
-            consent=consent,
+        subscription = subscribe(
+            people, guardian, student, plan, starts_on, purposes=PURPOSES, email=True, actor=people.admin
         )
         ids.append(subscription.id)
     return people, ids
