@@ -92,15 +92,13 @@ def preview_publication(school: School, grid: Grid, column: Column) -> PublishPr
     texts = _ScoreTexts(school, "score", _context(grid, column))
     messages: dict[str, int] = {}
     segments = 0
-    sample = ""
     for recipient in reached:
         messages[recipient.channel.value] = messages.get(recipient.channel.value, 0) + 1
         if recipient.channel == Channel.SMS:
             values = {"student": given_name(names[recipient.student_id]), "score": shown[recipient.student_id]}
-            body, count = texts.text(Channel.SMS, values)
-            segments += count
-            sample = sample or body
-    if not sample and scores:
+            segments += texts.text(Channel.SMS, values)[1]
+    sample = ""
+    if scores:  # the first student's, whoever subscribes: the sample must not tell who does
         values = {"student": given_name(names[scores[0].student_id]), "score": shown[scores[0].student_id]}
         sample = texts.text(Channel.SMS, values)[0]
     price = settings_of(school).sms_segment_price

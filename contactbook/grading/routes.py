@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 
-from contactbook.auth.access import school_member, sees_all, staff_user
+from contactbook.auth.access import permissions_of, school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.grading import publishing, services, sheets, summary
@@ -37,6 +37,7 @@ from contactbook.models import (
     Subject,
     TeachingAssignment,
 )
+from contactbook.notices.rules import disclosure
 from contactbook.roster.exports import XLSX_MIMETYPE, ascii_filename
 from contactbook.roster.services import current_year
 from contactbook.tenancy import current_school, get_scoped_or_404
@@ -255,14 +256,20 @@ def publish(class_id: int, subject_id: int, number: int, column: str) -> Respons
             flash(str(exc), "error")
             return redirect(back)
         nudge_delivery()
-        flash(
-            _("Published: %(scores)s scores, %(messages)s messages to families.",
-              scores=publication.scores, messages=publication.messages),
-            "info",
-        )  # fmt: skip
+        if disclosure(permissions_of(staff_user()), publication.scores).totals:
+            flash(
+                _("Published: %(scores)s scores, %(messages)s messages to families.",
+                  scores=publication.scores, messages=publication.messages),
+                "info",
+            )  # fmt: skip
+        else:
+            flash(_("Published: %(scores)s scores.", scores=publication.scores), "info")
         return redirect(back)
     preview = publishing.preview_publication(school, the_grid, the_column)
-    return render_template("grades/publish.html", grid=the_grid, column=the_column, preview=preview, form=form)
+    seen = disclosure(permissions_of(staff_user()), preview.scores)
+    return render_template(
+        "grades/publish.html", grid=the_grid, column=the_column, preview=preview, seen=seen, form=form
+    )
 
 
 @bp.route("/score/<int:score_id>/correct", methods=["GET", "POST"])

@@ -15,9 +15,13 @@ from sqlalchemy.orm import selectinload
 
 from contactbook.extensions import db
 from contactbook.messaging.delivery import counts_for_notice
+from contactbook.messaging.timing import next_allowed
 from contactbook.models import Guardian, Message, MessageStatus, Notice, School, SchoolClass, Student, User
 from contactbook.models.base import utcnow
 from contactbook.notices.retry import retryable
+from contactbook.notices.rules import Disclosure
+from contactbook.notices.services import Audience, NoticeError, audience_students
+from contactbook.subscriptions.services import settings_of
 
 PAGE_SIZE = 50
 MAX_LISTED_FAILURES = 200
@@ -39,6 +43,30 @@ def notices_of(school: School, user: User, *, sees_all: bool) -> Select[tuple[No
 def may_open(notice: Notice, user: User, *, sees_all: bool) -> bool:
     """Whether `user` may see and manage `notice` (the caller has checked the school)."""
     return sees_all or notice.author_id == user.id
+
+
+def audience_size(school: School, notice: Notice) -> int:
+    """How many students the notice was written to (counted now for notices that did not record it)."""
+    size = notice.audience.get("size")
+    if isinstance(size, int):
+        return size
+    kind, ids = notice.audience.get("kind", ""), notice.audience.get("ids", [])
+    try:
+        return len(audience_students(school, Audience(kind, tuple(ids))))
+    except NoticeError:
+        return 0
+
+
+def sending_starts(
+    school: School, start: datetime, urgent: bool, zone: ZoneInfo, now: datetime | None = None
+) -> datetime | None:
+    """When messages due at `start` may first go, if that is still ahead (quiet hours, a chosen time); else None.
+
+    It depends on the school's quiet hours and the notice only, never on who gets a message.
+    """
+    settings = settings_of(school)
+    goes_at = next_allowed(start, zone, settings.quiet_end_hour, settings.quiet_start_hour, urgent)
+    return goes_at if goes_at > (now or utcnow()) else None
 
 
 @dataclass
@@ -97,8 +125,14 @@ class Progress:
     def done(self) -> bool:
         return self.in_flight == 0
 
-    def as_json(self) -> dict[str, object]:
-        return {"counts": self.counts, "total": self.total, "in_flight": self.in_flight, "done": self.done}
+    def as_json(self, seen: Disclosure = Disclosure.FULL) -> dict[str, object]:
+        """The counts as `seen` allows: all of them, the total alone, or nothing."""
+        if seen.full:
+            counts = {"counts": self.counts, "total": self.total, "in_flight": self.in_flight, "done": self.done}
+            return {"disclosure": seen.value, **counts}
+        if seen.totals:
+            return {"disclosure": seen.value, "total": self.total, "done": self.done}
+        return {"disclosure": seen.value}
 
 
 def progress_of(notice: Notice) -> Progress:

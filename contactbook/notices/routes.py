@@ -15,17 +15,17 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from contactbook.auth.access import school_member, sees_all, staff_user
+from contactbook.auth.access import permissions_of, school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.messaging.outbox import nudge_delivery
 from contactbook.messaging.text import to_gsm
-from contactbook.messaging.timing import next_allowed
 from contactbook.models import Notice, School
 from contactbook.models.base import utcnow
 from contactbook.notices import audiences, queries
 from contactbook.notices.forms import NoticeForm, RetryForm
 from contactbook.notices.labels import audience_label, channel_label, message_status_label
 from contactbook.notices.retry import retry_failed
+from contactbook.notices.rules import Disclosure, disclosure
 from contactbook.notices.services import (
     Audience,
     NoticeError,
@@ -50,6 +50,7 @@ def _display_helpers() -> dict[str, Any]:
         "channel_label": channel_label,
         "message_status_label": message_status_label,
         "domestic_phone": domestic_phone,
+        "moment_text": _when,
     }
 
 
@@ -64,6 +65,11 @@ def _own_notice(notice_id: int) -> Notice:
     if not queries.may_open(notice, user, sees_all=sees_all(user)):
         abort(404)
     return notice
+
+
+def _seen(audience_size: int) -> Disclosure:
+    """How much the user may see of the messages owed to an audience of this size."""
+    return disclosure(permissions_of(staff_user()), audience_size)
 
 
 # --- Writing and sending ---------------------------------------------------------------------------
@@ -105,7 +111,11 @@ def compose() -> ResponseReturnValue:
             form.form_errors.append(_(str(exc)))
             return render_template("notices/compose.html", form=form, options=options, preview=None)
         nudge_delivery()
-        flash(_("The notice is recorded and is being sent."), "info")
+        starts = queries.sending_starts(school, _first_due(notice), notice.urgent, _zone())
+        if starts is None:
+            flash(_("The notice is recorded and is being sent."), "info")
+        else:
+            flash(_("The notice is recorded. Sending starts at %(time)s.", time=_when(starts)), "info")
         return redirect(url_for("notices.progress", notice_id=notice.id))
     preview = preview_notice(school, title=title, body=body, category=category, audience=audience)
     context = _preview_context(school, form, preview, audience, send_at)
@@ -118,8 +128,8 @@ def _preview_context(
     """What the preview shows besides the `Preview` itself: students reached, timing, the unaccented offer."""
     settings = settings_of(school)
     now = utcnow()
-    start = max(send_at or now, now)
-    goes_at = next_allowed(start, _zone(), settings.quiet_end_hour, settings.quiet_start_hour, bool(form.urgent.data))
+    goes_at = queries.sending_starts(school, max(send_at or now, now), bool(form.urgent.data), _zone(), now)
+    students = len(audience_students(school, audience))
     title, body = form.title.data or "", form.body.data or ""
     unaccented = None
     if preview.ucs2 and (to_gsm(title) != title or to_gsm(body) != body):
@@ -132,12 +142,14 @@ def _preview_context(
             audience=Audience("students", ()),
         )
         unaccented = {"title": to_gsm(title), "body": to_gsm(body), "sms": plain.sms_text, "segments": plain.segments}
+    seen = _seen(students)
     return {
-        "student_count": len(audience_students(school, audience)),
+        "student_count": students,
+        "seen": seen,
         "price": settings.sms_segment_price,
-        "goes_at": goes_at if goes_at > now else None,
+        "goes_at": goes_at,
         "unaccented": unaccented,
-        "month_cost": queries.month_sms_cost(school, _zone()),
+        "month_cost": queries.month_sms_cost(school, _zone()) if seen.full else None,
     }
 
 
@@ -150,12 +162,15 @@ def notice_list() -> ResponseReturnValue:
     school = current_school()
     user = staff_user()
     result = queries.notice_page(school, user, sees_all=sees_all(user), page=request.args.get("page", 1, type=int))
+    full = _seen(0).full
     return render_template(
         "notices/list.html",
         result=result,
         names=queries.audience_names(result.notices),
         sees_all=sees_all(user),
-        month_cost=queries.month_sms_cost(school, _zone()),
+        full=full,
+        seen={n.id: Disclosure.FULL if full else _seen(queries.audience_size(school, n)) for n in result.notices},
+        month_cost=queries.month_sms_cost(school, _zone()) if full else None,
     )
 
 
@@ -163,14 +178,20 @@ def notice_list() -> ResponseReturnValue:
 @school_member(Permission.NOTICES_SEND)
 def progress(notice_id: int) -> ResponseReturnValue:
     notice = _own_notice(notice_id)
+    school = current_school()
+    seen = _seen(queries.audience_size(school, notice))
+    starts = queries.sending_starts(school, _first_due(notice), notice.urgent, _zone())
     return render_template(
         "notices/progress.html",
         notice=notice,
         names=queries.audience_names([notice]),
+        seen=seen,
+        starts=starts,
+        quiet=starts is not None and starts > _first_due(notice),
         progress=queries.progress_of(notice),
-        problems=queries.problems_of(notice),
-        not_sent=queries.not_sent_reasons(notice),
-        retryable=queries.retryable_count(notice),
+        problems=queries.problems_of(notice) if seen.full else [],
+        not_sent=queries.not_sent_reasons(notice) if seen.full else [],
+        retryable=queries.retryable_count(notice) if seen.full else 0,
         retry_form=RetryForm(),
     )
 
@@ -179,7 +200,19 @@ def progress(notice_id: int) -> ResponseReturnValue:
 @school_member(Permission.NOTICES_SEND)
 def progress_json(notice_id: int) -> ResponseReturnValue:
     notice = _own_notice(notice_id)
-    return jsonify(queries.progress_of(notice).as_json())
+    return jsonify(queries.progress_of(notice).as_json(_seen(queries.audience_size(current_school(), notice))))
+
+
+def _first_due(notice: Notice) -> datetime:
+    return max(notice.send_at or notice.created_at, notice.created_at)
+
+
+def _when(moment: datetime) -> str:
+    """A moment as the pages show it: "07:00" today, "07:00 05/12/2026" on another day (local time)."""
+    local = moment.astimezone(_zone())
+    if local.date() == utcnow().astimezone(_zone()).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%H:%M %d/%m/%Y")
 
 
 @bp.route("/<int:notice_id>/retry", methods=["POST"])
@@ -191,6 +224,10 @@ def retry(notice_id: int) -> ResponseReturnValue:
     count = retry_failed(current_school(), staff_user(), notice)
     if count:
         nudge_delivery()
+    if not _seen(queries.audience_size(current_school(), notice)).full:
+        # How many failed would tell who gets messages: the same answer whatever the count.
+        flash(_("Failed messages that may go through now are sent again, if there are any."), "info")
+    elif count:
         flash(_("Messages to be sent again: %(count)s.", count=count), "info")
     else:
         flash(_("No failed message to send again."), "info")

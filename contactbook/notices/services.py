@@ -175,7 +175,8 @@ def create_notice(
         body=body,
         category=category,
         urgent=urgent,
-        audience=audience.as_json(),
+        # The audience's size when written: what the notice pages may show depends on it (see `rules`).
+        audience=audience.as_json() | {"size": len(students)},
         send_at=send_at,
         created_at=now,
     )

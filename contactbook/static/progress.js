@@ -23,18 +23,22 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function show(data) {
-    for (const [status, count] of Object.entries(data.counts)) {
+    // Staff who may not see subscriptions get the total alone (or nothing, for a small audience).
+    const counts = data.counts ?? {};
+    for (const [status, count] of Object.entries(counts)) {
       for (const cell of panel.querySelectorAll(`[data-count="${status}"]`)) {
         cell.textContent = String(count);
       }
     }
-    for (const cell of panel.querySelectorAll("[data-total]")) {
-      cell.textContent = String(data.total);
+    if (data.total !== undefined) {
+      for (const cell of panel.querySelectorAll("[data-total]")) {
+        cell.textContent = String(data.total);
+      }
     }
-    if (data.done) {
+    if (data.done || data.done === undefined) {
       panel.dataset.done = "true";
     }
-    panel.dataset.awaiting = String(Boolean(data.counts.sent));
+    panel.dataset.awaiting = String(Boolean(counts.sent));
   }
 
   function schedule() {

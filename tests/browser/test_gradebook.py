@@ -1,6 +1,7 @@
 """In a real browser on a phone: a subject teacher fills a grid from the keyboard (arrows, Enter), sees the
 semester average as the circular computes it, is told in place about a wrong cell (nothing saved),
-saves, publishes the midterm column after reading its cost, and each subscribed family's SMS reaches
+saves, publishes the midterm column after reading what it sends (a teacher sees no count or cost that
+would tell which family subscribes), and each subscribed family's SMS reaches
 the fake Twilio exactly once, sent by a real Celery worker.
 """
 
@@ -94,10 +95,11 @@ def test_a_teacher_fills_a_grid_from_the_keyboard_and_publishes_it(
     expect(main.locator(f'[name="s-{ids[1]}-ck"]')).to_have_value("9,5")
     screenshot(page, "grade-grid")
 
-    # Publish the midterm column: the cost first, then the families' SMS.
+    # Publish the midterm column: what is sent first (no count of families below 10 students), then the SMS.
     main.locator('[data-test="publish-gk"]').click()
     expect(main.locator('[data-test="scores"]')).to_have_text(str(STUDENTS))
-    expect(main.locator('[data-test="sms"]')).to_have_text(str(STUDENTS))
+    expect(main.locator('[data-test="sms"]')).to_have_count(0)
+    expect(main.locator('[data-test="cost"]')).to_have_count(0)
     sample = main.locator('[data-test="sample"]').inner_text()
     assert "Diem giua ky I mon Toan cua em" in sample  # the school sends its SMS unaccented
     assert_no_horizontal_scroll(page, phone_width)

@@ -1,4 +1,5 @@
-"""In a real browser on a phone: a homeroom teacher writes a notice to her class, reads what it will cost,
+"""In a real browser on a phone: a homeroom teacher writes a notice to her class, reads what it will cost
+(she also manages the school's subscriptions: only staff who may see subscriptions see counts and cost),
 sends it, and watches the progress page count the SMS as delivered while a fake Twilio (another process)
 posts its signed status callbacks to the live server's webhook. A real Celery worker sends the messages.
 """
@@ -11,9 +12,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.messaging.text import sms_segments, to_gsm
-from contactbook.models import SchoolClass, ServiceSettings
+from contactbook.models import Grant, SchoolClass, ServiceSettings
 from contactbook.subscriptions.labels import vnd
 from tests.browser.test_staff_admin import assert_no_horizontal_scroll, screenshot
 from tests.factories import PASSWORD
@@ -43,6 +45,8 @@ def test_homeroom_teacher_sends_a_class_notice_and_watches_it_delivered(
         school_class = db.session.get(SchoolClass, world.school_class.id)
         assert school_class is not None
         school_class.homeroom_teacher_id = homeroom.id
+        manages = Permission.SUBSCRIPTIONS_MANAGE
+        db.session.add(Grant(school_id=world.school.id, user_id=homeroom.id, kind="permission", name=manages))
         db.session.commit()
         settings = db.session.get(ServiceSettings, world.school.id)
         assert settings is not None

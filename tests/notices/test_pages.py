@@ -316,6 +316,7 @@ def test_confirming_creates_one_queued_message_per_eligible_guardian_and_channel
     assert notice.title == "Họp phụ huynh" and notice.audience == {
         "kind": "classes",
         "ids": [alpha.roster.school_class.id],
+        "size": 2,  # An and Cường
     }
     messages = messages_of(notice.id)
     assert sorted((m.guardian_id, m.channel) for m in messages) == [
