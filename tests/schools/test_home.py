@@ -31,7 +31,7 @@ def signed_in(app: Flask, username: str, slug: str = "alpha") -> FlaskClient:
     return client
 
 
-def add_message(world: World, roster: ClassWorld, key: str, status: MessageStatus, cost: int, sent_at: datetime) -> None:
+def add_message(roster: ClassWorld, key: str, status: MessageStatus, cost: int, sent_at: datetime) -> None:
     db.session.add(
         Message(
             school_id=roster.guardian.school_id,
@@ -74,30 +74,33 @@ def figures_world(world: World) -> ClassWorld:
 
     now = datetime.now(UTC)
     month_start = now.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).replace(day=1, hour=0, minute=0, second=0)
-    add_message(world, roster, "a", MessageStatus.DELIVERED, 250, month_start.astimezone(UTC) + timedelta(minutes=1))
-    add_message(world, roster, "b", MessageStatus.SENT, 450, now - timedelta(minutes=1))
-    add_message(world, roster, "c", MessageStatus.DELIVERED, 900, month_start.astimezone(UTC) - timedelta(minutes=1))
-    add_message(world, roster, "d", MessageStatus.QUEUED, 0, now)
+    add_message(roster, "a", MessageStatus.DELIVERED, 250, month_start.astimezone(UTC) + timedelta(minutes=1))
+    add_message(roster, "b", MessageStatus.SENT, 450, now - timedelta(minutes=1))
+    add_message(roster, "c", MessageStatus.DELIVERED, 900, month_start.astimezone(UTC) - timedelta(minutes=1))
+    add_message(roster, "d", MessageStatus.QUEUED, 0, now)
 
     beta = make_class_world(world.b)
     service_on(world.b)
     subscribe(world.b, beta.guardian, beta.student, monthly_plan(world.b), local_today())
-    add_message(world, beta, "beta", MessageStatus.SENT, 5000, now - timedelta(minutes=1))
+    add_message(beta, "beta", MessageStatus.SENT, 5000, now - timedelta(minutes=1))
     return roster
 
 
+def alpha_figures(world: World) -> home.Figures:
+    school, today = world.a.school, local_today()
+    return home.school_figures(school, current_year(school, today), today, ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
 def test_the_figures_count_only_the_school_and_this_month(world: World, figures_world: ClassWorld) -> None:
-    school = world.a.school
-    figures = home.school_figures(school, current_year(school, local_today()), local_today(), ZoneInfo("Asia/Ho_Chi_Minh"))
+    figures = alpha_figures(world)
     assert figures == home.Figures(
         students=3, families_subscribed=2, messages_sent=2, messages_cost=700, unpaid_families=1, unpaid_amount=70_000
     )
 
 
 def test_the_unpaid_figure_agrees_with_the_unpaid_list(world: World, figures_world: ClassWorld) -> None:
-    school = world.a.school
-    flagged = payments.unpaid_flagged(school, local_today())
-    figures = home.school_figures(school, current_year(school, local_today()), local_today(), ZoneInfo("Asia/Ho_Chi_Minh"))
+    flagged = payments.unpaid_flagged(world.a.school, local_today())
+    figures = alpha_figures(world)
     assert figures.unpaid_families == len({s.guardian_id for s in flagged})
     assert figures.unpaid_amount == sum(s.charge - payments.paid_for(s) for s in flagged)
 
