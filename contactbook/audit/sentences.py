@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import LazyString, format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from contactbook.auth.labels import permission_label, role_label
@@ -93,36 +94,20 @@ class Entry:
         return "—" if value in (None, "") else str(value)
 
 
-def _grant(e: Entry) -> str:
-    if e.get("kind") == "role":
-        return _(
-            "%(actor)s gave %(target)s the role %(role)s.",
-            actor=e.actor,
-            target=e.target,
-            role=role_label(e.text("name")),
-        )
-    return _(
-        "%(actor)s gave %(target)s the permission “%(permission)s”.",
-        actor=e.actor,
-        target=e.target,
-        permission=permission_label(e.text("name")),
-    )
+# A grant or revoke of a role or of a single permission; each sentence uses the label it needs.
+GRANT_SENTENCES: dict[tuple[str, str], LazyString] = {
+    ("grant", "role"): _l("%(actor)s gave %(target)s the role %(role)s."),
+    ("grant", "permission"): _l("%(actor)s gave %(target)s the permission “%(permission)s”."),
+    ("revoke", "role"): _l("%(actor)s took the role %(role)s from %(target)s."),
+    ("revoke", "permission"): _l("%(actor)s took the permission “%(permission)s” from %(target)s."),
+}
 
 
-def _revoke(e: Entry) -> str:
-    if e.get("kind") == "role":
-        return _(
-            "%(actor)s took the role %(role)s from %(target)s.",
-            actor=e.actor,
-            target=e.target,
-            role=role_label(e.text("name")),
-        )
-    return _(
-        "%(actor)s took the permission “%(permission)s” from %(target)s.",
-        actor=e.actor,
-        target=e.target,
-        permission=permission_label(e.text("name")),
-    )
+def _grant_or_revoke(e: Entry) -> str:
+    kind = "role" if e.get("kind") == "role" else "permission"
+    name = e.text("name")
+    labels = {"role": role_label(name), "permission": permission_label(name)}
+    return str(GRANT_SENTENCES[(e.row.action, kind)]) % {"actor": e.actor, "target": e.target, **labels}
 
 
 def _homeroom(e: Entry) -> str:
@@ -195,8 +180,8 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     "officer.created": lambda e: _(
         "%(actor)s created the officer account of %(target)s.", actor=e.actor, target=e.target
     ),
-    "grant": _grant,
-    "revoke": _revoke,
+    "grant": _grant_or_revoke,
+    "revoke": _grant_or_revoke,
     "staff.created": lambda e: _(
         "%(actor)s created the staff account %(username)s for %(target)s.",
         actor=e.actor,
