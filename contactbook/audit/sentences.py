@@ -103,6 +103,11 @@ GRANT_SENTENCES: dict[tuple[str, str], LazyString] = {
 }
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter small ("Grades by SMS" in "… for grades by SMS")."""
+    return label[:1].lower() + label[1:]
+
+
 def _grant_or_revoke(e: Entry) -> str:
     kind = "role" if e.get("kind") == "role" else "permission"
     name = e.text("name")
@@ -122,7 +127,7 @@ def _homeroom(e: Entry) -> str:
 
 
 def _settings(e: Entry) -> str:
-    free = ", ".join(category_label(c) for c in e.get("free_categories", [])) or _("none")
+    free = ", ".join(_in_sentence(category_label(c)) for c in e.get("free_categories", [])) or _("none")
     return _(
         "%(actor)s changed the paid service settings: free for every family: %(free)s; the service may start "
         "before payment: %(unpaid_start)s; unpaid flagged after %(days)s days; renewal reminder %(reminder)s "
@@ -154,8 +159,8 @@ def _subscribed(e: Entry) -> str:
         actor=e.actor,
         student=e.student,
         plan=e.named("plan_id"),
-        purposes=", ".join(purpose_label(p) for p in e.get("purposes", [])) or _("none"),
-        method=consent_method_label(e.text("method")).lower(),
+        purposes=", ".join(_in_sentence(purpose_label(p)) for p in e.get("purposes", [])) or _("none"),
+        method=_in_sentence(consent_method_label(e.text("method"))),
     )
 
 
@@ -253,7 +258,7 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     "consent.withdrawn": lambda e: _(
         "%(actor)s withdrew the consent to %(purpose)s for %(student)s.",
         actor=e.actor,
-        purpose=purpose_label(e.text("purpose")).lower(),
+        purpose=_in_sentence(purpose_label(e.text("purpose"))),
         student=e.student,
     ),
     "subscription.cancelled": lambda e: _(

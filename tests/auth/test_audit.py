@@ -138,7 +138,9 @@ def test_purposes_are_named_by_their_labels(app: Flask, client: FlaskClient, wor
     login(client, "admin", world.a.slug)
 
     text = audit_text(client)
-    assert translated(app, "Grades by SMS") in text and translated(app, "Notices by SMS") in text
+    grades, notices = translated(app, "Grades by SMS"), translated(app, "Notices by SMS")
+    assert grades == "Điểm số qua SMS"
+    assert "điểm số qua SMS" in text and notices[:1].lower() + notices[1:] in text  # labels within a sentence
     assert roster.student.full_name in text
     assert "grades_sms" not in text and "purposes=" not in text and "subscription.created" not in text
 
