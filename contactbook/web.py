@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from contactbook.auth.access import enforce_access, has_permission
+from contactbook.auth.access import enforce_access, has_permission, public
 from contactbook.auth.labels import permission_label, role_label
 from contactbook.auth.services import load_session_user
 from contactbook.extensions import login_manager
@@ -84,6 +84,12 @@ def _server_error(error: Exception) -> ResponseReturnValue:
     return render_template("error.html", code=500, error=None), 500
 
 
+@public
+def _favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico whatever the page links: the icon, not a 404."""
+    return current_app.send_static_file("favicon.ico")
+
+
 def init_app(app: Flask) -> None:
     """Attach the request hooks, error pages and template helpers to `app`."""
     app.wsgi_app = HostTenancy(app.wsgi_app, app.config["BASE_DOMAIN"])  # type: ignore[method-assign]
@@ -95,6 +101,7 @@ def init_app(app: Flask) -> None:
     app.url_defaults(_add_school)
     app.before_request(enforce_access)
     app.after_request(_security_headers)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _server_error)

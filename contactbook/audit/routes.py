@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
+from contactbook.audit.sentences import sentences
 from contactbook.auth.access import school_member
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
@@ -22,4 +23,10 @@ def log() -> ResponseReturnValue:
     entries = db.session.scalars(
         scoped(AuditLog).order_by(AuditLog.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()
-    return render_template("audit/log.html", entries=entries[:PAGE_SIZE], page=page, has_next=len(entries) > PAGE_SIZE)
+    shown = entries[:PAGE_SIZE]
+    return render_template(
+        "audit/log.html",
+        entries=zip(shown, sentences(shown), strict=True),
+        page=page,
+        has_next=len(entries) > PAGE_SIZE,
+    )

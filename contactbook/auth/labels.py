@@ -33,6 +33,18 @@ PERMISSION_LABELS: dict[str, LazyString] = {
 }
 
 
+# The accounts above the schools, named like the roles (the demo logins list them together).
+PLATFORM_ACCOUNT_LABELS: dict[str, LazyString] = {
+    "platform operator": _l("Platform operator"),
+    "authority officer": _l("Authority officer"),
+}
+
+
+def account_label(name: str) -> str:
+    """A school role's or a platform account's display name."""
+    return str(PLATFORM_ACCOUNT_LABELS.get(name) or ROLE_LABELS.get(name, name))
+
+
 def role_label(name: str) -> str:
     return str(ROLE_LABELS.get(name, name))
 

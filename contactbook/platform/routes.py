@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.exceptions import Forbidden
 
-from contactbook.auth.access import authority_only, operator_only
+from contactbook.auth.access import authority_only, operator_only, rule_for
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
 from contactbook.models import Authority, AuthorityKind, PlanPeriod, School, SchoolLevel, SchoolStatus, User
@@ -22,6 +24,27 @@ from contactbook.subscriptions.services import local_today, set_price_ceiling
 from contactbook.tenancy import MAX_ID
 
 bp = Blueprint("platform", __name__)
+# An authority officer's pages, as offered when an officer opens a page that is not theirs.
+OFFICER_PAGES = (
+    ("platform.authority_dashboard", _l("Schools under your authority")),
+    ("platform.authority_uptake", _l("Contact book service")),
+    ("platform.price_ceilings", _l("Price ceilings")),
+)
+
+
+def _officer_may_open(endpoint: str) -> bool:
+    rule = rule_for(endpoint)
+    return rule is not None and rule.kind == "authority"
+
+
+@bp.errorhandler(403)
+def _forbidden(error: Forbidden) -> ResponseReturnValue:
+    """An officer on an operator's page is shown the pages it may open, not sent to a school admin."""
+    if current_user.is_authenticated and current_user.school_id is None and current_user.authority_id is not None:
+        authority = db.session.get(Authority, current_user.authority_id)
+        pages = [(endpoint, label) for endpoint, label in OFFICER_PAGES if _officer_may_open(endpoint)]
+        return render_template("platform/officer_forbidden.html", authority=authority, pages=pages), 403
+    return render_template("error.html", code=403, error=error), 403
 
 
 def _authority_choices() -> list[tuple[int, str]]:

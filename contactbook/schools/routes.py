@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from contactbook.auth.access import permissions_of, roles_of, school_member, staff_user
 from contactbook.auth.rules import GRANTABLE_ROLES, ROLE_PERMISSIONS, Permission, Role
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
 from contactbook.models import User
-from contactbook.schools import services
+from contactbook.roster.services import current_year
+from contactbook.schools import home, services
 from contactbook.schools.forms import ActiveForm, GrantForm, StaffForm
+from contactbook.subscriptions.services import local_today
 from contactbook.tenancy import current_school, get_scoped_or_404, scoped
 
 bp = Blueprint("schools", __name__)
@@ -22,10 +25,19 @@ bp = Blueprint("schools", __name__)
 @bp.route("/")
 @school_member()
 def dashboard() -> ResponseReturnValue:
-    user = staff_user()
-    staff_count = db.session.scalar(select(func.count()).select_from(scoped(User).subquery()))
+    school, user = current_school(), staff_user()
+    permissions = permissions_of(user)
+    year = current_year(school, local_today())
+    figures = None
+    if Permission.REPORTS_VIEW in permissions:
+        figures = home.school_figures(school, year, local_today(), ZoneInfo(current_app.config["TIMEZONE"]))
     return render_template(
-        "schools/dashboard.html", roles=roles_of(user), permissions=permissions_of(user), staff_count=staff_count
+        "schools/dashboard.html",
+        roles=roles_of(user),
+        year=year,
+        figures=figures,
+        classes=home.my_classes(school, user, year),
+        sections=home.sections_for(permissions),
     )
 
 

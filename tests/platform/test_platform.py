@@ -283,3 +283,27 @@ def test_officer_page_shows_no_personal_data(app: Flask, world: World) -> None:
     assert world.a.school.name in listing  # the school is listed ...
     for personal in ("nguyen.bimat", "Nguyễn Thị Bí Mật", "bimat@example.vn", world.a.admin.full_name, "teacher alpha"):
         assert personal not in listing  # ... but none of its people
+
+
+def test_an_officer_opening_the_operators_page_is_offered_its_own_pages(app: Flask, world: World) -> None:
+    client = browser(app)
+    assert login(client, "officer").status_code == 302
+    response = client.get("/platform/")
+    assert response.status_code == 403
+    html_page = page(response)
+    assert (
+        translated(app, "You do not have permission to open this page. Ask your school admin if you need it.")
+        not in html_page
+    )
+    assert translated(app, "As an officer of %(authority)s you can open:", authority=world.ward.name) in html_page
+    links = re.findall(r'href="(/platform/[^"]*)"', html_page.split('data-test="officer-pages"', 1)[1])
+    assert links == ["/platform/authority", "/platform/authority/uptake", "/platform/authority/ceilings"]
+    assert [client.get(link).status_code for link in links] == [200, 200, 200]
+
+
+def test_an_operator_refused_an_officers_page_gets_the_plain_refusal(app: Flask, world: World) -> None:
+    client = browser(app)
+    assert login(client, "op").status_code == 302
+    response = client.get("/platform/authority")
+    assert response.status_code == 403
+    assert 'data-test="officer-pages"' not in page(response)
