@@ -7,13 +7,11 @@ end-of-year level and test, as the circulars assess at the end of the year.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
 
@@ -36,7 +34,7 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.roster.exports import neutralise, sheet_name
+from contactbook.spreadsheet_export import new_workbook, sheet_name, xlsx_bytes
 
 MAX_ABSENCES_ENTRY = 400  # sessions in a school year; more is a typing mistake
 
@@ -296,9 +294,8 @@ def _label(level: Level | None) -> str:
 
 def export_summary(the_summary: Summary) -> bytes:
     """The summary as an .xlsx: one row per student, each subject's semester and year marks, results."""
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
-    assert sheet is not None
     sheet.title = sheet_name(f"Tổng kết {the_summary.school_class.name}")
     headers = ["STT", "Mã định danh", "Họ và tên"]
     for subject in the_summary.subjects:
@@ -309,7 +306,7 @@ def export_summary(the_summary: Summary) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for number, line in enumerate(the_summary.lines, start=1):
-        row: list[str | int] = [number, neutralise(line.student.national_id), neutralise(line.student.full_name)]
+        row: list[str | int] = [number, line.student.national_id, line.student.full_name]
         for subject in the_summary.subjects:
             subject_line = line.subjects[subject.id]
             row += [
@@ -330,6 +327,4 @@ def export_summary(the_summary: Summary) -> bytes:
         ]
         sheet.append(row)
     sheet.freeze_panes = "D2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)
