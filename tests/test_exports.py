@@ -158,9 +158,9 @@ def hostile_world(people_world: World) -> GradeWorld:
     gw = make_grade_world(people_world.a)
     gw.people.school.name = hostile("Trường", "+")
     for year in db.session.scalars(db.select(SchoolYear).where(SchoolYear.school_id == gw.people.school.id)):
-        year.name = hostile("Năm học", "-")
+        year.name = "-2025+2026"  # 20 characters at most
     for school_class in db.session.scalars(db.select(SchoolClass).where(SchoolClass.school_id == gw.people.school.id)):
-        school_class.name = hostile("6A1", "@")
+        school_class.name = "@SUM(6A1)"  # 20 characters at most
     for subject, sign in ((gw.maths, "="), (gw.music, "\t"), (gw.literature, "＝")):
         subject.name = hostile(subject.name, sign)
     for student, sign in ((gw.an, "="), (gw.cuong, "+"), (gw.hoa, "-")):
