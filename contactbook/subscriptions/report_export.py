@@ -136,5 +136,6 @@ def report_workbook(school: School, report: SchoolReport) -> bytes:
 
 
 def report_filename(report: SchoolReport) -> str:
-    """`bao-cao-dich-vu-2025-2026.xlsx`: ASCII only, so every browser keeps it."""
-    return ascii_filename("bao-cao-dich-vu", report.year_name or str(report.year_id))
+    """`bao-cao-dich-vu-2025-2026.xlsx`: ASCII only, so every browser keeps it (the year's id if its name has none)."""
+    name = ascii_filename("bao-cao-dich-vu", report.year_name)
+    return name if name != "bao-cao-dich-vu.xlsx" else ascii_filename("bao-cao-dich-vu", str(report.year_id))
