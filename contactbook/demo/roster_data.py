@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 from contactbook.roster.rules import COLUMNS
+from contactbook.spreadsheet_export import csv_bytes, new_workbook, xlsx_bytes
 
 FAMILY_NAMES = (
     "Nguyễn",
@@ -177,22 +176,15 @@ def generate_roster(
 
 def to_csv(rows: list[dict[str, str]], delimiter: str = ",", bom: bool = True) -> bytes:
     """The rows as a UTF-8 CSV file, as Excel's 'CSV UTF-8' saves it (with a BOM)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HEADERS, delimiter=delimiter, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8")
+    return csv_bytes(HEADERS, [[row.get(h, "") for h in HEADERS] for row in rows], delimiter=delimiter, bom=bom)
 
 
 def to_xlsx(rows: list[dict[str, str]]) -> bytes:
     """The rows as an .xlsx workbook with one sheet."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Danh sách học sinh")
+    workbook = new_workbook()
+    sheet = workbook.active
+    sheet.title = "Danh sách học sinh"
     sheet.append(HEADERS)
     for row in rows:
         sheet.append([row[h] for h in HEADERS])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)

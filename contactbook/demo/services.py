@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,9 +9,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from contactbook.auth.rules import Role
+from contactbook.demo import gradebook
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
-from contactbook.grading import services as grading
 from contactbook.models import (
     AssessmentKind,
     Authority,
@@ -27,12 +26,9 @@ from contactbook.models import (
     SchoolClass,
     SchoolLevel,
     SchoolYear,
-    Score,
-    Semester,
     Student,
     StudentGuardian,
     Subject,
-    TeachingAssignment,
     User,
 )
 from contactbook.platform import services as platform
@@ -194,7 +190,7 @@ def _seed_roster(school: School, level: SchoolLevel) -> None:
     grades, per_grade, per_class = DEMO_CLASSES[school.slug]
     names = [(f"{grade}A{n}", grade) for grade in grades for n in range(1, per_grade + 1)]
     classes = {c.name: c for c in db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
-    homeroom, teacher = _staff(school, "gvcn"), _staff(school, "giaovien")
+    homeroom = _staff(school, "gvcn")
     for index, (class_name, grade) in enumerate(names):
         if class_name not in classes:
             classes[class_name] = roster.create_class(
@@ -205,13 +201,13 @@ def _seed_roster(school: School, level: SchoolLevel) -> None:
                 grade_level=grade,
                 homeroom_teacher=homeroom if index == 0 else None,
             )
-    maths = existing_subjects["Toán"]
-    taught = set(
-        db.session.scalars(select(TeachingAssignment.class_id).where(TeachingAssignment.teacher_id == teacher.id))
+    gradebook.assign_every_subject(
+        school,
+        [classes[class_name] for class_name, _grade in names],
+        [existing_subjects[subject_name] for subject_name, _periods, _kind in subjects],
+        primary=level == SchoolLevel.PRIMARY,
+        password=DEMO_PASSWORD,
     )
-    for class_name, _grade in names[:3]:
-        if classes[class_name].id not in taught:
-            roster.assign_teacher(school, admin, teacher=teacher, subject=maths, school_class=classes[class_name])
     if db.session.scalar(select(Enrolment.id).where(Enrolment.school_year_id == year.id).limit(1)) is None:
         rows = generate_roster(
             names, per_class, year_start=first, seed=len(school.slug), id_prefix=f"79{school.id:02d}"
@@ -220,26 +216,15 @@ def _seed_roster(school: School, level: SchoolLevel) -> None:
 
 
 def _seed_grades(school: School) -> None:
-    """Toán of semester I in the first class taught by "giaovien": regular and midterm scores, unpublished."""
-    teacher = _staff(school, "giaovien")
-    assignment = db.session.scalar(
-        select(TeachingAssignment).where(TeachingAssignment.teacher_id == teacher.id).order_by(TeachingAssignment.id)
+    """Class 6A1's semester I complete, and a grid of Toán begun in 6A2 (see `contactbook.demo.gradebook`)."""
+    year = db.session.scalar(
+        select(SchoolYear).where(SchoolYear.school_id == school.id).order_by(SchoolYear.starts_on.desc())
     )
-    if assignment is None or db.session.scalar(select(Score.id).where(Score.school_id == school.id).limit(1)):
-        return
-    semester = db.session.scalar(
-        select(Semester).where(Semester.school_year_id == assignment.school_class.school_year_id, Semester.number == 1)
-    )
-    assert semester is not None
-    grid = grading.load_grid(assignment.school_class, assignment.subject, semester)
-    rng = random.Random(school.id)  # noqa: S311 (demo data)
-    form = {
-        f"s-{student.id}-{column.key}": f"{rng.randint(5, 9)},{rng.choice('05')}"
-        for student in grid.students
-        for column in grid.columns
-        if column.key != "ck"
-    }
-    grading.save_grid(school, teacher, grid, form)
+    if year is not None:
+        classes = db.session.scalars(
+            select(SchoolClass).where(SchoolClass.school_year_id == year.id).order_by(SchoolClass.id)
+        ).all()
+        gradebook.seed_grades(school, classes)
 
 
 def _seed_service(school: School) -> None:

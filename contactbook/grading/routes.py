@@ -38,8 +38,8 @@ from contactbook.models import (
     TeachingAssignment,
 )
 from contactbook.notices.rules import disclosure
-from contactbook.roster.exports import XLSX_MIMETYPE, ascii_filename
 from contactbook.roster.services import current_year
+from contactbook.spreadsheet_export import XLSX_MIMETYPE, ascii_filename
 from contactbook.tenancy import current_school, get_scoped_or_404
 
 bp = Blueprint("grades", __name__)

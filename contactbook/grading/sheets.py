@@ -24,7 +24,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -45,7 +45,7 @@ from contactbook.grading.grid import (
 from contactbook.grading.grid import semester_average as row_average
 from contactbook.grading.services import Grid
 from contactbook.roster import rules as roster_rules
-from contactbook.roster.exports import neutralise, sheet_name
+from contactbook.spreadsheet_export import new_workbook, quoted, sheet_name, xlsx_bytes
 
 NUMBER, NATIONAL_ID, FULL_NAME, AVERAGE, COMMENT = "STT", "Mã định danh", "Họ và tên", "ĐTBmhk", "Nhận xét"
 MAX_BYTES = 2 * 1024 * 1024
@@ -136,23 +136,21 @@ def export_grid(grid: Grid) -> bytes:
     parts = _parts(grid)
     scored = _scored(grid)
     headers = [NUMBER, NATIONAL_ID, FULL_NAME, *(p.header for p in parts), *([AVERAGE] if scored else [])]
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = sheet_name(f"{grid.school_class.name} HK{ROMAN[grid.semester.number]}")
-    sheet.append([neutralise(sheet_title(grid))])
-    sheet.append([neutralise(header) for header in headers])
+    sheet.append([sheet_title(grid)])
+    sheet.append(headers)
     for number, student in enumerate(grid.students, start=1):
         cells = grid.cells_of(student.id)
-        row: list[int | str | None] = [number, neutralise(student.national_id), neutralise(student.full_name)]
-        row += [neutralise(_shown(cells.get(p.column.key), p, grid.primary)) or None for p in parts]
+        row: list[int | str | None] = [number, student.national_id, student.full_name]
+        row += [_shown(cells.get(p.column.key), p, grid.primary) or None for p in parts]
         if scored:
             average = row_average(cells, grid.columns)
             row.append(None if average is None else rules.format_score(average))
         sheet.append(row)
     _style(sheet, grid, parts, len(headers))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def _style(sheet: Any, grid: Grid, parts: list[_Part], width: int) -> None:
@@ -278,10 +276,7 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _number_text(value)
-    text = str(value).strip()
-    if text.startswith("'") and text[1:].startswith(roster_rules.FORMULA_START):
-        text = text[1:].strip()  # put there by `neutralise` on export
-    return text
+    return quoted(str(value).strip()).strip()  # an apostrophe put there on export taken off
 
 
 def _ref(index: int, line: int) -> str:

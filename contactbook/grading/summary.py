@@ -7,13 +7,11 @@ end-of-year level and test, as the circulars assess at the end of the year.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
 
@@ -36,9 +34,12 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.roster.exports import neutralise, sheet_name
+from contactbook.spreadsheet_export import new_workbook, sheet_name, xlsx_bytes
 
 MAX_ABSENCES_ENTRY = 400  # sessions in a school year; more is a typing mistake
+PRIMARY_LAST_GRADE = 5  # tiểu học is grades 1 to 5, assessed by levels (Thông tư 27)
+PRIMARY_KINDS = (AssessmentKind.LEVEL,)
+SECONDARY_KINDS = (AssessmentKind.SCORED, AssessmentKind.COMMENT)
 
 
 @dataclass
@@ -76,6 +77,12 @@ class Summary:
     semesters: list[Semester]
     subjects: list[Subject]
     lines: list[StudentLine]
+    taught: set[int] = field(default_factory=set)  # ids of the subjects someone teaches the class
+
+    @property
+    def untaught(self) -> list[Subject]:
+        """The class's subjects nobody teaches it yet: their marks, and so the results, stay open."""
+        return [s for s in self.subjects if s.id not in self.taught]
 
     @property
     def primary(self) -> bool:
@@ -83,27 +90,38 @@ class Summary:
         return bool(self.subjects) and all(s.assessment_kind == AssessmentKind.LEVEL for s in self.subjects)
 
 
-def class_subjects(school_class: SchoolClass) -> list[Subject]:
-    """The subjects taught to the class (those with a teaching assignment), by name."""
+def taught_subject_ids(school_class: SchoolClass) -> set[int]:
+    """The subjects someone teaches the class (a teaching assignment)."""
+    return set(
+        db.session.scalars(select(TeachingAssignment.subject_id).where(TeachingAssignment.class_id == school_class.id))
+    )
+
+
+def class_subjects(school_class: SchoolClass, taught: set[int] | None = None) -> list[Subject]:
+    """The subjects the class is assessed in, by name: those taught to it, and every other subject of the
+    school assessed the same way (scores and comments from grade 6, levels in primary grades), so that a
+    learning result waits for a subject nobody teaches the class yet instead of counting without it."""
+    taught = taught_subject_ids(school_class) if taught is None else taught
+    kinds = PRIMARY_KINDS if school_class.grade_level <= PRIMARY_LAST_GRADE else SECONDARY_KINDS
     return list(
         db.session.scalars(
             select(Subject)
-            .join(TeachingAssignment, TeachingAssignment.subject_id == Subject.id)
-            .where(TeachingAssignment.class_id == school_class.id)
-            .distinct()
+            .where(Subject.school_id == school_class.school_id)
+            .where(Subject.assessment_kind.in_(kinds) | among(Subject.id, list(taught)))
             .order_by(Subject.name)
         )
     )
 
 
 def summarise(school_class: SchoolClass) -> Summary:
-    """Everything the summary shows, in four queries whatever the class size."""
+    """Everything the summary shows, in five queries whatever the class size."""
     semesters = list(
         db.session.scalars(
             select(Semester).where(Semester.school_year_id == school_class.school_year_id).order_by(Semester.number)
         )
     )
-    subjects = class_subjects(school_class)
+    taught = taught_subject_ids(school_class)
+    subjects = class_subjects(school_class, taught)
     students = class_students(school_class)
     ids = [s.id for s in students]
     number_of = {s.id: s.number for s in semesters}
@@ -134,7 +152,7 @@ def summarise(school_class: SchoolClass) -> Summary:
         line.competence = Competence(second.competence) if second and second.competence else None
         _year(subjects, line)
         lines.append(line)
-    return Summary(school_class, semesters, subjects, lines)
+    return Summary(school_class, semesters, subjects, lines, taught)
 
 
 def _subject_line(subject: Subject, by_semester: Mapping[int, dict[str, Cell]]) -> SubjectLine:
@@ -296,9 +314,8 @@ def _label(level: Level | None) -> str:
 
 def export_summary(the_summary: Summary) -> bytes:
     """The summary as an .xlsx: one row per student, each subject's semester and year marks, results."""
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
-    assert sheet is not None
     sheet.title = sheet_name(f"Tổng kết {the_summary.school_class.name}")
     headers = ["STT", "Mã định danh", "Họ và tên"]
     for subject in the_summary.subjects:
@@ -309,7 +326,7 @@ def export_summary(the_summary: Summary) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for number, line in enumerate(the_summary.lines, start=1):
-        row: list[str | int] = [number, neutralise(line.student.national_id), neutralise(line.student.full_name)]
+        row: list[str | int] = [number, line.student.national_id, line.student.full_name]
         for subject in the_summary.subjects:
             subject_line = line.subjects[subject.id]
             row += [
@@ -330,6 +347,4 @@ def export_summary(the_summary: Summary) -> bytes:
         ]
         sheet.append(row)
     sheet.freeze_panes = "D2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)

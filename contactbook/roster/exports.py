@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from contactbook.models import SchoolClass, StudentGuardian
 from contactbook.roster.labels import domestic_phone, gender_label, relation_label
 from contactbook.roster.queries import RosterLine
-from contactbook.roster.rules import FORMULA_START, RELATIONS
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_FILENAME_FORBIDDEN = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def sheet_name(text: str) -> str:
-    """`text` as a worksheet's name: without the characters Excel refuses there, at most 31 long."""
-    return _SHEET_TITLE_FORBIDDEN.sub("-", ILLEGAL_CHARACTERS_RE.sub("", text))[:31] or "Sheet"
-
-
-def ascii_filename(prefix: str, *parts: str) -> str:
-    """`prefix-part-part.xlsx` with only ASCII letters, digits, - and _, so every browser keeps it."""
-    name = _FILENAME_FORBIDDEN.sub("-", "-".join(parts)).strip("-")
-    return f"{prefix}-{name}.xlsx" if name else f"{prefix}.xlsx"
-
-
-def neutralise(text: str) -> str:
-    """`text` made inert for a spreadsheet: a leading = + - @ (or tab, return) gets an apostrophe before it."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return "'" + text if text.startswith(FORMULA_START) else text
+from contactbook.roster.rules import RELATIONS
+from contactbook.spreadsheet_export import ascii_filename, new_workbook, sheet_name, xlsx_bytes
 
 
 def _headers() -> list[str]:
@@ -62,10 +38,10 @@ def _guardian_cells(links: Sequence[StudentGuardian]) -> list[str]:
 
 def class_list_workbook(school_class: SchoolClass, lines: Sequence[RosterLine]) -> bytes:
     """The class list (the students in `lines`, in their order) as an .xlsx file."""
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = sheet_name(f"{school_class.name} {school_class.school_year.name}")
-    sheet.append([neutralise(title) for title in _headers()])
+    sheet.append(_headers())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -79,13 +55,11 @@ def class_list_workbook(school_class: SchoolClass, lines: Sequence[RosterLine]) 
             *_guardian_cells(line.guardians),
         ]
         # Every value is text: ids keep their leading zeros, and dates read the same in any Excel locale.
-        sheet.append([number, *(neutralise(value) for value in values)])
+        sheet.append([number, *values])
     for letter, width in zip("ABCDEFGHIJK", (5, 16, 28, 12, 8, 24, 14, 24, 14, 24, 14), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def class_list_filename(school_class: SchoolClass) -> str:

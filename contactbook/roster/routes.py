@@ -31,10 +31,11 @@ from contactbook.models import (
     User,
 )
 from contactbook.roster import queries, services
-from contactbook.roster.exports import XLSX_MIMETYPE, class_list_filename, class_list_workbook
+from contactbook.roster.exports import class_list_filename, class_list_workbook
 from contactbook.roster.forms import NOBODY, AssignmentForm, ClassForm, DeleteForm, HomeroomForm, SubjectForm, YearForm
 from contactbook.roster.labels import assessment_label, domestic_phone, gender_label, relation_label
 from contactbook.roster.rules import fold
+from contactbook.spreadsheet_export import XLSX_MIMETYPE
 from contactbook.tenancy import current_school, get_scoped_or_404, scoped
 
 bp = Blueprint("roster", __name__)

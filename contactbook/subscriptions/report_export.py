@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
@@ -12,22 +10,20 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from contactbook.models import School
-from contactbook.roster.exports import neutralise
+from contactbook.spreadsheet_export import ascii_filename, new_workbook, sheet_name, xlsx_bytes
 from contactbook.subscriptions.labels import period_label
 from contactbook.subscriptions.reports import SchoolReport
 
 MONEY_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.0%"
-_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_FILENAME_FORBIDDEN = re.compile(r"[^A-Za-z0-9_-]+")
 
 Cell = str | int | float | None
 
 
 def _sheet(workbook: Workbook, title: str, headers: Sequence[str], *, first: bool = False) -> Worksheet:
     sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = _SHEET_TITLE_FORBIDDEN.sub("-", title)[:31]
-    sheet.append([neutralise(h) for h in headers])
+    sheet.title = sheet_name(title)
+    sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -35,8 +31,8 @@ def _sheet(workbook: Workbook, title: str, headers: Sequence[str], *, first: boo
 
 
 def _row(sheet: Worksheet, values: Sequence[Cell], money_from: int, *, percent_at: int | None = None) -> None:
-    """Append a row: text made inert, columns from `money_from` (0-based) as đồng, one as a percentage."""
-    sheet.append([neutralise(v) if isinstance(v, str) else v for v in values])
+    """Append a row: columns from `money_from` (0-based) as đồng, one as a percentage."""
+    sheet.append(list(values))
     for index, cell in enumerate(sheet[sheet.max_row]):
         if index == percent_at:
             cell.number_format = PERCENT_FORMAT
@@ -46,7 +42,7 @@ def _row(sheet: Worksheet, values: Sequence[Cell], money_from: int, *, percent_a
 
 def report_workbook(school: School, report: SchoolReport) -> bytes:
     """The report's tables: uptake and money per class, money per month and per plan period, a summary."""
-    workbook = Workbook()
+    workbook = new_workbook()
     uptake = _sheet(
         workbook,
         _("Uptake"),
@@ -136,12 +132,10 @@ def report_workbook(school: School, report: SchoolReport) -> bytes:
     ):
         for index, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def report_filename(report: SchoolReport) -> str:
-    """`bao-cao-dich-vu-2025-2026.xlsx`: ASCII only, so every browser keeps it."""
-    name = _FILENAME_FORBIDDEN.sub("-", report.year_name).strip("-")
-    return f"bao-cao-dich-vu-{name or report.year_id}.xlsx"
+    """`bao-cao-dich-vu-2025-2026.xlsx`: ASCII only, so every browser keeps it (the year's id if its name has none)."""
+    name = ascii_filename("bao-cao-dich-vu", report.year_name)
+    return name if name != "bao-cao-dich-vu.xlsx" else ascii_filename("bao-cao-dich-vu", str(report.year_id))

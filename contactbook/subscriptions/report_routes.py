@@ -15,8 +15,8 @@ from flask.typing import ResponseReturnValue
 from contactbook.auth.access import school_member
 from contactbook.auth.rules import Permission
 from contactbook.models import SchoolYear
-from contactbook.roster.exports import XLSX_MIMETYPE
 from contactbook.roster.services import current_year
+from contactbook.spreadsheet_export import XLSX_MIMETYPE
 from contactbook.subscriptions.labels import period_label
 from contactbook.subscriptions.payment_routes import register_vnd_filter
 from contactbook.subscriptions.report_export import report_filename, report_workbook

@@ -5,6 +5,7 @@ promotion and titles as the circulars compute them, and what only the homeroom t
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -21,8 +22,8 @@ from contactbook.models import AssessmentKind, Score, Semester, Student, Subject
 from contactbook.roster import services as roster
 from tests.factories import World, login, post
 from tests.grading.factories import GradeWorld, make_grade_world, put_score
-from tests.roster.factories import assign, make_class, make_student, make_subject, make_year
-from tests.support import browser, page
+from tests.roster.factories import assign, make_class, make_class_world, make_student, make_subject, make_year
+from tests.support import browser, main_text, page
 
 EXTRA = ("Tiếng Anh", "Khoa học tự nhiên", "Lịch sử và Địa lí", "Tin học", "Công nghệ", "Giáo dục công dân")
 
@@ -198,3 +199,40 @@ def test_absences_that_are_not_a_count_are_refused(gw: GradeWorld, absences: str
     form = {f"a-{gw.an.id}-1": absences}
     errors = summary.save_term_records(gw.people.school, gw.people.staff["homeroom"], the_summary, form)
     assert errors == {f"a-{gw.an.id}-1": "Số buổi nghỉ là số nguyên từ 0 đến 400"}
+
+
+def test_a_subject_nobody_teaches_yet_keeps_the_learning_result_open(app: Flask, world: World) -> None:
+    cw = make_class_world(world.a)  # Toán, taught by "teacher"
+    make_subject(world.a, "Ngữ văn", 140)  # a subject of the school nobody teaches 6A1 yet
+    for semester in cw.year.semesters:
+        for column in columns_for(cw.subject.assessment_kind, cw.subject.periods_per_year):
+            db.session.add(
+                Score(
+                    school_id=world.a.school.id, class_id=cw.school_class.id, student_id=cw.student.id,
+                    subject_id=cw.subject.id, semester_id=semester.id, column=column.key, value=Decimal("8.6"),
+                )
+            )  # fmt: skip
+    db.session.commit()
+
+    the_summary = summary.summarise(cw.school_class)
+    line = the_summary.lines[0]
+    assert [s.name for s in the_summary.untaught] == ["Ngữ văn"]
+    assert line.subjects[cw.subject.id].year == Decimal("8.6")
+    assert line.learning == {1: None, 2: None} and line.year_learning is None  # not Chưa đạt from Toán alone
+
+    admin = browser(app)
+    login(admin, "admin", "alpha")
+    text = main_text(admin.get(f"/s/alpha/grades/class/{cw.school_class.id}/summary"))
+    assert "Chưa đạt" not in text
+    assert "Nguyễn Văn An — — — 8,6 8,6 8,6 — — —" in text  # Ngữ văn open, Toán, the learning results open
+    assert "Lớp chưa có giáo viên dạy Ngữ văn: kết quả học tập chờ điểm của các môn này." in text
+
+
+def test_the_titles_column_is_headed_danh_hieu_and_stays_open_with_the_results(app: Flask, gw: GradeWorld) -> None:
+    homeroom = browser(app)
+    login(homeroom, "homeroom", "alpha")
+    response = homeroom.get(f"/s/alpha/grades/class/{gw.roster.school_class.id}/summary")
+    assert re.search(r"<th rowspan=\"2\">Lên lớp</th><th rowspan=\"2\">Danh hiệu</th>", page(response))
+    assert "Tiêu đề" not in page(response)
+    titles = re.findall(r'data-test="title">([^<]*)</td>', page(response))
+    assert titles == ["—", "—", "—"]  # An, Cường and Hoa: nothing entered yet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from contactbook.demo.roster_data import HEADERS, generate_roster, to_csv
+from contactbook.demo.roster_data import HEADERS, generate_roster
 from contactbook.extensions import db
 from contactbook.models import (
     Enrolment,
@@ -128,8 +129,15 @@ def generated_rows(
 
 
 def csv_file(rows: list[dict[str, str]], *, delimiter: str = ",", bom: bool = True) -> bytes:
-    """The rows as a UTF-8 CSV, as Excel's 'CSV UTF-8' saves it."""
-    return to_csv(rows, delimiter=delimiter, bom=bom)
+    """The rows as a UTF-8 CSV, as Excel's 'CSV UTF-8' saves it, written as given (hostile text included).
+
+    Not the app's `to_csv`, which makes every formula inert: these files stand for what a school uploads.
+    """
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HEADERS, delimiter=delimiter, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return ("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8")
 
 
 def xlsx_file(header: list[str], rows: list[list[XlsxCell]]) -> bytes:

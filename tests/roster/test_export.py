@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from werkzeug.test import TestResponse
 
 from contactbook.models import Gender
-from contactbook.roster.exports import XLSX_MIMETYPE, neutralise
+from contactbook.spreadsheet_export import XLSX_MIMETYPE, inert
 from tests.factories import World, login
 from tests.roster.factories import ClassWorld, make_class, make_class_world, make_guardian, make_student
 from tests.support import browser, translated
@@ -123,8 +123,8 @@ def test_formula_text_is_written_as_inert_text(app: Flask, world: World, alpha: 
         ("", ""),
     ],
 )
-def test_neutralise(text: str, expected: str) -> None:
-    assert neutralise(text) == expected
+def test_inert(text: str, expected: str) -> None:
+    assert inert(text) == expected
 
 
 def test_teacher_exports_only_classes_it_teaches_or_leads(app: Flask, world: World, alpha: ClassWorld) -> None:
