@@ -62,9 +62,13 @@ EMPTY_FILE = "The file is empty."
 NO_ROWS = "The file has a header but no student rows."
 MISSING_COLUMNS = "The file is missing required columns."
 NOT_XLSX = "This is not a valid Excel (.xlsx) file."
+NOT_XLS = "This is not a valid Excel 97 (.xls) file."
+TOO_MANY_LINES = "The file has more than 20,000 rows."
+TOO_MANY_COLUMNS = "The file has more than 100 columns."
+NO_VALID_ROW = "No row of the file is valid: nothing was imported. Correct the rows listed and import the file again."
 NOT_CSV = "This is not a text (.csv) file."
 NOT_UTF8 = "The .csv file is not in UTF-8. Save it as 'CSV UTF-8' and try again."
-WRONG_TYPE = "Only .xlsx and .csv files can be imported."
+WRONG_TYPE = "Only .xlsx, .xls and .csv files can be imported."
 ALREADY_DONE = "This import has already been confirmed or cancelled."
 
 # Cells that openpyxl or a spreadsheet hands over: text, real dates, numbers, nothing.
@@ -113,11 +117,16 @@ def student_row(
 
 
 def import_roster(
-    people: SchoolPeople, year: YearClasses, content: bytes, filename: str = "danh-sach.csv"
+    people: SchoolPeople,
+    year: YearClasses,
+    content: bytes,
+    filename: str = "danh-sach.csv",
+    *,
+    allow_many_left: bool = False,
 ) -> ImportPlan:
     """Upload a file and confirm it at once, through the services, as the school's admin."""
     record, _plan = services.start_import(people.school, people.admin, year.year, filename, content)
-    return services.confirm_import(people.school, people.admin, record)
+    return services.confirm_import(people.school, people.admin, record, allow_many_left=allow_many_left)
 
 
 def generated_rows(
