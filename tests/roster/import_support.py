@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from contactbook.demo.roster_data import HEADERS, generate_roster, to_csv
+from contactbook.demo.roster_data import HEADERS, generate_roster, to_csv, to_xlsx
 from contactbook.extensions import db
 from contactbook.models import (
     Enrolment,
@@ -38,6 +40,7 @@ SEMESTERS = ((date(2025, 9, 5), date(2026, 1, 15)), (date(2026, 1, 19), date(202
 # The reasons given for a bad row (message ids, shown translated), written out so a change is deliberate.
 REQUIRED = "This cell is required."
 BAD_ID = "The student id must be 8 to 15 digits."
+NOT_ASCII_ID = "The student id must be written with the digits 0 to 9 (not full-width or other scripts)."
 BAD_DATE = "The date must be written dd/mm/yyyy, e.g. 05/09/2013."
 IMPLAUSIBLE_BIRTH = "This date of birth is not plausible for a student."
 BAD_GENDER = "Gender must be Nam or Nữ."
@@ -157,6 +160,75 @@ def xlsx_file(header: list[str], rows: list[list[XlsxCell]]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def csv_of_columns(rows: list[dict[str, str]], headers: list[str]) -> bytes:
+    """The rows as a UTF-8 CSV that has only the given columns (as a hand-made or partial export has)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=headers, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def with_part(workbook: bytes, name: str, content: bytes | None) -> bytes:
+    """The .xlsx with one part of its zip replaced by `content` (or taken out, for None)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info.filename, source.read(info.filename))
+        if content is not None:
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def part(workbook: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        return archive.read(name)
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def thirty_rows() -> bytes:
+    return to_xlsx(generated_rows(per_class=15))
+
+
+def with_sheet_xml(workbook: bytes, before: bytes, insert: bytes) -> bytes:
+    """The workbook with `insert` written into its first sheet's XML just before `before`."""
+    xml = part(workbook, SHEET)
+    assert before in xml
+    return with_part(workbook, SHEET, xml.replace(before, insert + before, 1))
+
+
+def damaged(kind: str) -> bytes:
+    """Thirty good rows in a workbook damaged in one way (`DAMAGED` names them)."""
+    good = thirty_rows()
+    if kind == "truncated sheet XML":
+        xml = part(good, SHEET)
+        return with_part(good, SHEET, xml[: len(xml) // 2])
+    if kind == "bad styles.xml":
+        return with_part(good, "xl/styles.xml", b"<styleSheet><numFmts count='x'><numFmt")
+    if kind == "bad workbook.xml":
+        return with_part(good, "xl/workbook.xml", b"<workbook><sheets><sheet name=")
+    if kind == "shared-string index out of range":
+        return with_sheet_xml(good, b"</sheetData>", b'<row r="40"><c r="A40" t="s"><v>999</v></c></row>')
+    if kind == "missing sheet part":
+        return with_part(good, SHEET, None)
+    if kind == "not a zip":
+        return b"PK\x03\x04 this was a workbook once" + bytes(range(256))
+    raise AssertionError(kind)
+
+
+DAMAGED = [
+    "truncated sheet XML",
+    "bad styles.xml",
+    "bad workbook.xml",
+    "shared-string index out of range",
+    "missing sheet part",
+    "not a zip",
+]
 
 
 def roster_counts(school_id: int) -> dict[str, int]:

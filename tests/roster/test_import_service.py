@@ -59,11 +59,6 @@ CUONG = student_row("79000000003", "Phạm Quốc Cường", "6A2", father_name=
 DUNG = student_row("79000000004", "Hoàng Minh Dũng", "7A1", mother_name="Vũ Thị Em", mother_phone="0934555666")
 
 
-@pytest.fixture
-def alpha(world: World) -> YearClasses:
-    return make_year(world.a)
-
-
 def start(
     people: SchoolPeople, year: YearClasses, content: bytes, filename: str = "danh-sach.csv"
 ) -> tuple[RosterImport, ImportPlan]:
