@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
@@ -40,7 +41,8 @@ def read_xlsx(
 ) -> list[list[Any]]:
     """The first sheet's first `max_rows` rows, each cut to `max_columns` cells, from its real cells.
 
-    A formula cell is `formula` when given, else the formula's text ("=A1+1"), never a computed value.
+    A row without any value comes back empty ([]). A formula cell is `formula` when given, else the
+    formula's text ("=A1+1"), never a computed value.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -57,10 +59,15 @@ def read_xlsx(
             sheet = workbook.worksheets[0]
             # read_only trusts the declared <dimension>: forget it, so that only real cells are read.
             sheet.reset_dimensions()
-            return [
-                [formula if formula is not None and cell.data_type == "f" else cell.value for cell in row]
-                for row in sheet.iter_rows(min_row=1, max_row=max_rows, max_col=max_columns)
-            ]
+            if formula is None:  # values only: the fast path, for sheets of thousands of lines
+                rows: Iterable[Sequence[Any]] = sheet.iter_rows(max_row=max_rows, max_col=max_columns, values_only=True)
+            else:
+                rows = (
+                    [formula if cell.data_type == "f" else cell.value for cell in row]
+                    for row in sheet.iter_rows(max_row=max_rows, max_col=max_columns)
+                )
+            # The blank lines openpyxl fills in (up to `max_rows`) are checked in C, not cell by cell.
+            return [list(values) if values.count(None) < len(values) else [] for values in rows]
         finally:
             workbook.close()
     except Exception as exc:  # openpyxl raises a wide, undocumented range of errors on a malformed file

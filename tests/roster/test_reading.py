@@ -62,6 +62,18 @@ def test_a_sheet_is_read_from_its_real_cells_whatever_size_it_declares(dimension
     assert elapsed < 1.0
 
 
+@pytest.mark.parametrize(("dimension", "last_row"), [("A1:XFD30000", 30000), ("A1:XFD1048576", 1048576)])
+def test_a_sheet_reaching_far_down_is_refused_within_a_second(dimension: str, last_row: int) -> None:
+    # A declared size with an empty row at its end, as a tool that formatted whole rows writes it.
+    content = with_sheet_xml(declaring(dimension), b"</sheetData>", f'<row r="{last_row}"/>'.encode())
+
+    started = time.perf_counter()
+    with pytest.raises(RosterFileError) as refused:
+        read_roster("danh-sach.xlsx", content)
+
+    assert (str(refused.value), time.perf_counter() - started < 1.0) == (TOO_MANY_LINES, True)
+
+
 def test_a_sheet_longer_than_the_cap_is_refused_whole() -> None:
     with pytest.raises(RosterFileError) as refused:
         read_roster("danh-sach.xlsx", with_cell("A21002", 21002))
