@@ -100,7 +100,8 @@ def roster_import(file: Path, slug: str, year_name: str | None, dry_run: bool, a
     _print_row_errors(plan)
     for warning in plan.warnings:
         click.echo(
-            f"Warning: {warning.class_name}: {warning.leaving} of its {warning.active} students marked as left.",
+            f"Warning: {warning.class_name}: {warning.leaving} of its {warning.active} students "
+            f"{'would be' if dry_run else 'were'} marked as left.",
             err=True,
         )
     summary = plan.summary()

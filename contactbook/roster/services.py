@@ -23,7 +23,8 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.roster.imports import ImportPlan, apply_plan, plan_import
+from contactbook.roster.import_apply import apply_plan
+from contactbook.roster.imports import ImportPlan, plan_import
 from contactbook.roster.reading import Sheet, read_roster
 from contactbook.roster.rules import RowError, class_key
 

@@ -214,6 +214,10 @@ def test_many_leavers_need_the_flag_and_the_refusal_names_the_classes(
     path = write(tmp_path, csv_file(six_a1[:20]))  # 10 of 30 missing
     before = roster_state(world.a.school.id)
 
+    dry_run = roster_import(app, path, "--school", "alpha", "--dry-run")
+    assert (dry_run.exit_code, roster_state(world.a.school.id)) == (0, before)
+    assert "Warning: 6A1: 10 of its 30 students would be marked as left." in dry_run.stderr
+
     refused = roster_import(app, path, "--school", "alpha")
     assert refused.exit_code == 1
     assert "would mark many students of 6A1 as having left" in refused.stderr
@@ -222,5 +226,5 @@ def test_many_leavers_need_the_flag_and_the_refusal_names_the_classes(
 
     allowed = roster_import(app, path, "--school", "alpha", "--allow-many-left")
     assert allowed.exit_code == 0, allowed.output
-    assert "Warning: 6A1: 10 of its 30 students marked as left." in allowed.stderr
+    assert "Warning: 6A1: 10 of its 30 students were marked as left." in allowed.stderr
     assert "10 marked as left" in allowed.stdout
