@@ -125,6 +125,7 @@ class ImportPlan:
             "guardians_created": len(self.new_guardians),
             "guardians_updated": len(self.guardian_updates),
             "skipped_lines": self.skipped_lines,
+            "many_left_in": [w.class_name for w in self.warnings],  # confirmed with the tick, if applied
         }
 
 

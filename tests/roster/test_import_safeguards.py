@@ -21,6 +21,7 @@ from tests.roster.import_support import (
     student,
     student_row,
 )
+from tests.support import audit_rows
 
 REQUIRED_HEADERS = ["Mã định danh", "Họ và tên", "Ngày sinh", "Lớp"]
 
@@ -96,6 +97,8 @@ def test_many_students_leaving_a_class_is_a_warning_and_the_confirm_needs_the_ti
     services.confirm_import(world.a.school, world.a.admin, record, allow_many_left=True)
     left = {row["Mã định danh"] for row in six_a1[24:]}
     assert {enrolment_of(world.a.school.id, nid) for nid in left} == {("6A1", EnrolmentStatus.LEFT)}
+    [audited] = audit_rows("roster.imported", world.a.school.id)[1:]  # after the first import's
+    assert (audited.details["left"], audited.details["many_left_in"]) == (6, ["6A1"])
 
 
 def test_a_few_students_leaving_a_large_class_needs_no_tick(

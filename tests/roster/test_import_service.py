@@ -157,6 +157,7 @@ def test_confirm_writes_exactly_the_planned_changes(world: World, alpha: YearCla
         "guardians_created": 1,
         "guardians_updated": 0,
         "skipped_lines": [],
+        "many_left_in": ["6A2"],  # Cường was 6A2's only student
     }
 
     services.confirm_import(world.a.school, world.a.admin, record, allow_many_left=True)
