@@ -17,7 +17,7 @@ from contactbook.demo.services import DEMO_PASSWORD, DemoLogin, demo_logins, see
 from contactbook.extensions import db
 from contactbook.models import School, SchoolYear
 from contactbook.roster import services as roster
-from contactbook.roster.imports import RosterHeaderError
+from contactbook.roster.imports import ImportPlan, RosterHeaderError
 from contactbook.roster.reading import RosterFileError, read_roster
 from contactbook.schools.services import DelegationError, new_user
 
@@ -68,8 +68,13 @@ def create_operator(username: str, full_name: str, password: str) -> None:
 @click.option("--school", "slug", required=True, help="The school's slug, e.g. thcs-nguyen-du.")
 @click.option("--year", "year_name", help="The school year, e.g. 2025-2026 (default: the current one).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def roster_import(file: Path, slug: str, year_name: str | None, dry_run: bool) -> None:
-    """Import a roster (.xlsx or .csv) with the same rules as the web page."""
+@click.option(
+    "--allow-many-left",
+    is_flag=True,
+    help="Confirm that the students missing from the file left, also when a class loses many (over 5 or a fifth).",
+)
+def roster_import(file: Path, slug: str, year_name: str | None, dry_run: bool, allow_many_left: bool) -> None:
+    """Import a roster (.xlsx, .xls or .csv) with the same rules as the web page."""
     school = db.session.scalar(select(School).where(School.slug == slug))
     if school is None:
         raise click.ClickException(f"No school with the slug {slug!r}.")
@@ -81,14 +86,28 @@ def roster_import(file: Path, slug: str, year_name: str | None, dry_run: bool) -
     try:
         sheet = read_roster(file.name, content)
         with click.progressbar(length=len(sheet.rows), label=f"Checking {len(sheet.rows)} rows") as bar:
-            plan = roster.import_sheet(school, year, sheet, dry_run=dry_run, progress=bar.update)
+            plan = roster.import_sheet(
+                school, year, sheet, dry_run=dry_run, allow_many_left=allow_many_left, progress=bar.update
+            )
+    except roster.ImportRefused as exc:
+        _print_row_errors(exc.plan)
+        if exc.classes:
+            raise click.ClickException(
+                f"Refused: this import would mark many students of {', '.join(exc.classes)} as having left their "
+                "class; nothing was written. Run it again with --allow-many-left if they have left."
+            ) from exc
+        raise click.ClickException(str(exc)) from exc
     except RosterHeaderError as exc:
         raise click.ClickException("Missing required columns: " + ", ".join(exc.missing)) from exc
     except RosterFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    for error in plan.errors:
-        reason = error.reason % error.params if error.params else error.reason
-        click.echo(f"line {error.line}, column {error.column!r}, value {error.value!r}: {reason}", err=True)
+    _print_row_errors(plan)
+    for warning in plan.warnings:
+        click.echo(
+            f"Warning: {warning.class_name}: {warning.leaving} of its {warning.active} students "
+            f"{'would be' if dry_run else 'were'} marked as left.",
+            err=True,
+        )
     summary = plan.summary()
     verb = "Would import" if dry_run else "Imported"
     click.echo(
@@ -96,6 +115,12 @@ def roster_import(file: Path, slug: str, year_name: str | None, dry_run: bool) -
         f"{summary['unchanged']} unchanged, {summary['left']} marked as left, "
         f"{summary['guardians_created']} new guardians; {len(summary['skipped_lines'])} rows skipped."
     )
+
+
+def _print_row_errors(plan: ImportPlan) -> None:
+    for error in plan.errors:
+        reason = error.reason % error.params if error.params else error.reason
+        click.echo(f"line {error.line}, column {error.column!r}, value {error.value!r}: {reason}", err=True)
 
 
 def register_commands(app: Flask) -> None:

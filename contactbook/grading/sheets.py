@@ -15,16 +15,13 @@ sheet, or a grid column absent from it, is left as it is; an empty cell of a pre
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -46,10 +43,10 @@ from contactbook.grading.grid import semester_average as row_average
 from contactbook.grading.services import Grid
 from contactbook.roster import rules as roster_rules
 from contactbook.spreadsheet_export import new_workbook, quoted, sheet_name, xlsx_bytes
+from contactbook.spreadsheets import MAX_UNZIPPED, Problem, SpreadsheetError, read_xlsx
 
 NUMBER, NATIONAL_ID, FULL_NAME, AVERAGE, COMMENT = "STT", "Mã định danh", "Họ và tên", "ĐTBmhk", "Nhận xét"
 MAX_BYTES = 2 * 1024 * 1024
-MAX_UNZIPPED = 20 * 1024 * 1024  # a 2 MB zip can hide gigabytes of XML
 MAX_STUDENTS = 500  # student rows
 MAX_LINES = 1000  # rows read at all: the title, the header, students, blank and signature lines
 MAX_COLUMNS = 64
@@ -232,26 +229,12 @@ def _rows(content: bytes) -> list[list[object]]:
         raise _FileError(f"Tệp lớn hơn {MAX_BYTES // (1024 * 1024)} MB")
     not_xlsx = "Tệp không phải là bảng tính Excel (.xlsx)"
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        if content.startswith(b"\xd0\xcf\x11\xe0"):  # the old binary .xls
+        return read_xlsx(content, max_rows=MAX_LINES, max_columns=MAX_COLUMNS, formula=_FORMULA)
+    except SpreadsheetError as exc:
+        if exc.problem is Problem.TOO_BIG_UNZIPPED:
+            raise _FileError(f"Bảng tính quá lớn (hơn {MAX_UNZIPPED // (1024 * 1024)} MB khi giải nén)") from exc
+        if exc.problem is Problem.OLD_XLS:
             raise _FileError(f"{not_xlsx}: mở tệp .xls bằng Excel rồi lưu lại dạng .xlsx") from exc
-        raise _FileError(not_xlsx) from exc
-    if unzipped > MAX_UNZIPPED:
-        raise _FileError(f"Bảng tính quá lớn (hơn {MAX_UNZIPPED // (1024 * 1024)} MB khi giải nén)")
-    try:
-        # Formulas are read as formulas (data_only=False), so that they are refused rather than trusted.
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-        try:
-            sheet = workbook.worksheets[0]
-            return [
-                [_FORMULA if cell.data_type == "f" else cell.value for cell in row]
-                for row in sheet.iter_rows(min_row=1, max_row=MAX_LINES, max_col=MAX_COLUMNS)
-            ]
-        finally:
-            workbook.close()
-    except Exception as exc:  # openpyxl raises a wide, undocumented range of errors on a malformed file
         raise _FileError(not_xlsx) from exc
 
 

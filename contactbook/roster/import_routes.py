@@ -104,10 +104,13 @@ def preview(import_id: int) -> ResponseReturnValue:
 @school_member(Permission.ROSTER_IMPORT)
 def confirm(import_id: int) -> ResponseReturnValue:
     record = get_scoped_or_404(RosterImport, import_id)
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        services.confirm_import(current_school(), staff_user(), record)
+        services.confirm_import(current_school(), staff_user(), record, allow_many_left=form.allow_many_left.data)
+    except services.ImportRefused as exc:
+        flash(_(str(exc), classes=", ".join(exc.classes)), "error")
     except services.RosterError as exc:
         flash(_(str(exc)), "error")
     else:

@@ -2,39 +2,40 @@
 
 Idempotent by national student id: the same file twice changes nothing; a changed file updates in
 place; a student missing from a new file is marked as having left its class (only for the classes that
-the file covers, so a file per class or per grade is safe), never deleted.
+the file's valid rows name, so a file per class or per grade is safe), never deleted. An optional
+column absent from the file (gender, a guardian's columns) leaves what it would hold as it is.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import func, or_, select
 
 from contactbook.auth.rules import N_
 from contactbook.extensions import db
 from contactbook.models import (
     Enrolment,
     EnrolmentStatus,
-    Gender,
     Guardian,
     SchoolClass,
     SchoolYear,
     Student,
     StudentGuardian,
 )
-from contactbook.models.base import utcnow
 from contactbook.roster.reading import Sheet
 from contactbook.roster.rules import (
     COLUMNS,
+    RELATIONS,
     GuardianRow,
     RowError,
     StudentRow,
     class_key,
     fold,
+    many_leaving,
     match_header,
     parse_row,
 )
@@ -66,6 +67,15 @@ class Leaving:
     class_name: str
 
 
+@dataclass(frozen=True)
+class ClassWarning:
+    """A class the import would empty of many students: how many would leave of how many active."""
+
+    class_name: str
+    leaving: int
+    active: int
+
+
 @dataclass
 class ImportPlan:
     """Everything a confirmed import will do, computed without writing anything."""
@@ -84,6 +94,17 @@ class ImportPlan:
     class_ids: dict[str, int] = field(default_factory=dict)
     enrolments: dict[int, tuple[int, int, EnrolmentStatus]] = field(default_factory=dict)
     links: dict[int, dict[tuple[int, str], int]] = field(default_factory=dict)
+    columns: frozenset[str] = frozenset()  # the layout's fields that the file has a column for
+    warnings: list[ClassWarning] = field(default_factory=list)
+
+    @property
+    def has_valid_rows(self) -> bool:
+        return bool(self.created or self.updated or self.unchanged)
+
+    @property
+    def relations(self) -> set[str]:
+        """The guardians (father, mother, other) that the file has columns for: only their links change."""
+        return {r for r in RELATIONS if any(f"{r}_{part}" in self.columns for part in ("name", "phone", "email"))}
 
     @property
     def skipped_lines(self) -> list[int]:
@@ -104,6 +125,7 @@ class ImportPlan:
             "guardians_created": len(self.new_guardians),
             "guardians_updated": len(self.guardian_updates),
             "skipped_lines": self.skipped_lines,
+            "many_left_in": [w.class_name for w in self.warnings],  # confirmed with the tick, if applied
         }
 
 
@@ -116,20 +138,16 @@ def plan_import(
         raise RosterHeaderError(match.missing)
     classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id)).all()
     class_names = {class_key(c.name): c.name for c in classes}
-    plan = ImportPlan(school_id, year.id, len(sheet.rows), class_ids={c.name: c.id for c in classes})
+    class_ids = {c.name: c.id for c in classes}
+    plan = ImportPlan(school_id, year.id, len(sheet.rows), class_ids=class_ids, columns=frozenset(match.positions))
 
     rows: list[StudentRow] = []
     seen_ids: dict[str, list[int]] = defaultdict(list)
-    covered_classes: set[str] = set()
     id_position = match.positions["national_id"]
-    class_position = match.positions["class_name"]
     for done, (line, cells) in enumerate(sheet.rows, start=1):
         raw_id = str(cells[id_position]).strip() if id_position < len(cells) and cells[id_position] else ""
         if raw_id:
             seen_ids[raw_id].append(line)
-        raw_class = cells[class_position] if class_position < len(cells) else None
-        if raw_class is not None and class_key(str(raw_class)) in class_names:
-            covered_classes.add(class_names[class_key(str(raw_class))])
         parsed = parse_row(line, cells, match.positions, class_names, year.starts_on)
         if isinstance(parsed, list):
             plan.errors.extend(parsed)
@@ -159,7 +177,8 @@ def plan_import(
 
     _plan_students(plan, rows)
     _plan_guardians(plan, rows)
-    _plan_leaving(plan, year, set(seen_ids), {plan.class_ids[name] for name in covered_classes})
+    # Only valid rows say which classes the file covers: a file of bad rows must not empty a class.
+    _plan_leaving(plan, year, set(seen_ids), {plan.class_ids[row.class_name] for row in rows})
     return plan
 
 
@@ -205,7 +224,7 @@ def _plan_students(plan: ImportPlan, rows: list[StudentRow]) -> None:
             change.fields.append("full_name")
         if current.date_of_birth != row.date_of_birth:
             change.fields.append("date_of_birth")
-        if (current.gender.value if current.gender else None) != row.gender:
+        if "gender" in plan.columns and (current.gender.value if current.gender else None) != row.gender:
             change.fields.append("gender")
         enrolment = plan.enrolments.get(current.id)
         if (
@@ -299,7 +318,7 @@ def _guardian_updates(current: Any, guardian: GuardianRow) -> dict[str, Any]:
 def _link_diff(plan: ImportPlan, change: StudentChange, wanted: set[tuple[str, str]]) -> bool:
     if change.student_id is None:
         return False
-    existing = set(plan.links.get(change.student_id, {}))
+    existing = {pair for pair in plan.links.get(change.student_id, {}) if pair[1] in plan.relations}
     resolved = {(plan.guardian_ids.get(key), relation) for key, relation in wanted}
     return None in {gid for gid, _ in resolved} or resolved != existing
 
@@ -308,6 +327,14 @@ def _plan_leaving(plan: ImportPlan, year: SchoolYear, ids_in_file: set[str], cla
     if not class_ids:
         return
     names = {cid: name for name, cid in plan.class_ids.items()}
+    active: dict[int, int] = {
+        class_id: count
+        for class_id, count in db.session.execute(
+            select(Enrolment.class_id, func.count())
+            .where(Enrolment.status == EnrolmentStatus.ACTIVE, Enrolment.class_id.in_(class_ids))
+            .group_by(Enrolment.class_id)
+        )
+    }
     for enrolment in db.session.execute(
         select(Enrolment.id, Enrolment.class_id, Student.national_id, Student.full_name)
         .join(Student, Student.id == Enrolment.student_id)
@@ -321,108 +348,9 @@ def _plan_leaving(plan: ImportPlan, year: SchoolYear, ids_in_file: set[str], cla
         plan.leaving.append(
             Leaving(enrolment.id, enrolment.national_id, enrolment.full_name, names[enrolment.class_id])
         )
-
-
-def apply_plan(plan: ImportPlan) -> None:
-    """Write the plan in the current transaction (the caller's service commits)."""
-    now = utcnow()
-    if plan.new_guardians:
-        keys = list(plan.new_guardians)
-        inserted = (
-            db.session.execute(
-                insert(Guardian).returning(Guardian.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "school_id": plan.school_id,
-                        "full_name": g.full_name,
-                        "phone": g.phone,
-                        "email": g.email,
-                        "created_at": now,
-                    }
-                    for g in plan.new_guardians.values()
-                ],
-            )
-            .scalars()
-            .all()
-        )
-        plan.guardian_ids.update(zip(keys, inserted, strict=True))
-    if plan.guardian_updates:
-        db.session.execute(update(Guardian), list(plan.guardian_updates.values()))
-
-    if plan.created:
-        new_ids = (
-            db.session.execute(
-                insert(Student).returning(Student.id, sort_by_parameter_order=True),
-                [_student_values(plan, c.row, now) | {"created_at": now} for c in plan.created],
-            )
-            .scalars()
-            .all()
-        )
-        for change, student_id in zip(plan.created, new_ids, strict=True):
-            change.student_id = student_id
-    changed = [c for c in plan.updated if set(c.fields) & {"full_name", "date_of_birth", "gender"}]
-    if changed:
-        db.session.execute(update(Student), [{"id": c.student_id} | _student_values(plan, c.row, now) for c in changed])
-
-    _apply_enrolments(plan, now)
-    _apply_links(plan)
-    if plan.leaving:
-        db.session.execute(
-            update(Enrolment),
-            [{"id": item.enrolment_id, "status": EnrolmentStatus.LEFT, "left_at": now} for item in plan.leaving],
-        )
-
-
-def _student_values(plan: ImportPlan, row: StudentRow, now: Any) -> dict[str, Any]:
-    return {
-        "school_id": plan.school_id,
-        "national_id": row.national_id,
-        "full_name": row.full_name,
-        "date_of_birth": row.date_of_birth,
-        "gender": Gender(row.gender) if row.gender else None,
-        "updated_at": now,
-    }
-
-
-def _apply_enrolments(plan: ImportPlan, now: Any) -> None:
-    new_rows, moved = [], []
-    for change in (*plan.created, *plan.updated):
-        if change in plan.updated and "class" not in change.fields:
-            continue
-        assert change.student_id is not None
-        class_id = plan.class_ids[change.row.class_name]
-        current = plan.enrolments.get(change.student_id)
-        if current is None:
-            new_rows.append(
-                {
-                    "school_id": plan.school_id,
-                    "student_id": change.student_id,
-                    "school_year_id": plan.school_year_id,
-                    "class_id": class_id,
-                    "status": EnrolmentStatus.ACTIVE,
-                }
-            )
-        else:
-            moved.append({"id": current[0], "class_id": class_id, "status": EnrolmentStatus.ACTIVE, "left_at": None})
-    if new_rows:
-        db.session.execute(insert(Enrolment), new_rows)
-    if moved:
-        db.session.execute(update(Enrolment), moved)
-
-
-def _apply_links(plan: ImportPlan) -> None:
-    added: list[dict[str, Any]] = []
-    removed: list[int] = []
-    for change in (*plan.created, *plan.updated):
-        assert change.student_id is not None
-        wanted = {(plan.guardian_ids[key], relation) for key, relation in change.wanted_links}
-        existing = plan.links.get(change.student_id, {})
-        added.extend(
-            {"school_id": plan.school_id, "student_id": change.student_id, "guardian_id": gid, "relation": relation}
-            for gid, relation in wanted - set(existing)
-        )
-        removed.extend(link_id for pair, link_id in existing.items() if pair not in wanted)
-    if removed:
-        db.session.execute(delete(StudentGuardian).where(StudentGuardian.id.in_(removed)))
-    if added:
-        db.session.execute(insert(StudentGuardian), added)
+    leaving = Counter(item.class_name for item in plan.leaving)
+    plan.warnings = [
+        ClassWarning(name, count, active[plan.class_ids[name]])
+        for name, count in sorted(leaving.items())
+        if many_leaving(count, active[plan.class_ids[name]])
+    ]

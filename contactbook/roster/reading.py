@@ -1,16 +1,20 @@
-"""Reading an uploaded roster file (.xlsx or .csv) into a header and rows of cell values."""
+"""Reading an uploaded roster file (.xlsx, .xls or .csv) into a header and rows of cell values.
+
+Spreadsheets are read by `contactbook.spreadsheets` from their real cells; a file with more lines or
+columns than the caps is refused whole rather than read in part.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from contactbook.auth.rules import N_
+from contactbook.spreadsheets import Problem, SpreadsheetError, read_xls, read_xlsx
 
 Cell = str | date | datetime | int | float | None
 
@@ -29,29 +33,49 @@ class Sheet:
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_LINES = MAX_ROWS + 1000  # lines read at all: the header, students, blank and note lines
+MAX_COLUMNS = 100  # the sector's exports carry more columns than the layout; the rest are ignored
+MAX_UNZIPPED = 100 * 1024 * 1024
+SHEET_PROBLEMS = {
+    Problem.NOT_XLSX: N_("This is not a valid Excel (.xlsx) file."),
+    Problem.OLD_XLS: N_("This is not a valid Excel (.xlsx) file."),
+    Problem.NOT_XLS: N_("This is not a valid Excel 97 (.xls) file."),
+    Problem.TOO_BIG_UNZIPPED: N_("The spreadsheet is too large once unzipped (over 100 MB)."),
+}
 
 
 def read_roster(filename: str, content: bytes) -> Sheet:
-    """Read `content` as .xlsx or .csv (by extension); raise RosterFileError for an unreadable file."""
+    """Read `content` as .xlsx, .xls or .csv (by extension); raise RosterFileError for an unreadable file."""
     if not content.strip():
         raise RosterFileError(N_("The file is empty."))
     if len(content) > MAX_BYTES:
         raise RosterFileError(N_("The file is larger than 10 MB."))
     name = filename.lower()
-    if name.endswith(".xlsx"):
-        lines = _xlsx_lines(content)
-    elif name.endswith(".csv"):
-        lines = _csv_lines(content)
-    else:
-        raise RosterFileError(N_("Only .xlsx and .csv files can be imported."))
-    return _sheet(lines)
+    if name.endswith(".csv"):
+        return _sheet(_csv_lines(content))
+    if not name.endswith((".xlsx", ".xls")):
+        raise RosterFileError(N_("Only .xlsx, .xls and .csv files can be imported."))
+    # One line and one column more than the caps are read, to see that the file goes beyond them.
+    limits = {"max_rows": MAX_LINES + 1, "max_columns": MAX_COLUMNS + 1}
+    try:
+        if name.endswith(".xls"):
+            rows = read_xls(content, **limits)
+        else:
+            rows = read_xlsx(content, **limits, max_unzipped=MAX_UNZIPPED)
+    except SpreadsheetError as exc:
+        raise RosterFileError(SHEET_PROBLEMS[exc.problem]) from exc
+    return _sheet((line, [_cell(v) for v in cells]) for line, cells in enumerate(rows, start=1))
 
 
 def _sheet(lines: Iterator[tuple[int, list[Cell]]]) -> Sheet:
     header: list[str] | None = None
     rows: list[tuple[int, list[Cell]]] = []
     for line, cells in lines:
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+        if line > MAX_LINES:
+            raise RosterFileError(N_("The file has more than 20,000 rows."))
+        if any(not _blank(c) for c in cells[MAX_COLUMNS:]):
+            raise RosterFileError(N_("The file has more than 100 columns."))
+        if all(_blank(c) for c in cells):
             continue
         if header is None:
             header = ["" if c is None else str(c) for c in cells]
@@ -66,21 +90,8 @@ def _sheet(lines: Iterator[tuple[int, list[Cell]]]) -> Sheet:
     return Sheet(header, rows)
 
 
-def _xlsx_lines(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        # Formulas are read as their text (data_only=False), so that "=HYPERLINK(...)" can be refused.
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise RosterFileError(N_("This is not a valid Excel (.xlsx) file.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for index, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield index, [_cell(v) for v in row]
-    finally:
-        workbook.close()
+def _blank(value: Cell) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _cell(value: Any) -> Cell:

@@ -59,7 +59,13 @@ COLUMNS: tuple[Column, ...] = (
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GENDERS = {"nam": "male", "nu": "female", "male": "male", "female": "female", "m": "male", "f": "female"}
 DATE_PATTERN = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-NATIONAL_ID_PATTERN = re.compile(r"^\d{8,15}$")
+NATIONAL_ID_PATTERN = re.compile(r"[0-9]{8,15}")  # ASCII digits only: "１２３…" would be a second child
+MANY_LEAVING = 5  # more than this many students leaving one class, or more than a fifth of it, is a warning
+
+
+def many_leaving(leaving: int, active: int) -> bool:
+    """Whether marking `leaving` of a class's `active` students as left needs an explicit confirmation."""
+    return leaving > MANY_LEAVING or leaving * 5 > active
 
 
 def given_name(full_name: str) -> str:
@@ -230,8 +236,12 @@ def parse_row(
     """Validate one row: a StudentRow, or every error found in it (the row is then skipped whole)."""
     row = _Row(line, cells, positions)
     national_id = row.text("national_id", required=True, max_length=40)
-    if national_id and not NATIONAL_ID_PATTERN.match(national_id):
-        row.error("national_id", national_id, N_("The student id must be 8 to 15 digits."))
+    if national_id and not NATIONAL_ID_PATTERN.fullmatch(national_id):
+        if any(c.isdigit() and not c.isascii() for c in national_id):
+            reason = N_("The student id must be written with the digits 0 to 9 (not full-width or other scripts).")
+        else:
+            reason = N_("The student id must be 8 to 15 digits.")
+        row.error("national_id", national_id, reason)
     full_name = _name(row, "full_name", required=True)
     raw_birth = row.raw("date_of_birth")
     birth = _parse_date(raw_birth)

@@ -23,7 +23,8 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.roster.imports import ImportPlan, apply_plan, plan_import
+from contactbook.roster.import_apply import apply_plan
+from contactbook.roster.imports import ImportPlan, plan_import
 from contactbook.roster.reading import Sheet, read_roster
 from contactbook.roster.rules import RowError, class_key
 
@@ -43,6 +44,31 @@ def error_as_dict(error: RowError) -> dict[str, Any]:
 
 class RosterError(ValueError):
     """A change the rules refuse; the message (an English message id) says why."""
+
+
+NO_VALID_ROW = N_(
+    "No row of the file is valid: nothing was imported. Correct the rows listed and import the file again."
+)
+MANY_LEAVING = N_(
+    "This import would mark many students of %(classes)s as having left their class. "
+    "Tick the box to confirm that they have left."
+)
+
+
+class ImportRefused(RosterError):
+    """An import that must not be applied as it is: no valid row, or many students leaving (`classes`)."""
+
+    def __init__(self, message: str, plan: ImportPlan, classes: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.plan, self.classes = plan, classes or []
+
+
+def check_plan(plan: ImportPlan, *, allow_many_left: bool) -> None:
+    """Raise ImportRefused for a plan without a valid row, or one emptying classes unless allowed."""
+    if not plan.has_valid_rows:
+        raise ImportRefused(NO_VALID_ROW, plan)
+    if plan.warnings and not allow_many_left:
+        raise ImportRefused(MANY_LEAVING, plan, [w.class_name for w in plan.warnings])
 
 
 def current_year(school: School, today: date | None = None) -> SchoolYear | None:
@@ -202,11 +228,18 @@ def preview_import(record: RosterImport) -> ImportPlan:
     return plan_import(record.school_id, record.school_year, read_roster(record.filename, record.content))
 
 
-def confirm_import(school: School, actor: User | None, record: RosterImport) -> ImportPlan:
-    """Apply a pending import's valid rows in one commit; rows with errors are skipped and listed."""
+def confirm_import(
+    school: School, actor: User | None, record: RosterImport, *, allow_many_left: bool = False
+) -> ImportPlan:
+    """Apply a pending import's valid rows in one commit; rows with errors are skipped and listed.
+
+    Refused (ImportRefused, nothing written) without a valid row, or when classes would lose many
+    students and `allow_many_left` is not given.
+    """
     if record.status != "pending":
         raise RosterError(N_("This import has already been confirmed or cancelled."))
     plan = preview_import(record)
+    check_plan(plan, allow_many_left=allow_many_left)
     apply_plan(plan)
     record.status, record.applied_at = "applied", utcnow()
     record.summary = plan.summary() | {"errors": [error_as_dict(e) for e in plan.errors[:MAX_KEPT_ERRORS]]}
@@ -230,12 +263,16 @@ def import_sheet(
     sheet: Sheet,
     *,
     dry_run: bool,
+    allow_many_left: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportPlan:
-    """The command line's import: the same rules, applied at once unless `dry_run`."""
+    """The command line's import: the same rules and refusals, applied at once unless `dry_run`."""
     plan = plan_import(school.id, year, sheet, progress)
     if dry_run:
+        if not plan.has_valid_rows:
+            raise ImportRefused(NO_VALID_ROW, plan)
         return plan
+    check_plan(plan, allow_many_left=allow_many_left)
     apply_plan(plan)
     audit.record("roster.imported", actor=None, school_id=school.id, target=None, via="cli", **plan.summary())
     db.session.commit()

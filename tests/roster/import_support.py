@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from contactbook.demo.roster_data import HEADERS, generate_roster
+from contactbook.demo.roster_data import HEADERS, generate_roster, to_xlsx
 from contactbook.extensions import db
 from contactbook.models import (
     Enrolment,
@@ -39,6 +40,7 @@ SEMESTERS = ((date(2025, 9, 5), date(2026, 1, 15)), (date(2026, 1, 19), date(202
 # The reasons given for a bad row (message ids, shown translated), written out so a change is deliberate.
 REQUIRED = "This cell is required."
 BAD_ID = "The student id must be 8 to 15 digits."
+NOT_ASCII_ID = "The student id must be written with the digits 0 to 9 (not full-width or other scripts)."
 BAD_DATE = "The date must be written dd/mm/yyyy, e.g. 05/09/2013."
 IMPLAUSIBLE_BIRTH = "This date of birth is not plausible for a student."
 BAD_GENDER = "Gender must be Nam or Nữ."
@@ -63,9 +65,13 @@ EMPTY_FILE = "The file is empty."
 NO_ROWS = "The file has a header but no student rows."
 MISSING_COLUMNS = "The file is missing required columns."
 NOT_XLSX = "This is not a valid Excel (.xlsx) file."
+NOT_XLS = "This is not a valid Excel 97 (.xls) file."
+TOO_MANY_LINES = "The file has more than 20,000 rows."
+TOO_MANY_COLUMNS = "The file has more than 100 columns."
+NO_VALID_ROW = "No row of the file is valid: nothing was imported. Correct the rows listed and import the file again."
 NOT_CSV = "This is not a text (.csv) file."
 NOT_UTF8 = "The .csv file is not in UTF-8. Save it as 'CSV UTF-8' and try again."
-WRONG_TYPE = "Only .xlsx and .csv files can be imported."
+WRONG_TYPE = "Only .xlsx, .xls and .csv files can be imported."
 ALREADY_DONE = "This import has already been confirmed or cancelled."
 
 # Cells that openpyxl or a spreadsheet hands over: text, real dates, numbers, nothing.
@@ -114,11 +120,16 @@ def student_row(
 
 
 def import_roster(
-    people: SchoolPeople, year: YearClasses, content: bytes, filename: str = "danh-sach.csv"
+    people: SchoolPeople,
+    year: YearClasses,
+    content: bytes,
+    filename: str = "danh-sach.csv",
+    *,
+    allow_many_left: bool = False,
 ) -> ImportPlan:
     """Upload a file and confirm it at once, through the services, as the school's admin."""
     record, _plan = services.start_import(people.school, people.admin, year.year, filename, content)
-    return services.confirm_import(people.school, people.admin, record)
+    return services.confirm_import(people.school, people.admin, record, allow_many_left=allow_many_left)
 
 
 def generated_rows(
@@ -156,6 +167,75 @@ def xlsx_file(header: list[str], rows: list[list[XlsxCell]]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def csv_of_columns(rows: list[dict[str, str]], headers: list[str]) -> bytes:
+    """The rows as a UTF-8 CSV that has only the given columns (as a hand-made or partial export has)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=headers, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def with_part(workbook: bytes, name: str, content: bytes | None) -> bytes:
+    """The .xlsx with one part of its zip replaced by `content` (or taken out, for None)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info.filename, source.read(info.filename))
+        if content is not None:
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def part(workbook: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        return archive.read(name)
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def thirty_rows() -> bytes:
+    return to_xlsx(generated_rows(per_class=15))
+
+
+def with_sheet_xml(workbook: bytes, before: bytes, insert: bytes) -> bytes:
+    """The workbook with `insert` written into its first sheet's XML just before `before`."""
+    xml = part(workbook, SHEET)
+    assert before in xml
+    return with_part(workbook, SHEET, xml.replace(before, insert + before, 1))
+
+
+def damaged(kind: str) -> bytes:
+    """Thirty good rows in a workbook damaged in one way (`DAMAGED` names them)."""
+    good = thirty_rows()
+    if kind == "truncated sheet XML":
+        xml = part(good, SHEET)
+        return with_part(good, SHEET, xml[: len(xml) // 2])
+    if kind == "bad styles.xml":
+        return with_part(good, "xl/styles.xml", b"<styleSheet><numFmts count='x'><numFmt")
+    if kind == "bad workbook.xml":
+        return with_part(good, "xl/workbook.xml", b"<workbook><sheets><sheet name=")
+    if kind == "shared-string index out of range":
+        return with_sheet_xml(good, b"</sheetData>", b'<row r="40"><c r="A40" t="s"><v>999</v></c></row>')
+    if kind == "missing sheet part":
+        return with_part(good, SHEET, None)
+    if kind == "not a zip":
+        return b"PK\x03\x04 this was a workbook once" + bytes(range(256))
+    raise AssertionError(kind)
+
+
+DAMAGED = [
+    "truncated sheet XML",
+    "bad styles.xml",
+    "bad workbook.xml",
+    "shared-string index out of range",
+    "missing sheet part",
+    "not a zip",
+]
 
 
 def roster_counts(school_id: int) -> dict[str, int]:

@@ -14,6 +14,7 @@ from tests.roster.import_support import (
     BAD_DATE,
     DUPLICATE_ID,
     EMPTY_COUNTS,
+    NO_VALID_ROW,
     NOT_XLSX,
     UNKNOWN_CLASS,
     YearClasses,
@@ -21,16 +22,13 @@ from tests.roster.import_support import (
     csv_file,
     generated_rows,
     import_count,
+    import_roster,
     make_year,
     roster_counts,
     roster_state,
+    student_row,
 )
 from tests.support import audit_rows
-
-
-@pytest.fixture
-def alpha(world: World) -> YearClasses:
-    return make_year(world.a)
 
 
 def roster_import(app: Flask, path: Path, *options: str) -> Result:
@@ -181,3 +179,52 @@ def test_an_import_into_one_school_leaves_the_other_untouched(
     assert result.stdout.splitlines()[-1].startswith("Imported into beta 2025-2026: 6 created,")
     assert roster_state(world.a.school.id) == alpha_before
     assert roster_counts(world.b.school.id) == roster_counts(world.a.school.id)
+
+
+# --- Refusals that protect a class ------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_classes_of_30(world: World, alpha: YearClasses) -> list[dict[str, str]]:
+    rows = generated_rows(per_class=30)
+    import_roster(world.a, alpha, csv_file(rows))
+    return rows
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_file_without_a_valid_row_fails_and_writes_nothing(
+    app: Flask, world: World, alpha: YearClasses, tmp_path: Path, two_classes_of_30: list[dict[str, str]], dry_run: bool
+) -> None:
+    bad = [student_row(f"7990000000{n}", "Lê Thị Hoa", "6A1", date_of_birth="31/02/2013") for n in range(3)]
+    before = roster_state(world.a.school.id)
+    options = ["--school", "alpha", *(["--dry-run"] if dry_run else [])]
+
+    result = roster_import(app, write(tmp_path, csv_file(bad)), *options)
+
+    assert result.exit_code == 1
+    assert f"Error: {NO_VALID_ROW}" in result.stderr
+    assert "line 2, column 'Ngày sinh', value '31/02/2013'" in result.stderr
+    assert roster_state(world.a.school.id) == before
+
+
+def test_many_leavers_need_the_flag_and_the_refusal_names_the_classes(
+    app: Flask, world: World, alpha: YearClasses, tmp_path: Path, two_classes_of_30: list[dict[str, str]]
+) -> None:
+    six_a1 = [row for row in two_classes_of_30 if row["Lớp"] == "6A1"]
+    path = write(tmp_path, csv_file(six_a1[:20]))  # 10 of 30 missing
+    before = roster_state(world.a.school.id)
+
+    dry_run = roster_import(app, path, "--school", "alpha", "--dry-run")
+    assert (dry_run.exit_code, roster_state(world.a.school.id)) == (0, before)
+    assert "Warning: 6A1: 10 of its 30 students would be marked as left." in dry_run.stderr
+
+    refused = roster_import(app, path, "--school", "alpha")
+    assert refused.exit_code == 1
+    assert "would mark many students of 6A1 as having left" in refused.stderr
+    assert "--allow-many-left" in refused.stderr
+    assert roster_state(world.a.school.id) == before
+
+    allowed = roster_import(app, path, "--school", "alpha", "--allow-many-left")
+    assert allowed.exit_code == 0, allowed.output
+    assert "Warning: 6A1: 10 of its 30 students were marked as left." in allowed.stderr
+    assert "10 marked as left" in allowed.stdout

@@ -6,7 +6,6 @@ import html
 import io
 import re
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -38,20 +37,6 @@ from tests.roster.import_support import (
     upload,
 )
 from tests.support import browser, flashes, follow, main_text, translated
-
-
-@pytest.fixture
-def alpha(world: World) -> YearClasses:
-    return make_year(world.a)
-
-
-@pytest.fixture
-def admin(app: Flask, world: World) -> FlaskClient:
-    """Alpha's school admin, logged in."""
-    client = browser(app)
-    assert login(client, "admin", world.a.slug).status_code == 302
-    return client
-
 
 BAD = (3, 6)  # indexes of the wrong rows below: lines 5 and 8 of the file
 

@@ -8,7 +8,7 @@ import pytest
 
 from contactbook.demo.roster_data import HEADERS
 from contactbook.roster.reading import Cell
-from contactbook.roster.rules import GuardianRow, RowError, StudentRow, match_header, parse_row
+from contactbook.roster.rules import GuardianRow, RowError, StudentRow, many_leaving, match_header, parse_row
 from tests.roster.import_support import (
     BAD_DATE,
     BAD_EMAIL,
@@ -19,6 +19,7 @@ from tests.roster.import_support import (
     FORMULA,
     GUARDIAN_WITHOUT_NAME,
     IMPLAUSIBLE_BIRTH,
+    NOT_ASCII_ID,
     PHONE_LANDLINE,
     PHONE_NOT_DIGITS,
     PHONE_SCIENTIFIC,
@@ -194,6 +195,21 @@ def test_a_cell_of_spaces_counts_as_empty() -> None:
 @pytest.mark.parametrize("national_id", ["1234567", "1234567890123456", "79A0000001", "79 000 001"])
 def test_a_student_id_must_be_8_to_15_digits(national_id: str) -> None:
     assert errors(valid_row(), Mã_định_danh=national_id) == [(LINE, "Mã định danh", national_id, BAD_ID)]
+
+
+@pytest.mark.parametrize("national_id", ["١٢٣٤٥٦٧٨٩", "１２３４５６７８", "7900000000١", "۱۲۳۴۵۶۷۸۹"])
+def test_a_student_id_in_other_digits_than_0_to_9_is_refused(national_id: str) -> None:
+    assert errors(valid_row(), Mã_định_danh=national_id) == [(LINE, "Mã định danh", national_id, NOT_ASCII_ID)]
+
+
+@pytest.mark.parametrize(
+    ("leaving", "active", "warned"),
+    [(5, 30, False), (6, 30, True), (6, 100, True), (2, 10, False), (3, 10, True), (1, 3, True), (0, 3, False)],
+)
+def test_more_than_five_or_a_fifth_of_a_class_leaving_needs_a_confirmation(
+    leaving: int, active: int, warned: bool
+) -> None:
+    assert many_leaving(leaving, active) is warned
 
 
 def test_a_name_with_digits_is_refused() -> None:
