@@ -58,7 +58,9 @@ def notice_for(world: SubscribedSchool, *, urgent: bool = False, title: str = "H
 
 def messages_of(notice_id: int) -> list[Message]:
     db.session.rollback()
-    return list(db.session.scalars(select(Message).where(Message.notice_id == notice_id).order_by(Message.id)))
+    messages = list(db.session.scalars(select(Message).where(Message.notice_id == notice_id).order_by(Message.id)))
+    db.session.close()  # end the read (on SQLite it holds the write lock); the rows stay readable
+    return messages
 
 
 def run_delivery() -> dict[str, int]:
