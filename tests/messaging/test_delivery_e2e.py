@@ -59,7 +59,9 @@ def notice_for(world: SubscribedSchool, *, urgent: bool = False, title: str = "H
 def messages_of(notice_id: int) -> list[Message]:
     db.session.rollback()
     messages = list(db.session.scalars(select(Message).where(Message.notice_id == notice_id).order_by(Message.id)))
-    db.session.close()  # end the read (on SQLite it holds the write lock); the rows stay readable
+    for message in messages:
+        db.session.expunge(message)  # kept readable as read, while
+    db.session.rollback()  # the read ends: on SQLite an open transaction holds the write lock (BEGIN IMMEDIATE)
     return messages
 
 
