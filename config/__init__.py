@@ -53,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEV_PAGES", "false", _bool),
     Setting("SESSION_COOKIE_SECURE", "false", _bool),
     Setting("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+    Setting("LOGIN_LIMIT_PER_ACCOUNT_ALL_ADDRESSES", "50 per 15 minutes"),
     Setting("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
     Setting("RATELIMIT_ENABLED", "true", _bool),
     Setting("ARGON2_TIME_COST", "3", _int),

@@ -108,22 +108,30 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+# How long a writer waits for another to finish before SQLite gives up ("database is locked").
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start, waiting (busy_timeout) while another writer holds
+    # it. A plain (deferred) BEGIN reads first and upgrades on the first write; if another connection
+    # wrote in between, SQLite answers "database is locked" at once, without waiting (WAL snapshots
+    # cannot be upgraded). Readers are never blocked in WAL mode, whatever the writers do.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_sqlite(app: Flask) -> None:
-    """Make SQLite (one-machine use) behave: foreign keys, WAL, and working savepoints."""
+    """Make SQLite (one-machine use) behave: foreign keys, WAL, writers that wait, working savepoints."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event

@@ -120,6 +120,8 @@ def enforce_access() -> ResponseReturnValue | None:
     if rule.kind == "dev":
         if not current_app.config["DEV_PAGES"]:
             abort(404)
+        if not current_user.is_authenticated:  # any signed-in account: staff of a school, operator, officer
+            return redirect(url_for("auth.platform_login", next=request.full_path.rstrip("?")))
         return None
     if rule.kind == "school":
         user = school_user()

@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar, cast
-
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, text
-from werkzeug.wrappers import Response
 
 from contactbook.auth import services
 from contactbook.auth.access import public, school_member, school_user
 from contactbook.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, PostForm
-from contactbook.extensions import db, limiter
+from contactbook.extensions import client_address, db
 from contactbook.models import School, SchoolStatus, User
 from contactbook.tenancy import current_school
 
 bp = Blueprint("auth", __name__)
-F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-
-def _account_key() -> str:
-    school = g.get("school")
-    username = (request.form.get("username") or "").strip().lower()
-    return f"login-account:{school.slug if school else '-'}:{username}"
-
-
-def _failed(response: Response) -> bool:
-    # A successful login redirects; a re-shown form is a failure and counts against the limits.
-    return response.status_code == 200
-
-
-def _per_account() -> str:
-    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
-
-
-def _per_address() -> str:
-    return str(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
-
-
-def limit_logins(view: F) -> F:
-    """Count failed logins per account and per address (Flask-Limiter on Redis)."""
-    # Shared: one count per address for the platform login and every school's login together.
-    by_address = limiter.shared_limit(_per_address, scope="login-address", methods=["POST"], deduct_when=_failed)
-    by_account = limiter.limit(_per_account, key_func=_account_key, methods=["POST"], deduct_when=_failed)
-    return cast(F, by_account(by_address(view)))
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -70,7 +38,9 @@ def _login(school: School | None, home: str) -> ResponseReturnValue:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        result = services.authenticate(school, form.username.data or "", form.password.data or "")
+        result = services.authenticate(school, form.username.data or "", form.password.data or "", client_address())
+        if result.refused:
+            abort(429)
         if result.user is not None:
             language = session.get("lang")
             session.clear()  # a new session on login: nothing from before survives but the language
@@ -97,7 +67,6 @@ def healthz() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limit_logins
 @public
 def platform_login() -> ResponseReturnValue:
     return _login(None, url_for("auth.platform_home"))
@@ -116,7 +85,6 @@ def platform_home() -> ResponseReturnValue:
 
 
 @bp.route("/s/<school_slug>/login", methods=["GET", "POST"])
-@limit_logins
 @public
 def school_login() -> ResponseReturnValue:
     return _login(current_school(), url_for("schools.dashboard"))

@@ -70,6 +70,11 @@ def can_grant_permission(granter: frozenset[Permission], permission: Permission)
     return P.ROLES_GRANT in granter and permission in granter
 
 
+def can_change_account(actor: frozenset[Permission], target: frozenset[Permission]) -> bool:
+    """Disabling, re-enabling or resetting an account needs `staff.manage` and every permission it holds."""
+    return P.STAFF_MANAGE in actor and target <= actor
+
+
 COMMON_PASSWORDS = frozenset(
     {
         "1234567890",

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from contactbook.audit import services as audit
+from contactbook.auth import throttle
 from contactbook.auth.rules import N_, password_problems
 from contactbook.extensions import db
 from contactbook.models import School, SchoolStatus, User
@@ -57,26 +58,37 @@ def _dummy_hash() -> str:
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
+    refused: bool = False  # too many attempts: the password was not even checked
 
     @property
     def ok(self) -> bool:
         return self.user is not None
 
 
-def authenticate(school: School | None, username: str, password: str) -> LoginResult:
-    """Check a login for `school` (None: platform accounts) and audit it, success or failure."""
+def authenticate(school: School | None, username: str, password: str, address: str) -> LoginResult:
+    """Check a login for `school` (None: platform accounts) from `address`; audit it, success or failure.
+
+    The attempt is counted against the login limits before the password is checked, so a burst of
+    parallel attempts reaches the check at most as often as the limit allows; refused ones are audited.
+    """
     username = username.strip().lower()
     query = select(User).where(User.username == username)
     query = query.where(User.school_id == school.id) if school else query.where(User.school_id.is_(None))
     user = db.session.scalar(query)
+    school_id = school.id if school else None
+    counted = throttle.count_attempt(school.slug if school else None, username, address)
+    if counted is None:
+        audit.record("login.failed", actor=user, school_id=school_id, target=user, username=username, refused=True)
+        db.session.commit()
+        return LoginResult(None, refused=True)
     # Hash even for an unknown name, so the answer takes the same time whether the account exists.
     valid = verify_password(user.password_hash if user else _dummy_hash(), password)
     school_ok = school is None or school.status == SchoolStatus.ACTIVE
-    school_id = school.id if school else None
     if user is None or not valid or not user.active or not school_ok:
         audit.record("login.failed", actor=user, school_id=school_id, target=user, username=username)
         db.session.commit()
         return LoginResult(None)
+    throttle.give_back(counted)
     user.last_login_at = utcnow()
     audit.record("login", actor=user, school_id=school_id, target=user)
     db.session.commit()

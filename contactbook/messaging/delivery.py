@@ -402,7 +402,7 @@ def apply_status_callback(provider_ref: str, provider_status: str, error_code: s
         if new == MessageStatus.DELIVERED:
             message.delivered_at = utcnow()
         if error_code:
-            message.error = f"carrier error {error_code}"
+            message.error = f"carrier error {error_code}"[: Message.error.type.length]
         db.session.commit()
     return True
 

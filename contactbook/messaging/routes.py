@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import redis
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from contactbook.auth.access import webhook
-from contactbook.extensions import csrf
+from contactbook.extensions import csrf, db
 from contactbook.messaging.delivery import apply_status_callback
 
 bp = Blueprint("messaging", __name__)
+# Twilio's own sizes: a 34-character SID, a status word, an error code of at most 5 digits.
+FIELD_LIMITS = {"MessageSid": 64, "MessageStatus": 32, "ErrorCode": 16}
+RETRY_AFTER_SECONDS = 60
 
 
 @bp.route("/webhooks/twilio/status", methods=["POST"])
@@ -25,5 +30,14 @@ def twilio_status() -> ResponseReturnValue:
     sid, status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
     if not sid or not status:
         abort(400)
-    apply_status_callback(sid, status, request.form.get("ErrorCode"))
+    too_long = [name for name, limit in FIELD_LIMITS.items() if len(request.form.get(name, "")) > limit]
+    if too_long:
+        return f"field too long: {', '.join(too_long)}", 400
+    try:
+        apply_status_callback(sid, status, request.form.get("ErrorCode"))
+    except (SQLAlchemyError, redis.RedisError):
+        # Not recorded: answer a status Twilio retries, never a 500 that loses the report.
+        current_app.logger.exception("Twilio status callback for %s not recorded; asked to retry", sid)
+        db.session.rollback()
+        return "not recorded, retry later", 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return "", 204

@@ -161,7 +161,11 @@ class Payment(Base):
     """Money received from (or refunded to) a family, with its receipt number (per school and year)."""
 
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("school_id", "receipt_no", name="uq_payments_school_receipt_no"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "receipt_no", name="uq_payments_school_receipt_no"),
+        # The confirmation form's token: a confirmation sent twice (double click, two tabs) conflicts here.
+        UniqueConstraint("school_id", "confirmation_token", name="uq_payments_school_confirmation_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -174,6 +178,7 @@ class Payment(Base):
     payer: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str | None] = mapped_column(String(100))
     receipt_no: Mapped[str] = mapped_column(String(32))
+    confirmation_token: Mapped[str | None] = mapped_column(String(64))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -9,8 +9,10 @@ from contactbook.auth.rules import (
     N_,
     Permission,
     Role,
+    can_change_account,
     can_grant_permission,
     can_grant_role,
+    effective_permissions,
     password_problems,
 )
 from contactbook.auth.services import PasswordPolicyError, hash_password
@@ -125,9 +127,17 @@ def revoke(
     db.session.commit()
 
 
+def held_permissions(user: User) -> frozenset[Permission]:
+    """Every permission `user` holds through its roles and single grants."""
+    roles = [g.name for g in user.grants if g.kind == "role"]
+    return effective_permissions(roles, [g.name for g in user.grants if g.kind == "permission"])
+
+
 def set_active(school: School, actor: User, target: User, active: bool) -> None:
-    """Disable or re-enable a staff account; disabling ends its sessions."""
+    """Disable or re-enable a staff account; only by one who holds all it holds. Disabling ends its sessions."""
     _check_target(actor, target)
+    if not can_change_account(held_permissions(actor), held_permissions(target)):
+        raise DelegationError(N_("You cannot change an account that holds permissions you do not hold."))
     if target.active == active:
         return
     target.active = active

@@ -2,7 +2,7 @@
 
 Every page needs `payments.record` (accountants and school admins). Money is confirmed before it is
 recorded: the first submit shows the amount and asks again, and a confirmation is recorded once only,
-however often the browser sends it.
+however often the browser sends it (the confirmation's token is unique in the database).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -26,15 +26,18 @@ from contactbook.roster.labels import domestic_phone, relation_label
 from contactbook.subscriptions import accounts
 from contactbook.subscriptions.labels import period_label, status_label, vnd
 from contactbook.subscriptions.payment_forms import MoneyForm, kind_label, method_label
-from contactbook.subscriptions.payments import record_payment, record_refund, refund_owed, unpaid_flagged
+from contactbook.subscriptions.payments import (
+    AlreadyRecorded,
+    record_payment,
+    record_refund,
+    refund_owed,
+    unpaid_flagged,
+)
 from contactbook.subscriptions.services import SubscriptionError, local_today, net_paid, paid_for, settings_of
 from contactbook.tenancy import current_school, get_scoped_or_404
 
 bp = Blueprint("payments", __name__)
 MAX_QUERY_LENGTH = 100
-# Confirmations already recorded in this browser session (token → payment id), newest last.
-RECORDED_KEY = "recorded_payments"
-RECORDED_KEPT = 20
 
 
 def register_vnd_filter(state: BlueprintSetupState) -> None:
@@ -116,20 +119,6 @@ def unpaid() -> ResponseReturnValue:
 # --- Recording money ------------------------------------------------------------------------------
 
 
-def _recorded(token: str) -> int | None:
-    """The payment already recorded for this confirmation in this session, if any."""
-    recorded = session.get(RECORDED_KEY) or {}
-    payment_id = recorded.get(token) if isinstance(recorded, dict) else None
-    return payment_id if isinstance(payment_id, int) else None
-
-
-def _remember(token: str, payment_id: int) -> None:
-    recorded = session.get(RECORDED_KEY) or {}
-    recorded = dict(list(recorded.items())[-(RECORDED_KEPT - 1) :]) if isinstance(recorded, dict) else {}
-    recorded[token] = payment_id
-    session[RECORDED_KEY] = recorded
-
-
 def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturnValue:
     """The payment or refund form of `subscription`, its confirmation, and the recording."""
     school = current_school()
@@ -158,10 +147,6 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
         if step != "record" or not token:
             form.token.data = secrets.token_urlsafe(16)
             return render_template("payments/money_confirm.html", form=form, **context)
-        earlier = _recorded(token)
-        if earlier is not None:
-            flash(_("This was already recorded; here is its receipt."), "info")
-            return redirect(url_for("payments.receipt", payment_id=earlier))
         record = record_payment if kind == PaymentKind.PAYMENT else record_refund
         try:
             payment = record(
@@ -173,11 +158,14 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
                 method=PaymentMethod(form.method.data),
                 payer=form.payer.data or "",
                 reference=form.reference.data,
+                token=token,
             )
+        except AlreadyRecorded as exc:
+            flash(_("This was already recorded; here is its receipt."), "info")
+            return redirect(url_for("payments.receipt", payment_id=exc.payment.id))
         except SubscriptionError as exc:
             form.amount.errors = [_(str(exc))]
         else:
-            _remember(token, payment.id)
             flash(_("Recorded, receipt %(number)s.", number=payment.receipt_no), "info")
             return redirect(url_for("payments.receipt", payment_id=payment.id))
     form.token.data = ""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import N_
@@ -25,6 +26,19 @@ from contactbook.models import (
 from contactbook.subscriptions.services import SubscriptionError, local_today, paid_for, settings_of
 
 MAX_AMOUNT = 100_000_000
+
+
+class AlreadyRecorded(Exception):
+    """This confirmation was recorded before (a double click, a second tab): `payment` is that record."""
+
+    def __init__(self, payment: Payment) -> None:
+        super().__init__(payment.receipt_no)
+        self.payment = payment
+
+
+def recorded_for(school: School, token: str) -> Payment | None:
+    """The payment or refund recorded for the confirmation `token` of `school`, if any."""
+    return db.session.scalar(select(Payment).where(Payment.school_id == school.id, Payment.confirmation_token == token))
 
 
 def year_label(school: School, on: date) -> str:
@@ -63,6 +77,7 @@ def _record(
     method: PaymentMethod,
     payer: str,
     reference: str | None,
+    token: str | None,
 ) -> Payment:
     if subscription.school_id != school.id:
         raise SubscriptionError(N_("This subscription is not of this school."))
@@ -72,6 +87,9 @@ def _record(
         raise SubscriptionError(N_("The date cannot be in the future."))
     if not payer.strip():
         raise SubscriptionError(N_("Write who paid or received the money."))
+    earlier = recorded_for(school, token) if token else None
+    if earlier is not None:
+        raise AlreadyRecorded(earlier)
     payment = Payment(
         school_id=school.id,
         guardian_id=subscription.guardian_id,
@@ -83,10 +101,19 @@ def _record(
         payer=" ".join(payer.split()),
         reference=(reference or "").strip()[:100] or None,
         receipt_no=next_receipt_no(school, paid_on),
+        confirmation_token=token or None,
         recorded_by_id=actor.id,
     )
     db.session.add(payment)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same confirmation recorded in parallel: the database's unique token decides which one.
+        db.session.rollback()
+        earlier = recorded_for(school, token) if token else None
+        if earlier is None:
+            raise
+        raise AlreadyRecorded(earlier) from None
     audit.record(
         f"{kind.value}.recorded",
         actor=actor,
@@ -110,8 +137,9 @@ def record_payment(
     method: PaymentMethod,
     payer: str,
     reference: str | None = None,
+    token: str | None = None,
 ) -> Payment:
-    """Record money received for a subscription, with a numbered receipt."""
+    """Record money received for a subscription, with a numbered receipt; once per confirmation `token`."""
     return _record(
         school,
         actor,
@@ -122,6 +150,7 @@ def record_payment(
         method=method,
         payer=payer,
         reference=reference,
+        token=token,
     )
 
 
@@ -140,8 +169,9 @@ def record_refund(
     method: PaymentMethod,
     payer: str,
     reference: str | None = None,
+    token: str | None = None,
 ) -> Payment:
-    """Record money paid back to a family; never more than is owed."""
+    """Record money paid back to a family; never more than is owed; once per confirmation `token`."""
     if amount > refund_owed(subscription):
         raise SubscriptionError(N_("The refund is more than the school owes for this subscription."))
     return _record(
@@ -154,6 +184,7 @@ def record_refund(
         method=method,
         payer=payer,
         reference=reference,
+        token=token,
     )
 
 

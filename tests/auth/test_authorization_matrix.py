@@ -170,12 +170,14 @@ class Answer(enum.Enum):
 
 def expected_answer(rule: Access, actor: Actor, dev_pages: bool) -> Answer:
     """What `actor` must get from a route of school alpha (or the platform) declaring `rule`."""
-    if rule.kind == "public" or (rule.kind == "dev" and dev_pages):
+    if rule.kind == "public":
         return Answer.REACHABLE
     if rule.kind == "webhook":
         return Answer.FORBIDDEN  # no session opens it: only a provider's valid signature does
     if rule.kind == "dev":
-        return Answer.NOT_FOUND
+        if not dev_pages:
+            return Answer.NOT_FOUND
+        return Answer.PLATFORM_LOGIN if actor.username is None else Answer.REACHABLE  # any signed-in account
     if rule.kind == "school":
         if actor.username is None or actor.school != OWN:
             return Answer.SCHOOL_LOGIN

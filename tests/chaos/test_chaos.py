@@ -61,7 +61,9 @@ def start_notice(world: SubscribedSchool, celery_client: Celery) -> int:
 
 def count(status: MessageStatus) -> int:
     db.session.rollback()
-    return int(db.session.scalar(select(func.count()).where(Message.status == status)) or 0)
+    found = int(db.session.scalar(select(func.count()).where(Message.status == status)) or 0)
+    db.session.rollback()  # end the read: on SQLite an open transaction holds the write lock (BEGIN IMMEDIATE)
+    return found
 
 
 def check_outcome(fake: FakeTwilio, notice_id: int, retries: bool = False) -> dict[str, int]:

@@ -419,7 +419,9 @@ def status_counts(notice_id: int | None = None) -> dict[str, int]:
     query = select(Message.status, func.count()).group_by(Message.status)
     if notice_id is not None:
         query = query.where(Message.notice_id == notice_id)
-    return {status.value: int(n) for status, n in db.session.execute(query).all()}
+    rows = db.session.execute(query).all()
+    db.session.rollback()  # end the read: on SQLite an open transaction holds the write lock (BEGIN IMMEDIATE)
+    return {status.value: int(n) for status, n in rows}
 
 
 def all_final(notice_id: int | None = None) -> bool:

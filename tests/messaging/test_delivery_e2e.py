@@ -58,7 +58,11 @@ def notice_for(world: SubscribedSchool, *, urgent: bool = False, title: str = "H
 
 def messages_of(notice_id: int) -> list[Message]:
     db.session.rollback()
-    return list(db.session.scalars(select(Message).where(Message.notice_id == notice_id).order_by(Message.id)))
+    messages = list(db.session.scalars(select(Message).where(Message.notice_id == notice_id).order_by(Message.id)))
+    for message in messages:
+        db.session.expunge(message)  # kept readable as read, while
+    db.session.rollback()  # the read ends: on SQLite an open transaction holds the write lock (BEGIN IMMEDIATE)
+    return messages
 
 
 def run_delivery() -> dict[str, int]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from contactbook.extensions import db
 from contactbook.models import Grant, User
+from contactbook.schools.services import create_staff
 from tests.factories import PASSWORD, World, login, post
 from tests.support import (
     audit_rows,
@@ -282,3 +283,57 @@ def test_enabling_an_account_again_does_not_revive_its_old_sessions(
     post(admin, url, {"active": "1"})
     assert not is_logged_in(employee, world.a.slug)
     assert login(employee, "teacher", world.a.slug, password=PASSWORD).status_code == 302
+
+
+# --- Disabling needs every permission the account holds -------------------------------------------
+
+CANNOT_CHANGE_ACCOUNT = "You cannot change an account that holds permissions you do not hold."
+
+
+@pytest.fixture
+def manager(app: Flask, world: World) -> FlaskClient:
+    """Alpha's account without a role, given `staff.manage` alone, logged in."""
+    world.a.staff["norole"].grants.append(Grant(school_id=world.a.school.id, kind="permission", name="staff.manage"))
+    db.session.commit()
+    client = browser(app)
+    assert login(client, "norole", world.a.slug).status_code == 302
+    return client
+
+
+def is_active(user: User) -> bool:
+    db.session.expire_all()
+    found = db.session.get(User, user.id)
+    assert found is not None
+    return found.active
+
+
+def active_messages(client: FlaskClient, user: User, active: str) -> list[str]:
+    return flashes(follow(client, post(client, f"/s/alpha/staff/{user.id}/active", {"active": active})))
+
+
+def test_a_holder_of_staff_manage_alone_cannot_disable_the_accountant(
+    app: Flask, manager: FlaskClient, world: World
+) -> None:
+    accountant = world.a.staff["accountant"]
+    assert active_messages(manager, accountant, "0") == [translated(app, CANNOT_CHANGE_ACCOUNT)]
+    assert is_active(accountant)
+    assert audit_rows("staff.deactivated") == []
+
+
+def test_a_holder_of_staff_manage_alone_cannot_enable_a_disabled_teacher(
+    app: Flask, manager: FlaskClient, admin: FlaskClient, world: World
+) -> None:
+    teacher = world.a.staff["teacher"]
+    post(admin, f"/s/{world.a.slug}/staff/{teacher.id}/active", {"active": "0"})
+    assert active_messages(manager, teacher, "1") == [translated(app, CANNOT_CHANGE_ACCOUNT)]
+    assert not is_active(teacher)
+    assert audit_rows("staff.activated") == []
+
+
+def test_an_account_holding_only_what_the_manager_holds_can_be_disabled(manager: FlaskClient, world: World) -> None:
+    newcomer = create_staff(
+        world.a.school, world.a.admin, username="newcomer", full_name="Newcomer", password=PASSWORD, email=None
+    )
+    post(manager, f"/s/{world.a.slug}/staff/{newcomer.id}/active", {"active": "0"})
+    assert not is_active(newcomer)
+    assert audit_rows("staff.deactivated")[0].target_id == newcomer.id
