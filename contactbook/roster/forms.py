@@ -11,6 +11,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 
+from contactbook.inputs import one_line
 from contactbook.models import AssessmentKind
 from contactbook.roster.labels import ASSESSMENT_LABELS
 
@@ -20,16 +21,12 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 NOBODY = 0  # the value of the "nobody" choice of a teacher select
 
 
-def _strip(value: Any) -> Any:
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
 class YearForm(FlaskForm):
     """A school year named `2025-2026`: semester I starts in its first year, semester II ends in its second."""
 
     name = StringField(
         _l("School year"),
-        filters=[_strip],
+        filters=[one_line],
         validators=[DataRequired(), Length(max=20)],
         description=_l("For example 2025-2026."),
     )
@@ -72,7 +69,7 @@ class ClassForm(FlaskForm):
     school_year_id = SelectField(_l("School year"), coerce=int, validate_choice=True)
     name = StringField(
         _l("Class name"),
-        filters=[_strip],
+        filters=[one_line],
         validators=[
             DataRequired(),
             Length(max=20),
@@ -90,7 +87,7 @@ class HomeroomForm(FlaskForm):
 
 
 class SubjectForm(FlaskForm):
-    name = StringField(_l("Subject"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Subject"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
     periods_per_year = IntegerField(
         _l("Periods per year"),
         validators=[InputRequired(), NumberRange(min=1, max=500, message=_l("From 1 to 500 periods."))],
