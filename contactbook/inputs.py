@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form
@@ -97,8 +97,13 @@ def page_number() -> int:
 
 
 def id_argument(name: str) -> int | None:
-    """The id in query argument `name`: ASCII digits up to `MAX_ID`, else None (as if absent)."""
-    raw = request.args.get(name, "")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+    """The id in query argument `name`: ASCII digits, as in a URL's path; 404 beyond `MAX_ID` (no such object).
+
+    Anything else (`１`, `١`, `-1`, a word) is no id at all: None, as if the argument were absent.
+    """
+    raw = request.args.get(name, "").strip()
+    if not raw.isascii() or not raw.isdigit():
         return None
+    if len(raw.lstrip("0")) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+        abort(404)
     return int(raw)

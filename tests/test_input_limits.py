@@ -203,9 +203,27 @@ def test_an_id_beyond_the_largest_is_not_found(app: Flask, world: World, typed: 
     assert admin.get(f"/s/alpha/notices/{typed}").status_code == 404
 
 
-@pytest.mark.parametrize("typed", ["１", "9" * 30, "-1"])
-def test_an_id_in_a_query_argument_is_ascii_digits_within_range(app: Flask, world: World, typed: str) -> None:
+@pytest.mark.parametrize("typed", ["9" * 30, "2147483648", "9223372036854775808"])
+def test_an_id_in_a_query_argument_beyond_the_largest_is_not_found(app: Flask, world: World, typed: str) -> None:
+    roster = make_class_world(world.a)
     admin = signed_in(app, "admin")
 
-    assert admin.get(f"/s/alpha/service/subscriptions/new?student_id={typed}&guardian_id={typed}").status_code == 200
-    assert admin.get(f"/s/alpha/classes/?year={typed}").status_code == 200
+    assert admin.get(f"/s/alpha/service/subscriptions/new?student_id={typed}&guardian_id=1").status_code == 404
+    assert admin.get(f"/s/alpha/service/subscriptions/new?student_id=1&guardian_id={typed}").status_code == 404
+    assert admin.get(f"/s/alpha/classes/?year={typed}").status_code == 404
+    assert admin.get(f"/s/alpha/service/reports/?year={typed}").status_code == 404
+    assert admin.get(f"/s/alpha/classes/?year={roster.year.id}").status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["１", "١", "۱"])
+def test_an_id_in_a_query_argument_in_another_digit_script_names_nothing(app: Flask, world: World, typed: str) -> None:
+    roster = make_class_world(world.a)
+    admin = signed_in(app, "admin")
+    assert (roster.student.id, roster.guardian.id) == (1, 1)  # so that "１" would name them
+    family = f"/s/alpha/service/subscriptions/new?student_id={roster.student.id}&guardian_id={roster.guardian.id}"
+    assert 'data-test="voluntary"' in page(admin.get(family))  # the consent form of that family
+
+    response = admin.get(f"/s/alpha/service/subscriptions/new?student_id={typed}&guardian_id={typed}")
+
+    assert response.status_code == 200
+    assert 'data-test="voluntary"' not in page(response)  # the family picker, not the consent form
