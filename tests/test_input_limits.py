@@ -6,7 +6,7 @@ where, and records nothing.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from contactbook.extensions import db
 from contactbook.inputs import has_letters, plain_paragraphs, plain_text
-from contactbook.models import Notice, Payment, User
+from contactbook.models import Notice, Payment, SchoolYear, User
 from tests.factories import World, login, post
 from tests.notices.test_pages import Alpha as NoticeAlpha
 from tests.notices.test_pages import notice_form
@@ -180,6 +180,29 @@ def test_plain_text_drops_control_and_bidi_characters_and_keeps_the_words() -> N
     assert plain_text(f"  a\x00b {BIDI}c\u2067 d\u200b\te\r\nf  ") == "a b c d e f"
     assert plain_paragraphs(f"Dòng 1{BIDI}\r\nDòng\x07 2\n") == "Dòng 1\nDòng 2"
     assert has_letters("Lê") and has_letters("李") and not has_letters(f"{BIDI}-1 .")
+
+
+# --- School years -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["0001-0002", "1990-1991", "9998-9999"])
+def test_a_school_year_far_from_today_is_refused_with_a_message(app: Flask, world: World, name: str) -> None:
+    start, end = name.split("-")
+    data = {
+        "name": name,
+        "first_start": f"{start}-09-05",
+        "first_end": f"{end}-01-15",
+        "second_start": f"{end}-01-16",
+        "second_end": f"{end}-05-31",
+    }
+    before = count(SchoolYear)
+
+    response = post(signed_in(app, "admin"), "/s/alpha/years/", data)
+
+    assert response.status_code == 200
+    [error] = field_errors(page(response))
+    assert str(date.today().year - 10) in error and str(date.today().year + 5) in error
+    assert count(SchoolYear) == before
 
 
 # --- Ids in URLs: ASCII digits within range -------------------------------------------------------

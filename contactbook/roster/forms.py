@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,7 @@ YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
 # A date picker sends ISO dates; where the browser shows a plain text box, people type dd/mm/yyyy.
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 NOBODY = 0  # the value of the "nobody" choice of a teacher select
+YEARS_BACK, YEARS_AHEAD = 10, 5  # a school year starts within these many years of today's
 
 
 class YearForm(FlaskForm):
@@ -42,6 +44,15 @@ class YearForm(FlaskForm):
         first, second = (int(part) for part in match.groups())
         if second != first + 1:
             raise ValidationError(_l("The second year must follow the first, for example 2025-2026."))
+        this_year = date.today().year
+        if not this_year - YEARS_BACK <= first <= this_year + YEARS_AHEAD:
+            raise ValidationError(
+                _l(
+                    "A school year starts between %(earliest)s and %(latest)s.",
+                    earliest=this_year - YEARS_BACK,
+                    latest=this_year + YEARS_AHEAD,
+                )
+            )
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The fields one by one, then the dates against each other and against the name."""
