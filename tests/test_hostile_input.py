@@ -14,7 +14,7 @@ import hashlib
 import inspect
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -358,3 +358,46 @@ def test_route_never_answers_500_and_a_refusal_changes_nothing(
     assert not probe.problems, f"{len(probe.problems)} of {probe.sent} hostile requests:\n" + "\n".join(
         probe.problems[:40]
     )
+
+
+# --- Ids in the path: ASCII digits within range, or no route at all -------------------------------
+
+# What an `<int:...>` part of a URL is given instead of the object's id: its digits in other scripts (which
+# Python's int() reads as the same number), beyond the largest id, and beyond 64 bits.
+PATH_IDS: dict[str, Callable[[int], str]] = {
+    "fullwidth": lambda number: "".join(chr(ord("０") + int(d)) for d in str(number)),
+    "arabic-indic": lambda number: "".join(chr(ord("٠") + int(d)) for d in str(number)),
+    "beyond int32": lambda number: str(2**31 + number),
+    "beyond int64": lambda number: str(2**64 + number),
+}
+INT_PARAMETERS = re.compile(r"<int:(\w+)>")
+ID_ROUTES = [
+    pytest.param(route, id=_case_id(route, "path_ids")) for route in ROUTES if INT_PARAMETERS.search(route.rule)
+]
+
+
+@pytest.mark.parametrize("route", ID_ROUTES)
+def test_an_id_in_the_path_that_is_not_ascii_digits_in_range_is_not_found(
+    route: Route,
+    matrix: Matrix,  # noqa: F811 (the fixture)
+) -> None:
+    actor = actor_for(route, matrix)
+    url = url_of(route, actor, matrix)
+    client = matrix.client_as(actor)
+    problems = []
+    for name in INT_PARAMETERS.findall(route.rule):
+        own = {key: (lambda ids, v=value: v(ids, actor.username or "")) for key, value in ACTOR_VALUES.items()}
+        number = int((PARAMETER_VALUES | own)[name](matrix.ids))
+        for kind, spelled in PATH_IDS.items():
+            hostile = re.sub(rf"<int:{name}>", spelled(number), route.rule)
+            hostile = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: _segment(url, route.rule, m.group(1)), hostile)
+            status = client.open(hostile, method=route.method).status_code
+            if status != 404:
+                problems.append(f"{route.method} {hostile} ({name} {kind}): {status}, not 404")
+    assert not problems, "\n".join(problems)
+
+
+def _segment(url: str, rule: str, name: str) -> str:
+    """The part of `url` that stands for `<...name>` in `rule`."""
+    parts, values = rule.strip("/").split("/"), urlsplit(url).path.strip("/").split("/")
+    return next(value for part, value in zip(parts, values, strict=True) if re.fullmatch(rf"<(?:\w+:)?{name}>", part))
