@@ -176,6 +176,13 @@ def test_a_school_or_officer_name_without_letters_is_refused(app: Flask, world: 
     assert count(User) == before
 
 
+@pytest.mark.parametrize("username", ["ad\x00min", "admin\x00", "\x00"])
+def test_a_login_name_with_a_nul_is_a_failed_login_not_an_error(app: Flask, world: World, username: str) -> None:
+    response = login(browser(app), username, "alpha", password="wrong password 1")
+
+    assert response.status_code == 200  # the form again, with its message (PostgreSQL refused the NUL: 500)
+
+
 def test_plain_text_drops_control_and_bidi_characters_and_keeps_the_words() -> None:
     assert plain_text(f"  a\x00b {BIDI}c\u2067 d\u200b\te\r\nf  ") == "a b c d e f"
     assert plain_paragraphs(f"Dòng 1{BIDI}\r\nDòng\x07 2\n") == "Dòng 1\nDòng 2"
