@@ -212,6 +212,25 @@ def test_a_school_year_far_from_today_is_refused_with_a_message(app: Flask, worl
     assert count(SchoolYear) == before
 
 
+def test_a_school_year_named_in_other_digits_is_refused(app: Flask, world: World) -> None:
+    first = date.today().year
+    fullwidth = str.maketrans("0123456789", "０１２３４５６７８９")
+    data = {
+        "name": f"{first}-{first + 1}".translate(fullwidth),
+        "first_start": f"{first}-09-05",
+        "first_end": f"{first + 1}-01-15",
+        "second_start": f"{first + 1}-01-16",
+        "second_end": f"{first + 1}-05-31",
+    }
+    before = count(SchoolYear)
+
+    response = post(signed_in(app, "admin"), "/s/alpha/years/", data)
+
+    assert response.status_code == 200
+    assert len(field_errors(page(response))) == 1
+    assert count(SchoolYear) == before
+
+
 # --- Ids in URLs: ASCII digits within range -------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from contactbook.inputs import one_line
 from contactbook.models import AssessmentKind
 from contactbook.roster.labels import ASSESSMENT_LABELS
 
-YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
+YEAR_NAME = re.compile(r"^([0-9]{4})-([0-9]{4})$")  # ASCII digits: `\d` takes `２` too
 # A date picker sends ISO dates; where the browser shows a plain text box, people type dd/mm/yyyy.
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 NOBODY = 0  # the value of the "nobody" choice of a teacher select
