@@ -4,8 +4,10 @@ The cases come from the application's URL map, like the authorization matrix (wh
 access rules this module reuses): every route, GET and POST, signed in as an actor its rule lets in.
 A GET gets hostile values for each query argument its view reads (and each field of the GET forms on
 its page); a POST gets hostile values for each field of the forms that post to it, as found on the
-app's own pages, the other fields keeping the values the page offers. A request that is refused (a 4xx,
-a page showing errors, or a redirect that flashes an error) must leave every table as it was.
+app's own pages, the other fields keeping the values the page offers (or a valid one where it offers
+none). A GET, whatever it answers, and a request that is refused (a 4xx, a page showing errors, or a
+redirect that flashes an error) must leave every table as it was. Last, every `<int:...>` of a URL is
+given other digit scripts and ids beyond range, and answers 404.
 """
 
 from __future__ import annotations
@@ -295,14 +297,15 @@ class Probe:
         if response.status_code >= 500:
             self.problems.append(f"{self.route.method} {url} with {what}: {response.status_code} (see the log)")
             return
-        if refused(self.client, response):
+        # A GET changes nothing whatever it answers; any other request, nothing when it is refused.
+        was_refused = refused(self.client, response)
+        if was_refused or self.route.method == "GET":
             after = table_digests(self.connection)
             allowed = MAY_CHANGE_WHEN_REFUSED.get(self.route.endpoint, frozenset())
             changed = sorted(name for name in before if before[name] != after[name] and name not in allowed)
             if changed:
-                self.problems.append(
-                    f"{self.route.method} {url} with {what}: refused ({response.status_code}) but changed {changed}"
-                )
+                answer = f"refused ({response.status_code})" if was_refused else f"a GET ({response.status_code})"
+                self.problems.append(f"{self.route.method} {url} with {what}: {answer} but changed {changed}")
 
 
 @pytest.fixture(scope="module")
