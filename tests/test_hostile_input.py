@@ -74,6 +74,12 @@ HOSTILE: tuple[str, ...] = (
 )
 SAMPLE = 2
 NO_FILES: frozenset[str] = frozenset()
+# Pages that show their form only for a query: the consent form is for a student and guardian picked first.
+PAGE_QUERIES: dict[str, Callable[[Ids], tuple[str, ...]]] = {
+    "subscriptions.new": lambda ids: (
+        f"?student_id={ids.roster['alpha']['student']}&guardian_id={ids.roster['alpha']['guardian']}",
+    ),
+}
 # Fields the pages leave empty get a valid value, so that one hostile field at a time reaches past the others.
 VALID: dict[str, str] = {
     "title": "Họp phụ huynh",
@@ -118,8 +124,9 @@ MAY_CHANGE_WHEN_REFUSED = {endpoint: frozenset({"audit_log"}) for endpoint in LO
 class Form:
     """A form of a page: where it goes, how, and each field's name, kind and the value the page offers."""
 
-    action: str
+    action: str  # the path it posts to
     method: str
+    query: str = ""  # the query string of its action, if any (`?student_id=…`)
     fields: dict[str, str] = field(default_factory=dict)  # name → the value the page fills in
     files: set[str] = field(default_factory=set)
 
@@ -137,8 +144,10 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {name: value or "" for name, value in attrs}
         if tag == "form":
-            action = urlsplit(a.get("action") or self.page_path).path or self.page_path
-            self.forms.append(Form(action, (a.get("method") or "get").upper()))
+            action = urlsplit(a.get("action") or self.page_path)
+            query = f"?{action.query}" if action.query else ""
+            path = action.path or urlsplit(self.page_path).path
+            self.forms.append(Form(path, (a.get("method") or "get").upper(), query))
             return
         if not self.forms:
             return
@@ -180,7 +189,7 @@ class FormParser(HTMLParser):
 
 
 def forms_of(page: str, path: str) -> list[Form]:
-    """The forms of an HTML page served at `path`."""
+    """The forms of an HTML page served at `path` (with its query, if it was opened with one)."""
     parser = FormParser(path)
     parser.feed(page)
     return parser.forms
@@ -217,9 +226,11 @@ def page_forms(client: FlaskClient, actor: Actor, world: Matrix) -> list[Form]:
         if route.method != "GET" or not lets_in(route, actor, world):
             continue
         url = url_of(route, actor, world)
-        response = client.get(url)
-        if response.status_code == 200 and response.mimetype == "text/html":
-            forms.extend(forms_of(response.get_data(as_text=True), urlsplit(url).path))
+        for query in ("", *PAGE_QUERIES.get(route.endpoint, lambda ids: ())(world.ids)):
+            response = client.get(url + query)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                # With the query: a form without an action posts to the page's URL as it was opened.
+                forms.extend(forms_of(response.get_data(as_text=True), urlsplit(url).path + query))
     return forms
 
 
@@ -342,7 +353,9 @@ def test_route_never_answers_500_and_a_refusal_changes_nothing(
             probe.send(url, what, data)
     else:
         forms = [form for form in page_forms(client, actor, matrix) if form.method == "POST" and form.action == path]
-        forms = list({(tuple(sorted(form.fields)), tuple(sorted(form.files))): form for form in forms}.values())
+        forms = list(
+            {(form.query, tuple(sorted(form.fields)), tuple(sorted(form.files))): form for form in forms}.values()
+        )
         client = matrix.client_as(actor)  # the pages may have changed the session; start from a fresh one
         probe.client = client
         if not forms:
@@ -353,7 +366,7 @@ def test_route_never_answers_500_and_a_refusal_changes_nothing(
                 name: VALID[name] for name, value in form.fields.items() if not value.strip() and name in VALID
             }
             for what, data in submissions(names, defaults):
-                probe.send(url, what, data, frozenset(form.files))
+                probe.send(url + form.query, what, data, frozenset(form.files))
     assert not probe.problems, f"{len(probe.problems)} of {probe.sent} hostile requests:\n" + "\n".join(
         probe.problems[:40]
     )
