@@ -11,12 +11,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from contactbook.auth.access import enforce_access, has_permission, public
 from contactbook.auth.labels import permission_label, role_label
 from contactbook.auth.services import load_session_user
 from contactbook.extensions import login_manager
+from contactbook.inputs import MAX_ID
 from contactbook.tenancy import HostTenancy, load_school
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -33,6 +35,20 @@ SECURITY_HEADERS = {
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """`<int:...>` in a URL: ASCII digits only (Python's `\\d` takes `１` and `١` too), at most the largest id.
+
+    Anything else is no route at all (404), so `/classes/１` is not class 1 and a huge id never reaches the
+    database driver.
+    """
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def select_locale() -> str:
@@ -96,6 +112,8 @@ def init_app(app: Flask) -> None:
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    # Before any blueprint is registered: the rules are compiled with the converter in place when they are added.
+    app.url_map.converters["int"] = AsciiIntegerConverter
     login_manager.user_loader(load_session_user)
     app.url_value_preprocessor(_pull_school)
     app.url_defaults(_add_school)

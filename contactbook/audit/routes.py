@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from contactbook.audit.sentences import sentences
 from contactbook.auth.access import school_member
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
+from contactbook.inputs import page_number
 from contactbook.models import AuditLog
 from contactbook.tenancy import scoped
 
@@ -19,7 +20,7 @@ PAGE_SIZE = 50
 @bp.route("/")
 @school_member(Permission.AUDIT_VIEW)
 def log() -> ResponseReturnValue:
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    page = page_number()
     entries = db.session.scalars(
         scoped(AuditLog).order_by(AuditLog.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()

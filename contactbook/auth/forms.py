@@ -7,9 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
+from contactbook.inputs import one_line
+
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    # Without control characters: PostgreSQL refuses a NUL in a query's text (and the audit row keeps the name).
+    username = StringField(_l("Username"), filters=[one_line], validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     next = HiddenField()
 

@@ -6,13 +6,13 @@ so a cell is refused for the same reason whichever way it came.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from contactbook.grading import rules
 from contactbook.grading.rules import Level, PrimaryLevel
+from contactbook.inputs import plain_text
 from contactbook.models.roster import AssessmentKind
 
 SCORE, PASS, LEVEL = "score", "pass", "level"  # what a column holds
@@ -139,14 +139,6 @@ def read_cells(
                 comment = text or None
             reading.cells[(student_id, column.key)] = Cell(value, level, comment)
     return reading
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def plain_text(text: str) -> str:
-    """One line of text as people typed it: control characters dropped, runs of spaces made one."""
-    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def cell_text(value: Decimal, *, primary: bool) -> str:

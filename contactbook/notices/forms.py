@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
+from contactbook.inputs import Within, one_line, paragraphs
 from contactbook.notices.audiences import AudienceOptions
 from contactbook.notices.labels import audience_label
 from contactbook.notices.services import NOTICE_CATEGORIES, Audience
@@ -22,21 +25,28 @@ from contactbook.subscriptions.labels import category_label
 TITLE_MAX = 120  # the column's length
 BODY_MAX = 2000
 SEND_AT_FORMATS = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+SEND_AT_AHEAD = timedelta(days=365)  # a notice is scheduled at most a year ahead
 
 
-def _strip(value: Any) -> Any:
-    return " ".join(value.split()) if isinstance(value, str) else value
+def _local_now(form: Any) -> datetime:
+    """Now, to the minute, as a wall-clock time of the app's zone (how the send time is typed)."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
-def _strip_text(value: Any) -> Any:
-    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+def _send_at_range(earliest: date | datetime, latest: date | datetime) -> str:
+    return _(
+        "Choose a send time from now (%(earliest)s) to a year ahead (%(latest)s), or leave it empty to send now.",
+        earliest=earliest.strftime("%d/%m/%Y %H:%M"),
+        latest=latest.strftime("%d/%m/%Y %H:%M"),
+    )
 
 
 class NoticeForm(FlaskForm):
     """A notice as typed; `offer` fills the audience choices the staff member may pick from."""
 
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=TITLE_MAX)])
-    body = TextAreaField(_l("Text"), filters=[_strip_text], validators=[DataRequired(), Length(max=BODY_MAX)])
+    title = StringField(_l("Title"), filters=[one_line], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    body = TextAreaField(_l("Text"), filters=[paragraphs], validators=[DataRequired(), Length(max=BODY_MAX)])
     category = SelectField(_l("Category"), validators=[DataRequired()])
     urgent = BooleanField(_l("Urgent: send at once, even during quiet hours"))
     audience = RadioField(_l("Send to"), validators=[DataRequired(message=_l("Choose who the notice is for."))])
@@ -44,7 +54,9 @@ class NoticeForm(FlaskForm):
     classes = MultiCheckboxField(_l("Classes"), coerce=int)
     students = MultiCheckboxField(_l("Students"), coerce=int)
     send_at = DateTimeLocalField(
-        _l("Send at (leave empty to send now)"), format=SEND_AT_FORMATS, validators=[Optional()]
+        _l("Send at (leave empty to send now)"),
+        format=SEND_AT_FORMATS,
+        validators=[Optional(), Within(_local_now, lambda form: _local_now(form) + SEND_AT_AHEAD, _send_at_range)],
     )
     confirm = HiddenField(validators=[Optional(), AnyOf(["1"])])
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from contactbook.auth.access import permissions_of, school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
+from contactbook.inputs import page_number
 from contactbook.messaging.outbox import nudge_delivery
 from contactbook.messaging.text import to_gsm
 from contactbook.models import Notice, School
@@ -161,7 +162,7 @@ def _preview_context(
 def notice_list() -> ResponseReturnValue:
     school = current_school()
     user = staff_user()
-    result = queries.notice_page(school, user, sees_all=sees_all(user), page=request.args.get("page", 1, type=int))
+    result = queries.notice_page(school, user, sees_all=sees_all(user), page=page_number())
     full = _seen(0).full
     return render_template(
         "notices/list.html",

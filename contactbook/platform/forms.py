@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, Regexp
 
+from contactbook.inputs import NEEDS_LETTERS, one_line
 from contactbook.models import AuthorityKind, SchoolLevel
 from contactbook.schools.forms import USERNAME_RULE
 
@@ -24,13 +25,15 @@ SCHOOL_LEVELS = [
 
 
 class AuthorityForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), filters=[one_line], validators=[DataRequired(), Length(max=200), NEEDS_LETTERS])
     kind = SelectField(_l("Kind"), choices=AUTHORITY_KINDS)
     parent_id = SelectField(_l("Parent authority"), coerce=int, validate_choice=True)
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("School name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("School name"), filters=[one_line], validators=[DataRequired(), Length(max=200), NEEDS_LETTERS]
+    )
     slug = StringField(
         _l("Address (slug)"),
         validators=[
@@ -43,14 +46,18 @@ class SchoolForm(FlaskForm):
     )
     level = SelectField(_l("Level"), choices=SCHOOL_LEVELS)
     authority_id = SelectField(_l("Authority"), coerce=int, validate_choice=True)
-    admin_full_name = StringField(_l("Admin's full name"), validators=[DataRequired(), Length(max=200)])
+    admin_full_name = StringField(
+        _l("Admin's full name"), filters=[one_line], validators=[DataRequired(), Length(max=200), NEEDS_LETTERS]
+    )
     admin_username = StringField(_l("Admin username"), validators=[DataRequired(), USERNAME_RULE])
     admin_email = EmailField(_l("Admin email"), validators=[Optional(), Email(), Length(max=254)])
     admin_password = PasswordField(_l("Admin's initial password"), validators=[DataRequired(), Length(max=256)])
 
 
 class OfficerForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    full_name = StringField(
+        _l("Full name"), filters=[one_line], validators=[DataRequired(), Length(max=200), NEEDS_LETTERS]
+    )
     username = StringField(_l("Username"), validators=[DataRequired(), USERNAME_RULE])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     authority_id = SelectField(_l("Authority"), coerce=int, validate_choice=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -11,17 +12,15 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 
+from contactbook.inputs import one_line
 from contactbook.models import AssessmentKind
 from contactbook.roster.labels import ASSESSMENT_LABELS
 
-YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
+YEAR_NAME = re.compile(r"^([0-9]{4})-([0-9]{4})$")  # ASCII digits: `\d` takes `２` too
 # A date picker sends ISO dates; where the browser shows a plain text box, people type dd/mm/yyyy.
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 NOBODY = 0  # the value of the "nobody" choice of a teacher select
-
-
-def _strip(value: Any) -> Any:
-    return " ".join(value.split()) if isinstance(value, str) else value
+YEARS_BACK, YEARS_AHEAD = 10, 5  # a school year starts within these many years of today's
 
 
 class YearForm(FlaskForm):
@@ -29,7 +28,7 @@ class YearForm(FlaskForm):
 
     name = StringField(
         _l("School year"),
-        filters=[_strip],
+        filters=[one_line],
         validators=[DataRequired(), Length(max=20)],
         description=_l("For example 2025-2026."),
     )
@@ -45,6 +44,15 @@ class YearForm(FlaskForm):
         first, second = (int(part) for part in match.groups())
         if second != first + 1:
             raise ValidationError(_l("The second year must follow the first, for example 2025-2026."))
+        this_year = date.today().year
+        if not this_year - YEARS_BACK <= first <= this_year + YEARS_AHEAD:
+            raise ValidationError(
+                _l(
+                    "A school year starts between %(earliest)s and %(latest)s.",
+                    earliest=this_year - YEARS_BACK,
+                    latest=this_year + YEARS_AHEAD,
+                )
+            )
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The fields one by one, then the dates against each other and against the name."""
@@ -72,7 +80,7 @@ class ClassForm(FlaskForm):
     school_year_id = SelectField(_l("School year"), coerce=int, validate_choice=True)
     name = StringField(
         _l("Class name"),
-        filters=[_strip],
+        filters=[one_line],
         validators=[
             DataRequired(),
             Length(max=20),
@@ -90,7 +98,7 @@ class HomeroomForm(FlaskForm):
 
 
 class SubjectForm(FlaskForm):
-    name = StringField(_l("Subject"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Subject"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
     periods_per_year = IntegerField(
         _l("Periods per year"),
         validators=[InputRequired(), NumberRange(min=1, max=500, message=_l("From 1 to 500 periods."))],

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from contactbook.auth.access import has_permission, school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
+from contactbook.inputs import id_argument, page_number
 from contactbook.models import (
     AssessmentKind,
     Guardian,
@@ -234,7 +235,7 @@ def assignment_delete(assignment_id: int) -> ResponseReturnValue:
 @school_member(Permission.ROSTER_VIEW)
 def class_list() -> ResponseReturnValue:
     school = current_school()
-    year_id = request.args.get("year", type=int)
+    year_id = id_argument("year")
     year = get_scoped_or_404(SchoolYear, year_id) if year_id is not None else services.current_year(school)
     classes = queries.classes_of_year(_viewer(), year) if year else []
     return render_template(
@@ -282,7 +283,7 @@ def class_export(class_id: int) -> ResponseReturnValue:
 @school_member(Permission.ROSTER_VIEW)
 def student_search() -> ResponseReturnValue:
     text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    page = page_number()
     result = queries.search_students(_viewer(), text, page)
     year = services.current_year(current_school())
     return render_template(

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from contactbook.inputs import NEEDS_LETTERS, one_line
 from contactbook.models import PlanPeriod
 from contactbook.roster.forms import DATE_FORMATS
 from contactbook.subscriptions.labels import (
@@ -35,10 +36,6 @@ from contactbook.subscriptions.rules import ESSENTIAL_CHOICES, PURPOSES
 # Whole đồng, as typed: 50000, or grouped by thousands with dots or spaces (50.000, 50 000).
 WHOLE_DONG = re.compile(r"^(?:\d+|\d{1,3}(?:[.\s]\d{3})+)$")
 CURRENCY_SUFFIX = re.compile(r"\s*(?:đồng|đ|vnđ|vnd|d)$", re.IGNORECASE)
-
-
-def _strip(value: Any) -> Any:
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 class PriceError(ValueError):
@@ -114,7 +111,7 @@ class SettingsForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    name = StringField(_l("Plan name"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Plan name"), filters=[one_line], validators=[DataRequired(), Length(max=100)])
     price = PriceField(
         _l("Price (đồng)"),
         validators=[InputRequired()],
@@ -146,7 +143,9 @@ class SubscriptionForm(FlaskForm):
         _l("Purposes the family consents to"),
         choices=[SelectChoice(p, PURPOSE_LABELS[p]) for p in PURPOSES],
     )
-    given_by = StringField(_l("Consent given by"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    given_by = StringField(
+        _l("Consent given by"), filters=[one_line], validators=[DataRequired(), Length(max=200), NEEDS_LETTERS]
+    )
     method = RadioField(
         _l("How the consent was given"),
         choices=[SelectChoice(m, label) for m, label in CONSENT_METHOD_LABELS.items()],
@@ -171,10 +170,10 @@ class QuoteForm(FlaskForm):
 
 class OptOutForm(FlaskForm):
     stop_on = DateField(_l("Stop from"), format=DATE_FORMATS, validators=[InputRequired()])
-    reason = StringField(_l("Reason (optional)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    reason = StringField(_l("Reason (optional)"), filters=[one_line], validators=[Optional(), Length(max=200)])
     confirm = BooleanField(_l("The family asked to stop; I have checked the amounts above"))
 
 
 class ExemptionForm(FlaskForm):
     action = HiddenField(validators=[AnyOf(["set", "remove"])])
-    reason = StringField(_l("Reason for the exemption"), filters=[_strip], validators=[Length(max=200)])
+    reason = StringField(_l("Reason for the exemption"), filters=[one_line], validators=[Length(max=200)])

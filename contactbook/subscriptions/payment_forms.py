@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import LazyString
@@ -14,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from contactbook.auth.rules import N_
+from contactbook.inputs import HasLetters, Within, one_line
 from contactbook.models import PaymentKind, PaymentMethod, PlanPeriod
 from contactbook.roster.forms import DATE_FORMATS
 from contactbook.subscriptions.labels import PERIOD_LABELS
@@ -91,8 +93,23 @@ class AmountField(StringField):
         return "" if self.data is None else grouped(int(self.data))
 
 
-def _strip(value: Any) -> Any:
-    return " ".join(value.split()) if isinstance(value, str) else value
+MARGIN = timedelta(days=365)  # a payment is dated within its subscription's period, give or take a year
+
+
+def _earliest(form: Any) -> date:
+    return form.period[0] - MARGIN
+
+
+def _latest(form: Any) -> date:
+    return form.period[1] + MARGIN
+
+
+def _paid_on_range(earliest: date | datetime, latest: date | datetime) -> str:
+    return _(
+        "The date must be between %(earliest)s and %(latest)s (the subscription's period, give or take a year).",
+        earliest=earliest.strftime("%d/%m/%Y"),
+        latest=latest.strftime("%d/%m/%Y"),
+    )
 
 
 class MoneyForm(FlaskForm):
@@ -100,7 +117,12 @@ class MoneyForm(FlaskForm):
 
     amount = AmountField(_l("Amount (đồng)"), validators=[InputRequired(message=_l("Write the amount."))])
     paid_on = DateField(
-        _l("Date"), format=DATE_FORMATS, validators=[InputRequired(message=_l("Write the date, e.g. 15/09/2025."))]
+        _l("Date"),
+        format=DATE_FORMATS,
+        validators=[
+            InputRequired(message=_l("Write the date, e.g. 15/09/2025.")),
+            Within(_earliest, _latest, _paid_on_range),
+        ],
     )
     method = RadioField(
         _l("Method"),
@@ -108,15 +130,23 @@ class MoneyForm(FlaskForm):
         default=PaymentMethod.CASH.value,
         validate_choice=True,
     )
-    payer = StringField(_l("Paid by"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    payer = StringField(
+        _l("Paid by"),
+        filters=[one_line],
+        validators=[DataRequired(), Length(max=200), HasLetters(_l("Write the name of who paid."))],
+    )
     reference = StringField(
         _l("Reference (optional)"),
-        filters=[_strip],
+        filters=[one_line],
         validators=[Optional(), Length(max=100)],
         description=_l("For a bank transfer, its transaction number."),
     )
     # Set on the confirmation page: a confirmed submit records once, however often it is sent.
     token = HiddenField(validators=[Optional(), Length(max=64)])
+
+    def __init__(self, *args: Any, period: tuple[date, date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.period = period  # the subscription's first and last day: the dates a payment may have
 
 
 class CeilingForm(FlaskForm):

@@ -21,6 +21,7 @@ from werkzeug.routing import BuildError
 from contactbook.auth.access import school_member, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
+from contactbook.inputs import page_number
 from contactbook.models import Guardian, Payment, PaymentKind, PaymentMethod, Subscription
 from contactbook.roster.labels import domestic_phone, relation_label
 from contactbook.subscriptions import accounts
@@ -75,7 +76,7 @@ def _display_helpers() -> dict[str, Any]:
 @school_member(Permission.PAYMENTS_RECORD)
 def families() -> ResponseReturnValue:
     text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    page = page_number()
     return render_template(
         "payments/families.html", q=text, result=accounts.search_families(current_school(), text, page)
     )
@@ -131,7 +132,7 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
         "due": max(subscription.charge - paid, 0),
         "owed": owed,
     }
-    form = MoneyForm()
+    form = MoneyForm(period=(subscription.starts_on, subscription.ends_on))
     if kind == PaymentKind.REFUND:
         form.payer.label.text = _("Paid to")
     if request.method == "GET":

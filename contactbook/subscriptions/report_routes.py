@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from contactbook.auth.access import school_member
 from contactbook.auth.rules import Permission
+from contactbook.inputs import id_argument
 from contactbook.models import SchoolYear
 from contactbook.roster.services import current_year
 from contactbook.spreadsheet_export import XLSX_MIMETYPE
@@ -35,7 +36,7 @@ def _display_helpers() -> dict[str, Any]:
 
 def _chosen_year() -> SchoolYear | None:
     """The year asked for with `?year=<id>` (404 if not the school's), else the current one."""
-    year_id = request.args.get("year", type=int)
+    year_id = id_argument("year")
     if year_id is not None:
         return get_scoped_or_404(SchoolYear, year_id)
     return current_year(current_school(), local_today())

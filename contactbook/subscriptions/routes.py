@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from contactbook.auth.access import has_permission, rule_for, school_member, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
+from contactbook.inputs import id_argument, page_number
 from contactbook.models import Guardian, Plan, PlanPeriod, Student, Subscription, SubscriptionStatus, User
 from contactbook.roster import queries as roster_queries
 from contactbook.roster.labels import domestic_phone, relation_label
@@ -205,7 +206,7 @@ def subscription_list() -> ResponseReturnValue:
     school = current_school()
     status_name = request.args.get("status", "")
     status = SubscriptionStatus(status_name) if status_name in set(SubscriptionStatus) else None
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    page = page_number()
     return render_template(
         "subscriptions/list.html",
         result=listing.subscription_page(school, status, page),
@@ -218,8 +219,8 @@ def subscription_list() -> ResponseReturnValue:
 
 def _picked_family() -> tuple[Student, Guardian] | None:
     """The student and guardian named by `?student_id=&guardian_id=` (404 if not a family of this school)."""
-    student_id = request.args.get("student_id", type=int)
-    guardian_id = request.args.get("guardian_id", type=int)
+    student_id = id_argument("student_id")
+    guardian_id = id_argument("guardian_id")
     if student_id is None or guardian_id is None:
         return None
     student = get_scoped_or_404(Student, student_id)
