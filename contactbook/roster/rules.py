@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from contactbook.auth.rules import N_
 from contactbook.phones import normalize_vn_phone
 from contactbook.roster.reading import Cell
+from contactbook.spreadsheet_export import FORMULA_START
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,8 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GENDERS = {"nam": "male", "nu": "female", "male": "male", "female": "female", "m": "male", "f": "female"}
-DATE_PATTERN = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+DATE_PATTERN = re.compile(r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$")  # ASCII digits, as ids
 NATIONAL_ID_PATTERN = re.compile(r"[0-9]{8,15}")  # ASCII digits only: "１２３…" would be a second child
 MANY_LEAVING = 5  # more than this many students leaving one class, or more than a fifth of it, is a warning
 

@@ -357,3 +357,13 @@ def test_control_characters_in_a_cell_are_refused() -> None:
 def test_a_name_longer_than_200_characters_is_refused() -> None:
     long_name = "Nguyễn " * 40
     assert errors(valid_row(), Họ_và_tên=long_name) == [(LINE, "Họ và tên", long_name.strip(), TOO_LONG)]
+
+
+@pytest.mark.parametrize("written", ["٠٥/٠٩/٢٠١٣", "０５/０９/２０１３", "05/09/２０１３"])
+def test_a_date_of_birth_in_other_digits_than_0_to_9_is_refused(written: str) -> None:
+    assert errors(valid_row(), Ngày_sinh=written) == [(LINE, "Ngày sinh", written, BAD_DATE)]
+
+
+@pytest.mark.parametrize("name", ['＝HYPERLINK("x")', "\n=1+1"])
+def test_a_name_starting_with_any_formula_sign_the_exports_neutralise_is_refused(name: str) -> None:
+    assert [error[1] for error in errors(valid_row(), Họ_và_tên=name)] == ["Họ và tên"]
