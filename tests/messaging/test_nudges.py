@@ -12,6 +12,9 @@ The last test commits for real, without the per-test transaction.
 from __future__ import annotations
 
 import json
+import logging
+import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +23,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from contactbook.audit import services as audit
-from contactbook.extensions import db
+from contactbook.extensions import TaskClient, db, tasks
 from contactbook.messaging.outbox import DISPATCH_TASK, Outbox, recipients
 from contactbook.models import Message, MessageStatus, Notice
 from contactbook.models.base import utcnow
@@ -194,6 +197,31 @@ def test_retrying_failures_nudges_only_when_messages_are_queued_again(
     db.session.commit()
     assert retry_failed(giao.school, giao.admin, notice) == 3
     assert queued_tasks(broker) == [DISPATCH_TASK]
+
+
+# --- The broker away ------------------------------------------------------------------------------------
+
+
+def test_a_commit_when_redis_is_away_is_kept_and_the_failed_nudge_logged(
+    giao: SubscribedSchool, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    away = Flask("redis-away")
+    away.config["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    client = TaskClient()
+    client.init_app(away)
+    monkeypatch.setattr(tasks, "celery", client.celery)  # the web's client, on a broker that is not there
+
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        notice = notice_to(giao)
+
+    assert time.monotonic() - started < 6
+    assert "Could not nudge the workers" in caplog.text
+    db.session.expire_all()
+    assert message_count() == 3 and db.session.get(Notice, notice.id) is not None  # committed: the sweep finds it
 
 
 # --- A real commit -------------------------------------------------------------------------------------
