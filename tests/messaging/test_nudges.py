@@ -129,6 +129,14 @@ def test_a_rolled_back_write_sends_nothing_even_at_the_next_commit(giao: Subscri
     assert_dropped(giao, broker)
 
 
+def test_a_write_in_a_session_closed_without_commit_sends_nothing(giao: SubscribedSchool, broker: redis.Redis) -> None:
+    write_outbox(giao, "a")
+    db.session.close()  # as at the end of a request that did not commit
+    db.session.add_all([giao.school, giao.admin, giao.school_class])  # closing let them go; later work uses them
+
+    assert_dropped(giao, broker)
+
+
 def test_a_commit_without_outbox_rows_does_not_nudge(giao: SubscribedSchool, broker: redis.Redis) -> None:
     commit_something_else(giao)
 
