@@ -36,8 +36,7 @@ def main() -> None:
             world.school, world.admin, title="Thông báo", body="Nhắc lịch họp.", category="general",
             urgent=False, audience=Audience("school"),
         )  # fmt: skip
-        client.send_task("messaging.dispatch")
-        client.send_task("messaging.dispatch")
+        client.send_task("messaging.dispatch")  # a second dispatcher beside the one the commit nudged
         while pending(notice.id):
             time.sleep(0.2)
         db.session.rollback()

@@ -13,6 +13,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from config import load_config
     from contactbook import web
     from contactbook.extensions import babel, csrf, db, init_sqlite, limiter, login_manager, migrate, tasks
+    from contactbook.messaging.outbox import install_nudges
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(overrides=config))
@@ -25,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     limiter.init_app(app)
     tasks.init_app(app)
+    install_nudges()
     web.init_app(app)
 
     from contactbook.audit.routes import bp as audit_bp

@@ -1,7 +1,7 @@
 """Publishing a grid's column to the families, and correcting a published score with a reason.
 
-Each is one unit of work: the cells, the trail and the outbox rows are written in one commit, and the
-caller nudges the workers afterwards. Families receive their own child's score only.
+Each is one unit of work: the cells, the trail and the outbox rows are written in one commit, which
+nudges the workers. Families receive their own child's score only.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _context(grid: Grid, column: Column) -> dict[str, str]:
 
 def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePublication:
     """Lock the column's filled, unpublished cells and write one message per eligible guardian, child
-    and channel, in one commit. The caller nudges the workers afterwards."""
+    and channel, in one commit, which nudges the workers."""
     if not teaches(actor, grid.school_class, grid.subject):
         raise GradingError("Chỉ giáo viên dạy môn này ở lớp này được công bố điểm.")
     now = utcnow()

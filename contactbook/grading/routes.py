@@ -26,7 +26,6 @@ from contactbook.grading import publishing, services, sheets, summary
 from contactbook.grading.grid import Column, cell_text, field_names, level_choices
 from contactbook.grading.rules import Competence, Level
 from contactbook.grading.services import GradingError, Grid
-from contactbook.messaging.outbox import nudge_delivery
 from contactbook.models import (
     AssessmentKind,
     Enrolment,
@@ -255,7 +254,6 @@ def publish(class_id: int, subject_id: int, number: int, column: str) -> Respons
         except GradingError as exc:
             flash(str(exc), "error")
             return redirect(back)
-        nudge_delivery()
         if disclosure(permissions_of(staff_user()), publication.scores).totals:
             flash(
                 _("Published: %(scores)s scores, %(messages)s messages to families.",
@@ -306,7 +304,6 @@ def correct(score_id: int) -> ResponseReturnValue:
         except GradingError as exc:
             error = str(exc)
         else:
-            nudge_delivery()
             flash(_("The score is corrected; the family is told."), "info")
             return redirect(_grid_url(the_grid))
     return (

@@ -12,7 +12,8 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Table, select
+from sqlalchemy import Table, event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from contactbook.extensions import among, db, insert_many, tasks
 from contactbook.messaging.timing import next_allowed, next_digest_time
@@ -142,13 +143,67 @@ class Outbox:
         )
 
     def write(self) -> int:
-        """Insert the rows (COPY on PostgreSQL); the caller commits. Returns how many."""
+        """Insert the rows (COPY on PostgreSQL); the caller commits, which nudges the workers. Returns how many."""
         insert_many(cast(Table, Message.__table__), self.rows)
+        if self.rows:
+            nudge_after_commit()
         return len(self.rows)
 
 
+# --- Commit, then nudge ------------------------------------------------------------------------------
+# A service that makes messages due calls `nudge_after_commit()` (`Outbox.write()` does); the session
+# remembers in which transaction it did. The commit of the outermost transaction sends one nudge however
+# many writes it holds; a rollback drops the writes it undoes (a savepoint's rollback only its own).
+
+_PENDING = "contactbook.nudge"  # session.info key: the transactions whose work wants a nudge
+
+
+def nudge_after_commit() -> None:
+    """Have the workers woken once the session's current transaction is committed, never if rolled back."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append(transaction)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _send_pending(session: Session) -> None:
+    # `after_commit` also follows a savepoint's release (the committing one is still the current
+    # transaction): its writes wait for the outermost commit, which may yet roll them back.
+    if not session.in_nested_transaction() and session.info.pop(_PENDING, None):
+        nudge_delivery()
+
+
+def _drop_undone(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [t for t in pending if not _within(t, previous_transaction)]
+
+
+def _drop_unfinished(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost ended without a commit (closed): nothing was recorded
+        session.info.pop(_PENDING, None)
+
+
+def install_nudges() -> None:
+    """Listen to every session's commits and rollbacks (once, however many apps are created)."""
+    for name, listener in (
+        ("after_commit", _send_pending),
+        ("after_soft_rollback", _drop_undone),
+        ("after_transaction_end", _drop_unfinished),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
 def nudge_delivery() -> None:
-    """Wake the workers, after the commit that wrote the outbox rows.
+    """Wake the workers, after the commit that wrote the outbox rows (services call `nudge_after_commit`).
 
     If the broker is away the beat sweep delivers the rows anyway, so a failed nudge is logged, never
     raised: what the user did is already safely recorded.

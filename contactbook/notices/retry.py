@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, and_, or_, update
 
 from contactbook.audit import services as audit
 from contactbook.extensions import db
+from contactbook.messaging.outbox import nudge_after_commit
 from contactbook.models import Message, MessageStatus, Notice, School, User
 from contactbook.models.base import utcnow
 
@@ -26,7 +27,7 @@ def retryable(notice_id: int) -> ColumnElement[bool]:
 def retry_failed(school: School, actor: User | None, notice: Notice) -> int:
     """Queue the notice's temporarily failed messages again, due now, attempts kept; returns how many.
 
-    The caller nudges the workers after this returns (commit, then enqueue).
+    The commit nudges the workers when there are any.
     """
     if notice.school_id != school.id:
         raise ValueError("the notice belongs to another school")
@@ -37,6 +38,8 @@ def retry_failed(school: School, actor: User | None, notice: Notice) -> int:
         .execution_options(synchronize_session=False)
     )
     count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        nudge_after_commit()
     audit.record("notice.retried", actor=actor, school_id=school.id, target=notice, messages=count)
     db.session.commit()
     return count

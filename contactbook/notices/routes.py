@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from contactbook.auth.access import permissions_of, school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.inputs import page_number
-from contactbook.messaging.outbox import nudge_delivery
 from contactbook.messaging.text import to_gsm
 from contactbook.models import Notice, School
 from contactbook.models.base import utcnow
@@ -111,7 +110,6 @@ def compose() -> ResponseReturnValue:
         except NoticeError as exc:
             form.form_errors.append(_(str(exc)))
             return render_template("notices/compose.html", form=form, options=options, preview=None)
-        nudge_delivery()
         starts = queries.sending_starts(school, _first_due(notice), notice.urgent, _zone())
         if starts is None:
             flash(_("The notice is recorded and is being sent."), "info")
@@ -223,8 +221,6 @@ def retry(notice_id: int) -> ResponseReturnValue:
     if not RetryForm().validate_on_submit():
         abort(400)
     count = retry_failed(current_school(), staff_user(), notice)
-    if count:
-        nudge_delivery()
     if not _seen(queries.audience_size(current_school(), notice)).full:
         # How many failed would tell who gets messages: the same answer whatever the count.
         flash(_("Failed messages that may go through now are sent again, if there are any."), "info")

@@ -154,10 +154,8 @@ def create_notice(
     audience: Audience,
     send_at: datetime | None = None,
 ) -> Notice:
-    """Record the notice and one outbox message per eligible guardian and channel, in one commit.
-
-    The caller nudges the workers after this returns (commit, then enqueue).
-    """
+    """Record the notice and one outbox message per eligible guardian and channel, in one commit
+    (which nudges the workers)."""
     title, body = " ".join(title.split()), body.strip()
     if not title or not body:
         raise NoticeError(N_("Write a title and a text."))
