@@ -89,6 +89,10 @@ class Entry:
         value = self.get(key)
         return format_date(date.fromisoformat(value), "dd/MM/yyyy") if value else "—"
 
+    def hour(self, key: str) -> str:
+        value = self.get(key)
+        return "—" if value is None else f"{int(value):02d}:00"
+
     def text(self, key: str) -> str:
         value = self.get(key)
         return "—" if value in (None, "") else str(value)
@@ -248,6 +252,15 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     "service.enabled": lambda e: _("%(actor)s switched the paid service on.", actor=e.actor),
     "service.disabled": lambda e: _("%(actor)s switched the paid service off.", actor=e.actor),
     "service.settings": _settings,
+    "service.delivery_settings": lambda e: _(
+        "%(actor)s changed the message settings: quiet hours from %(start)s to %(end)s; daily digest at "
+        "%(digest)s; %(price)s per SMS segment.",
+        actor=e.actor,
+        start=e.hour("quiet_start_hour"),
+        end=e.hour("quiet_end_hour"),
+        digest=e.hour("digest_hour"),
+        price=e.money("sms_segment_price"),
+    ),
     "price_ceiling.set": _ceiling,
     "plan.created": lambda e: _(
         "%(actor)s created the plan %(name)s at %(price)s.", actor=e.actor, name=e.text("name"), price=e.money("price")

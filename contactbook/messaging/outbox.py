@@ -114,7 +114,7 @@ class Outbox:
         start = max(start or self.now, self.now)
         settings = self.settings
         digest = recipient.digest and not self.urgent
-        due = next_digest_time(start, self.zone) if digest else start
+        due = next_digest_time(start, self.zone, settings.digest_hour) if digest else start
         self.rows.append(
             {
                 "school_id": self.school.id,

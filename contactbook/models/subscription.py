@@ -52,9 +52,11 @@ class ServiceSettings(Base):
     allow_unpaid_start: Mapped[bool] = mapped_column(Boolean, default=True)
     unpaid_flag_days: Mapped[int] = mapped_column(SmallInteger, default=14)
     reminder_days: Mapped[int] = mapped_column(SmallInteger, default=7)
-    # Messages: non-urgent ones go out between these local hours; SMS without accents (cheaper GSM-7).
+    # Messages: non-urgent ones wait out the quiet hours (local, start to end, may wrap midnight); the
+    # daily digest goes at its local hour; SMS without accents (cheaper GSM-7).
     quiet_end_hour: Mapped[int] = mapped_column(SmallInteger, default=7)
     quiet_start_hour: Mapped[int] = mapped_column(SmallInteger, default=21)
+    digest_hour: Mapped[int] = mapped_column(SmallInteger, default=18)
     sms_unaccented: Mapped[bool] = mapped_column(Boolean, default=True)
     sms_segment_price: Mapped[int] = mapped_column(Integer, default=300)
 

@@ -77,6 +77,7 @@ SECTIONS: tuple[Section, ...] = (
         _l("Paid service"),
         (
             Link("subscriptions.settings", _l("Paid service settings")),
+            Link("subscriptions.messaging_settings", _l("Message settings")),
             Link("subscriptions.plans", _l("Plans")),
             Link("subscriptions.subscription_list", _l("Subscriptions")),
             Link("subscriptions.new", _l("Record a consent form")),

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from contactbook.inputs import NEEDS_LETTERS, one_line
@@ -32,6 +32,7 @@ from contactbook.subscriptions.labels import (
 )
 from contactbook.subscriptions.payments import MAX_AMOUNT
 from contactbook.subscriptions.rules import ESSENTIAL_CHOICES, PURPOSES
+from contactbook.subscriptions.services import MAX_SEGMENT_PRICE
 
 # Whole đồng, as typed: 50000, or grouped by thousands with dots or spaces (50.000, 50 000).
 WHOLE_DONG = re.compile(r"^(?:\d+|\d{1,3}(?:[.\s]\d{3})+)$")
@@ -108,6 +109,69 @@ class SettingsForm(FlaskForm):
         _l("Remind families before their subscription ends (days)"),
         validators=[InputRequired(), NumberRange(min=1, max=60, message=_l("From 1 to 60 days."))],
     )
+
+
+# A local hour as typed: 21:00, 21h, 21 (minutes may only be 00: the hours are stored whole).
+HOUR = re.compile(r"^(\d{1,2})(?:\s*(?::|h|g|giờ)\s*(\d{2})?)?$", re.IGNORECASE)
+
+
+class HourField(StringField):
+    """A text box for a whole local hour (HH:MM with minutes 00); `data` is the hour 0–23, or None."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_text = valuelist[0] if valuelist else ""
+        self.data = None
+        text = self.raw_text.strip()
+        if not text:
+            return  # InputRequired reports it
+        found = HOUR.match(text)
+        if found is None or int(found.group(1)) > 23:
+            raise ValueError(_l("Write an hour from 00:00 to 23:00, for example 21:00."))
+        if (found.group(2) or "00") != "00":
+            raise ValueError(_l("Only whole hours are possible (minutes 00), for example 21:00."))
+        self.data = int(found.group(1))
+
+    def _value(self) -> str:
+        if getattr(self, "raw_text", None) is not None:
+            return str(self.raw_text)
+        return "" if self.data is None else f"{self.data:02d}:00"
+
+
+class DeliverySettingsForm(FlaskForm):
+    """When messages go and what an SMS segment costs the family (`ServiceSettings`)."""
+
+    quiet_start_hour = HourField(
+        _l("Quiet hours start at"),
+        validators=[InputRequired(message=_l("Enter the hour the quiet hours start."))],
+        description=_l("No message except an urgent one is sent from this hour, for example 21:00."),
+    )
+    quiet_end_hour = HourField(
+        _l("Quiet hours end at"),
+        validators=[InputRequired(message=_l("Enter the hour the quiet hours end."))],
+        description=_l("Held messages go out from this hour, for example 07:00 (the next morning)."),
+    )
+    digest_hour = HourField(
+        _l("Daily digest at"),
+        validators=[InputRequired(message=_l("Enter the hour of the daily digest."))],
+        description=_l("Families who chose one message a day receive it at this hour, for example 18:00."),
+    )
+    sms_segment_price = PriceField(
+        _l("Price per SMS segment (đồng)"),
+        validators=[
+            InputRequired(message=_l("Enter the price per SMS segment.")),
+            NumberRange(min=0, max=MAX_SEGMENT_PRICE, message=_l("From 0 to 10.000 đồng.")),
+        ],
+        description=_l("Whole đồng; a long SMS counts several segments."),
+    )
+
+    def chosen(self) -> dict[str, int]:
+        """The validated values, by the names of the settings."""
+        names = ("quiet_start_hour", "quiet_end_hour", "digest_hour", "sms_segment_price")
+        return {name: int(self[name].data) for name in names}
+
+    def validate_quiet_end_hour(self, field: HourField) -> None:
+        if field.data is not None and field.data == self.quiet_start_hour.data:
+            raise ValidationError(_l("The quiet hours must start and end at different times."))
 
 
 class PlanForm(FlaskForm):

@@ -27,6 +27,7 @@ from contactbook.roster.labels import domestic_phone, relation_label
 from contactbook.roster.services import current_year
 from contactbook.subscriptions import listing, rules, services
 from contactbook.subscriptions.forms import (
+    DeliverySettingsForm,
     ExemptionForm,
     OptOutForm,
     PlanActiveForm,
@@ -127,6 +128,22 @@ def settings() -> ResponseReturnValue:
             flash(_("Settings saved."), "info")
             return redirect(url_for("subscriptions.settings"))
     return _settings_page(form, _switch_form(current.enabled))
+
+
+@bp.route("/settings/messaging", methods=["GET", "POST"])
+@school_member(Permission.SETTINGS_MANAGE)
+def messaging_settings() -> ResponseReturnValue:
+    school = current_school()
+    form = DeliverySettingsForm(obj=services.settings_of(school))
+    if form.validate_on_submit():
+        try:
+            services.update_delivery_settings(school, staff_user(), **form.chosen())
+        except services.SubscriptionError as exc:
+            form.form_errors.append(_(str(exc)))
+        else:
+            flash(_("Message settings saved."), "info")
+            return redirect(url_for("subscriptions.messaging_settings"))
+    return render_template("subscriptions/messaging_settings.html", form=form)
 
 
 @bp.route("/switch", methods=["POST"])

@@ -39,6 +39,9 @@ from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
 from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, Channel, EligibilityFacts, SubscriptionFacts
 
+# The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).
+MAX_SEGMENT_PRICE = 10_000
+
 
 class SubscriptionError(ValueError):
     """A change the rules refuse; the message (an English message id) says why."""
@@ -69,6 +72,7 @@ def _default_settings(school: School) -> ServiceSettings:
         reminder_days=7,
         quiet_end_hour=7,
         quiet_start_hour=21,
+        digest_hour=18,
         sms_unaccented=True,
         sms_segment_price=300,
     )
@@ -119,6 +123,38 @@ def update_settings(
         allow_unpaid_start=allow_unpaid_start,
         unpaid_flag_days=unpaid_flag_days,
         reminder_days=reminder_days,
+    )
+    db.session.commit()
+    return settings
+
+
+def update_delivery_settings(
+    school: School,
+    actor: User,
+    *,
+    quiet_start_hour: int,
+    quiet_end_hour: int,
+    digest_hour: int,
+    sms_segment_price: int,
+) -> ServiceSettings:
+    """Change the quiet hours, the digest hour and the price per SMS segment; checked again at send time."""
+    if not all(0 <= hour <= 23 for hour in (quiet_start_hour, quiet_end_hour, digest_hour)):
+        raise SubscriptionError(N_("An hour is from 00:00 to 23:00."))
+    if quiet_start_hour == quiet_end_hour:
+        raise SubscriptionError(N_("The quiet hours must start and end at different times."))
+    if not 0 <= sms_segment_price <= MAX_SEGMENT_PRICE:
+        raise SubscriptionError(N_("The price per SMS segment is from 0 to 10.000 đồng."))
+    settings = _settings_to_change(school)
+    settings.quiet_start_hour, settings.quiet_end_hour = quiet_start_hour, quiet_end_hour
+    settings.digest_hour, settings.sms_segment_price = digest_hour, sms_segment_price
+    audit.record(
+        "service.delivery_settings",
+        actor=actor,
+        school_id=school.id,
+        quiet_start_hour=quiet_start_hour,
+        quiet_end_hour=quiet_end_hour,
+        digest_hour=digest_hour,
+        sms_segment_price=sms_segment_price,
     )
     db.session.commit()
     return settings
