@@ -13,7 +13,7 @@ import unicodedata
 
 import phonenumbers
 
-from contactbook.auth.rules import N_
+from contactbook.i18n import N_
 
 EMPTY = N_("The phone number is empty.")
 NOT_DIGITS = N_("The phone number contains letters or other characters that are not digits.")

@@ -6,6 +6,8 @@ import enum
 import re
 from collections.abc import Iterable
 
+from contactbook.i18n import N_
+
 
 class Permission(enum.StrEnum):
     """A single right inside one school. Roles are named bundles of these."""
@@ -92,11 +94,6 @@ COMMON_PASSWORDS = frozenset(
     }
 )
 MIN_PASSWORD_LENGTH = 10
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation without translating it here (rules stay free of Flask)."""
-    return message
 
 
 def password_problems(password: str, username: str = "") -> list[str]:

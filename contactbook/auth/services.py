@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from contactbook.audit import services as audit
 from contactbook.auth import throttle
-from contactbook.auth.rules import N_, password_problems
+from contactbook.auth.rules import password_problems
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.models import School, SchoolStatus, User
 from contactbook.models.base import utcnow
 from contactbook.models.user import new_session_token

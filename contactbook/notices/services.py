@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from contactbook.audit import services as audit
-from contactbook.auth.rules import N_
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments, to_gsm

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from contactbook.audit import services as audit
-from contactbook.auth.rules import N_, Role, password_problems
+from contactbook.auth.rules import Role, password_problems
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.models import Authority, AuthorityKind, Grant, School, SchoolLevel, SchoolStatus, User
 from contactbook.models.user import new_session_token
 from contactbook.schools.services import DelegationError, new_user

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from contactbook.auth.rules import N_
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.models import (
     Enrolment,
     EnrolmentStatus,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from contactbook.auth.rules import N_
+from contactbook.i18n import N_
 from contactbook.spreadsheets import Problem, SpreadsheetError, read_xls, read_xlsx
 
 Cell = str | date | datetime | int | float | None

@@ -15,7 +15,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from contactbook.auth.rules import N_
+from contactbook.i18n import N_
 from contactbook.phones import normalize_vn_phone
 from contactbook.roster.reading import Cell
 from contactbook.spreadsheet_export import FORMULA_START

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from contactbook.audit import services as audit
-from contactbook.auth.rules import N_
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.models import (
     AssessmentKind,
     RosterImport,

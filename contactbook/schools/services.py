@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import (
-    N_,
     Permission,
     Role,
     can_change_account,
@@ -17,6 +16,7 @@ from contactbook.auth.rules import (
 )
 from contactbook.auth.services import PasswordPolicyError, hash_password
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.models import Grant, School, User
 from contactbook.models.user import new_session_token
 

@@ -14,7 +14,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from contactbook.auth.rules import N_
+from contactbook.i18n import N_
 from contactbook.inputs import HasLetters, Within, one_line
 from contactbook.models import PaymentKind, PaymentMethod, PlanPeriod
 from contactbook.roster.forms import DATE_FORMATS

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from contactbook.audit import services as audit
-from contactbook.auth.rules import N_
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.models import (
     Guardian,
     Payment,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from contactbook.auth.rules import N_
+from contactbook.i18n import N_
 
 
 class Channel(enum.StrEnum):

@@ -13,8 +13,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from contactbook.audit import services as audit
-from contactbook.auth.rules import N_
 from contactbook.extensions import among, db
+from contactbook.i18n import N_
 from contactbook.models import (
     Authority,
     Consent,

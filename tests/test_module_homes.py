@@ -1,0 +1,41 @@
+"""Shared pieces live in their own modules, and production code depends on no demo or test-only code."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import contactbook
+
+PACKAGE = Path(contactbook.__file__).parent
+
+
+def _modules() -> list[tuple[Path, ast.Module]]:
+    return [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in sorted(PACKAGE.rglob("*.py"))]
+
+
+def _imports(tree: ast.AST) -> list[tuple[str, list[str]]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.module, [alias.name for alias in node.names]))
+        elif isinstance(node, ast.Import):
+            found.extend((alias.name, []) for alias in node.names)
+    return found
+
+
+def test_the_translation_marker_has_one_home() -> None:
+    definitions = [
+        path.relative_to(PACKAGE).as_posix()
+        for path, tree in _modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "N_"
+    ]
+    assert definitions == ["i18n.py"]
+    elsewhere = [
+        f"{path.relative_to(PACKAGE)}: from {module}"
+        for path, tree in _modules()
+        for module, names in _imports(tree)
+        if "N_" in names and module != "contactbook.i18n"
+    ]
+    assert elsewhere == []
