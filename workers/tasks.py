@@ -20,10 +20,11 @@ def ping() -> dict[str, str]:
 @shared_task(name="subscriptions.daily")
 def subscriptions_daily() -> dict[str, int]:
     """Expire ended subscriptions and queue renewal reminders (safe to run more than once a day)."""
-    from contactbook.subscriptions.services import local_today, run_daily
+    from contactbook.subscriptions.services import run_daily
+    from contactbook.timezones import school_today
 
     try:
-        return run_daily(local_today())
+        return run_daily(school_today())
     finally:
         db.session.remove()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Table, event, select
@@ -30,6 +29,7 @@ from contactbook.models import (
 )
 from contactbook.subscriptions.rules import Channel
 from contactbook.subscriptions.services import eligibility_for_many, settings_of
+from contactbook.timezones import school_zone
 
 EXPIRY = timedelta(hours=48)
 DISPATCH_TASK = "messaging.dispatch"
@@ -96,7 +96,7 @@ class Outbox:
     def __init__(self, school: School, *, kind: str, category: str, urgent: bool = False, now: datetime) -> None:
         self.school, self.kind, self.category, self.urgent, self.now = school, kind, category, urgent, now
         self.settings: ServiceSettings = settings_of(school)
-        self.zone = ZoneInfo(current_app.config["TIMEZONE"])
+        self.zone = school_zone()
         self.rows: list[dict[str, Any]] = []
 
     def add(

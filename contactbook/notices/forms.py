@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +20,7 @@ from contactbook.notices.labels import audience_label
 from contactbook.notices.services import NOTICE_CATEGORIES, Audience
 from contactbook.subscriptions.forms import MultiCheckboxField
 from contactbook.subscriptions.labels import category_label
+from contactbook.timezones import school_zone
 
 TITLE_MAX = 120  # the column's length
 BODY_MAX = 2000
@@ -30,7 +30,7 @@ SEND_AT_AHEAD = timedelta(days=365)  # a notice is scheduled at most a year ahea
 
 def _local_now(form: Any) -> datetime:
     """Now, to the minute, as a wall-clock time of the app's zone (how the send time is typed)."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = school_zone()
     return datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
 
 

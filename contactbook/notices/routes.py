@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -38,6 +37,7 @@ from contactbook.roster.labels import domestic_phone
 from contactbook.subscriptions.labels import category_label
 from contactbook.subscriptions.services import settings_of
 from contactbook.tenancy import current_school, get_scoped_or_404
+from contactbook.timezones import school_today, school_zone
 
 bp = Blueprint("notices", __name__)
 
@@ -52,10 +52,6 @@ def _display_helpers() -> dict[str, Any]:
         "domestic_phone": domestic_phone,
         "moment_text": _when,
     }
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def _own_notice(notice_id: int) -> Notice:
@@ -94,7 +90,7 @@ def compose() -> ResponseReturnValue:
     audience = form.chosen_audience()
     assert audience is not None  # the form validated a kind and its ids
     title, body, category = form.title.data or "", form.body.data or "", form.category.data or ""
-    send_at = form.send_at_moment(_zone())
+    send_at = form.send_at_moment(school_zone())
     if form.confirm.data == "1":
         try:
             notice = create_notice(
@@ -110,7 +106,7 @@ def compose() -> ResponseReturnValue:
         except NoticeError as exc:
             form.form_errors.append(_(str(exc)))
             return render_template("notices/compose.html", form=form, options=options, preview=None)
-        starts = queries.sending_starts(school, _first_due(notice), notice.urgent, _zone())
+        starts = queries.sending_starts(school, _first_due(notice), notice.urgent, school_zone())
         if starts is None:
             flash(_("The notice is recorded and is being sent."), "info")
         else:
@@ -127,7 +123,7 @@ def _preview_context(
     """What the preview shows besides the `Preview` itself: students reached, timing, the unaccented offer."""
     settings = settings_of(school)
     now = utcnow()
-    goes_at = queries.sending_starts(school, max(send_at or now, now), bool(form.urgent.data), _zone(), now)
+    goes_at = queries.sending_starts(school, max(send_at or now, now), bool(form.urgent.data), school_zone(), now)
     students = len(audience_students(school, audience))
     title, body = form.title.data or "", form.body.data or ""
     unaccented = None
@@ -148,7 +144,7 @@ def _preview_context(
         "price": settings.sms_segment_price,
         "goes_at": goes_at,
         "unaccented": unaccented,
-        "month_cost": queries.month_sms_cost(school, _zone()) if seen.full else None,
+        "month_cost": queries.month_sms_cost(school, school_zone()) if seen.full else None,
     }
 
 
@@ -169,7 +165,7 @@ def notice_list() -> ResponseReturnValue:
         sees_all=sees_all(user),
         full=full,
         seen={n.id: Disclosure.FULL if full else _seen(queries.audience_size(school, n)) for n in result.notices},
-        month_cost=queries.month_sms_cost(school, _zone()) if full else None,
+        month_cost=queries.month_sms_cost(school, school_zone()) if full else None,
     )
 
 
@@ -179,7 +175,7 @@ def progress(notice_id: int) -> ResponseReturnValue:
     notice = _own_notice(notice_id)
     school = current_school()
     seen = _seen(queries.audience_size(school, notice))
-    starts = queries.sending_starts(school, _first_due(notice), notice.urgent, _zone())
+    starts = queries.sending_starts(school, _first_due(notice), notice.urgent, school_zone())
     return render_template(
         "notices/progress.html",
         notice=notice,
@@ -208,8 +204,8 @@ def _first_due(notice: Notice) -> datetime:
 
 def _when(moment: datetime) -> str:
     """A moment as the pages show it: "07:00" today, "07:00 05/12/2026" on another day (local time)."""
-    local = moment.astimezone(_zone())
-    if local.date() == utcnow().astimezone(_zone()).date():
+    local = moment.astimezone(school_zone())
+    if local.date() == school_today():
         return local.strftime("%H:%M")
     return local.strftime("%H:%M %d/%m/%Y")
 

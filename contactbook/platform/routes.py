@@ -20,8 +20,9 @@ from contactbook.schools.services import DelegationError
 from contactbook.subscriptions import reports
 from contactbook.subscriptions.labels import period_label
 from contactbook.subscriptions.payment_forms import CeilingForm, RemoveCeilingForm
-from contactbook.subscriptions.services import local_today, set_price_ceiling
+from contactbook.subscriptions.services import set_price_ceiling
 from contactbook.tenancy import MAX_ID
+from contactbook.timezones import school_today
 
 bp = Blueprint("platform", __name__)
 # An authority officer's pages, as offered when an officer opens a page that is not theirs.
@@ -182,7 +183,7 @@ def authority_uptake() -> ResponseReturnValue:
     authority = _officer_authority()
     ids = services.authority_subtree_ids(authority.id)
     schools = db.session.scalars(select(School).where(School.authority_id.in_(ids)).order_by(School.name)).all()
-    today = local_today()
+    today = school_today()
     lines = reports.authority_overview(schools, today)
     return render_template(
         "platform/authority_uptake.html",

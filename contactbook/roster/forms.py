@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from contactbook.inputs import one_line
 from contactbook.models import AssessmentKind
 from contactbook.roster.labels import ASSESSMENT_LABELS
+from contactbook.timezones import school_today
 
 YEAR_NAME = re.compile(r"^([0-9]{4})-([0-9]{4})$")  # ASCII digits: `\d` takes `２` too
 # A date picker sends ISO dates; where the browser shows a plain text box, people type dd/mm/yyyy.
@@ -44,7 +44,7 @@ class YearForm(FlaskForm):
         first, second = (int(part) for part in match.groups())
         if second != first + 1:
             raise ValidationError(_l("The second year must follow the first, for example 2025-2026."))
-        this_year = date.today().year
+        this_year = school_today().year
         if not this_year - YEARS_BACK <= first <= this_year + YEARS_AHEAD:
             raise ValidationError(
                 _l(

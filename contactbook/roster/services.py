@@ -27,6 +27,7 @@ from contactbook.roster.import_apply import apply_plan
 from contactbook.roster.imports import ImportPlan, plan_import
 from contactbook.roster.reading import Sheet, read_roster
 from contactbook.roster.rules import RowError, class_key
+from contactbook.timezones import school_today
 
 MAX_KEPT_ERRORS = 1000
 
@@ -73,7 +74,7 @@ def check_plan(plan: ImportPlan, *, allow_many_left: bool) -> None:
 
 def current_year(school: School, today: date | None = None) -> SchoolYear | None:
     """The school year that contains `today`, else the latest one."""
-    today = today or date.today()
+    today = today or school_today()
     years = db.session.scalars(
         select(SchoolYear).where(SchoolYear.school_id == school.id).order_by(SchoolYear.starts_on.desc())
     ).all()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -16,8 +14,8 @@ from contactbook.models import User
 from contactbook.roster.services import current_year
 from contactbook.schools import home, services
 from contactbook.schools.forms import ActiveForm, GrantForm, StaffForm
-from contactbook.subscriptions.services import local_today
 from contactbook.tenancy import current_school, get_scoped_or_404, scoped
+from contactbook.timezones import school_today, school_zone
 
 bp = Blueprint("schools", __name__)
 
@@ -27,10 +25,10 @@ bp = Blueprint("schools", __name__)
 def dashboard() -> ResponseReturnValue:
     school, user = current_school(), staff_user()
     permissions = permissions_of(user)
-    year = current_year(school, local_today())
+    year = current_year(school, school_today())
     figures = None
     if Permission.REPORTS_VIEW in permissions:
-        figures = home.school_figures(school, year, local_today(), ZoneInfo(current_app.config["TIMEZONE"]))
+        figures = home.school_figures(school, year, school_today(), school_zone())
     return render_template(
         "schools/dashboard.html",
         roles=roles_of(user),

@@ -34,8 +34,9 @@ from contactbook.subscriptions.payments import (
     refund_owed,
     unpaid_flagged,
 )
-from contactbook.subscriptions.services import SubscriptionError, local_today, net_paid, paid_for, settings_of
+from contactbook.subscriptions.services import SubscriptionError, net_paid, paid_for, settings_of
 from contactbook.tenancy import current_school, get_scoped_or_404
+from contactbook.timezones import school_today
 
 bp = Blueprint("payments", __name__)
 MAX_QUERY_LENGTH = 100
@@ -86,7 +87,7 @@ def families() -> ResponseReturnValue:
 @school_member(Permission.PAYMENTS_RECORD)
 def family(guardian_id: int) -> ResponseReturnValue:
     guardian = get_scoped_or_404(Guardian, guardian_id)
-    account = accounts.family_account(current_school(), guardian, local_today())
+    account = accounts.family_account(current_school(), guardian, school_today())
     return render_template(
         "payments/family.html",
         account=account,
@@ -98,7 +99,7 @@ def family(guardian_id: int) -> ResponseReturnValue:
 @school_member(Permission.PAYMENTS_RECORD)
 def unpaid() -> ResponseReturnValue:
     school = current_school()
-    today = local_today()
+    today = school_today()
     flagged = unpaid_flagged(school, today)
     ids = [s.id for s in flagged]
     subscriptions = db.session.scalars(
@@ -136,7 +137,7 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
     if kind == PaymentKind.REFUND:
         form.payer.label.text = _("Paid to")
     if request.method == "GET":
-        form.paid_on.data = local_today()
+        form.paid_on.data = school_today()
         form.payer.data = subscription.guardian.full_name
         if kind == PaymentKind.REFUND and owed:
             form.amount.data = owed
@@ -176,7 +177,7 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
 def _refused(form: MoneyForm, kind: PaymentKind, owed: int) -> bool:
     """Check what the form alone cannot: a date not in the future, a refund within what is owed."""
     refused = False
-    if form.paid_on.data > local_today():
+    if form.paid_on.data > school_today():
         form.paid_on.errors = [_("The date cannot be in the future.")]
         refused = True
     if kind == PaymentKind.REFUND and int(form.amount.data or 0) > owed:

@@ -23,7 +23,8 @@ from contactbook.models import (
     SubscriptionStatus,
     User,
 )
-from contactbook.subscriptions.services import SubscriptionError, local_today, paid_for, settings_of
+from contactbook.subscriptions.services import SubscriptionError, paid_for, settings_of
+from contactbook.timezones import school_today
 
 MAX_AMOUNT = 100_000_000
 
@@ -83,7 +84,7 @@ def _record(
         raise SubscriptionError(N_("This subscription is not of this school."))
     if not 0 < amount <= MAX_AMOUNT:
         raise SubscriptionError(N_("The amount must be a positive number of đồng."))
-    if paid_on > local_today():
+    if paid_on > school_today():
         raise SubscriptionError(N_("The date cannot be in the future."))
     if not payer.strip():
         raise SubscriptionError(N_("Write who paid or received the money."))

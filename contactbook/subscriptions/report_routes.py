@@ -22,8 +22,8 @@ from contactbook.subscriptions.labels import period_label
 from contactbook.subscriptions.payment_routes import register_vnd_filter
 from contactbook.subscriptions.report_export import report_filename, report_workbook
 from contactbook.subscriptions.reports import SchoolReport, percent, report_years, school_report
-from contactbook.subscriptions.services import local_today
 from contactbook.tenancy import current_school, get_scoped_or_404
+from contactbook.timezones import school_today
 
 bp = Blueprint("reports", __name__)
 bp.record_once(register_vnd_filter)
@@ -39,12 +39,12 @@ def _chosen_year() -> SchoolYear | None:
     year_id = id_argument("year")
     if year_id is not None:
         return get_scoped_or_404(SchoolYear, year_id)
-    return current_year(current_school(), local_today())
+    return current_year(current_school(), school_today())
 
 
 def _report() -> SchoolReport | None:
     year = _chosen_year()
-    return school_report(year, local_today()) if year is not None else None
+    return school_report(year, school_today()) if year is not None else None
 
 
 @bp.route("/reports/")

@@ -8,9 +8,8 @@ subscriptions) see them; teachers see nothing of who subscribed or not. The rule
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -48,6 +47,7 @@ from contactbook.subscriptions.labels import (
 )
 from contactbook.subscriptions.payments import refund_owed
 from contactbook.tenancy import current_school, get_scoped_or_404
+from contactbook.timezones import school_today
 
 bp = Blueprint("subscriptions", __name__)
 MAX_QUERY_LENGTH = 100
@@ -80,11 +80,6 @@ def _can_open(endpoint: str) -> bool:
         return False
     rule = rule_for(endpoint)
     return rule is not None and rule.kind == "school" and (rule.permission is None or has_permission(rule.permission))
-
-
-def _today() -> date:
-    """Today in the school's time zone."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 # --- The switch and the settings (settings.manage) -------------------------------------------------
@@ -266,14 +261,14 @@ def _family_picker() -> ResponseReturnValue:
 
 def _consent_day(starts_on: date | None) -> date:
     """The day the child's age is judged on: today, or the start date when later (it must hold throughout)."""
-    today = _today()
+    today = school_today()
     return max(today, starts_on) if starts_on else today
 
 
 def _record_consent(form: SubscriptionForm, student: Student, guardian: Guardian) -> Subscription | None:
     """Subscribe the family as its consent form says; None, with the form's errors set, if refused."""
     starts_on: date = form.starts_on.data
-    if abs(starts_on - _today()) > START_WINDOW:
+    if abs(starts_on - school_today()) > START_WINDOW:
         form.starts_on.errors.append(_("Choose a start date within a year of today."))
         return None
     consent_day = _consent_day(starts_on)
@@ -314,7 +309,7 @@ def new() -> ResponseReturnValue:
     form = SubscriptionForm()
     form.plan_id.choices = [SelectChoice(p.id, f"{p.name} — {vnd(p.price)} / {period_label(p.period)}") for p in plans]
     if request.method == "GET":
-        form.starts_on.data = _today()
+        form.starts_on.data = school_today()
         form.given_by.data = guardian.full_name
     enabled = services.settings_of(school).enabled
     if enabled and plans and form.validate_on_submit():
@@ -387,7 +382,7 @@ def opt_out(subscription_id: int) -> ResponseReturnValue:
     form = OptOutForm()
     if request.method == "GET":
         asked = "stop_on" in request.args
-        default = min(max(_today(), subscription.starts_on), subscription.ends_on)
+        default = min(max(school_today(), subscription.starts_on), subscription.ends_on)
         quote_form = QuoteForm(request.args) if asked else QuoteForm(formdata=None, stop_on=default)
         stop_on = quote_form.stop_on.data if not asked or quote_form.validate() else None
     elif not running:
@@ -475,5 +470,5 @@ def consent_receipt(subscription_id: int) -> ResponseReturnValue:
         enrolment=roster_queries.enrolments_in_year([subscription.student_id], current_year(current_school())).get(
             subscription.student_id
         ),
-        printed_on=_today(),
+        printed_on=school_today(),
     )

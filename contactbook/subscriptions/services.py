@@ -6,9 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -38,6 +36,7 @@ from contactbook.models import (
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
 from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, Channel, EligibilityFacts, SubscriptionFacts
+from contactbook.timezones import school_today
 
 # The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).
 MAX_SEGMENT_PRICE = 10_000
@@ -50,11 +49,6 @@ class SubscriptionError(ValueError):
 def _check_school(school: School, subscription: Subscription) -> None:
     if subscription.school_id != school.id:
         raise SubscriptionError(N_("This subscription is not of this school."))
-
-
-def local_today() -> date:
-    """Today in the schools' time zone (Asia/Ho_Chi_Minh), which is not the server's UTC day."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def settings_of(school: School) -> ServiceSettings:
@@ -418,7 +412,7 @@ def opt_out(
     _check_school(school, subscription)
     if subscription.status != SubscriptionStatus.ACTIVE:
         raise SubscriptionError(N_("This subscription is no longer running."))
-    if stop_on > local_today():
+    if stop_on > school_today():
         # Opting out takes effect at once (consent is withdrawn now), so it cannot be dated later.
         raise SubscriptionError(N_("The opt-out date cannot be in the future."))
     quote = opt_out_quote(subscription, stop_on)
@@ -584,7 +578,7 @@ def eligibility_for_many(
                 purposes=frozenset(purposes.get(sub.id, ())),
             )
         )
-    local_day = at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    local_day = school_today(at)
     free_categories = frozenset(settings.free_categories)
     answers: dict[tuple[int, int], frozenset[Channel]] = {}
     for guardian_id, student_id in wanted:

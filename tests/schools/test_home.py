@@ -16,7 +16,7 @@ from contactbook.models import Message, MessageStatus, User
 from contactbook.roster.services import current_year
 from contactbook.schools import home
 from contactbook.subscriptions import payments
-from contactbook.subscriptions.services import local_today
+from contactbook.timezones import school_today
 from tests.factories import World, login
 from tests.roster.factories import ClassWorld, assign, make_class, make_class_world, make_guardian, make_student
 from tests.subscriptions.payment_factories import YEAR_START, monthly_plan, pay, service_on, subscribe, year_plan
@@ -66,9 +66,9 @@ def figures_world(world: World) -> ClassWorld:
     aunt = make_guardian(people, [third], "Phạm Thị Lan", phone="+84912345670")
     service_on(people)
     monthly = monthly_plan(people)
-    subscribe(people, roster.guardian, roster.student, monthly, local_today())
-    paid_up = subscribe(people, father, second, monthly, local_today())
-    pay(people, paid_up, paid_up.charge, local_today())
+    subscribe(people, roster.guardian, roster.student, monthly, school_today())
+    paid_up = subscribe(people, father, second, monthly, school_today())
+    pay(people, paid_up, paid_up.charge, school_today())
     old = subscribe(people, aunt, third, year_plan(people), YEAR_START)
     pay(people, old, 30_000, YEAR_START)
 
@@ -81,13 +81,13 @@ def figures_world(world: World) -> ClassWorld:
 
     beta = make_class_world(world.b)
     service_on(world.b)
-    subscribe(world.b, beta.guardian, beta.student, monthly_plan(world.b), local_today())
+    subscribe(world.b, beta.guardian, beta.student, monthly_plan(world.b), school_today())
     add_message(beta, "beta", MessageStatus.SENT, 5000, now - timedelta(minutes=1))
     return roster
 
 
 def alpha_figures(world: World) -> home.Figures:
-    school, today = world.a.school, local_today()
+    school, today = world.a.school, school_today()
     return home.school_figures(school, current_year(school, today), today, ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
@@ -99,7 +99,7 @@ def test_the_figures_count_only_the_school_and_this_month(world: World, figures_
 
 
 def test_the_unpaid_figure_agrees_with_the_unpaid_list(world: World, figures_world: ClassWorld) -> None:
-    flagged = payments.unpaid_flagged(world.a.school, local_today())
+    flagged = payments.unpaid_flagged(world.a.school, school_today())
     figures = alpha_figures(world)
     assert figures.unpaid_families == len({s.guardian_id for s in flagged})
     assert figures.unpaid_amount == sum(s.charge - payments.paid_for(s) for s in flagged)

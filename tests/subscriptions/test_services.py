@@ -8,10 +8,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, select
 
 from contactbook.extensions import db
@@ -33,6 +31,7 @@ from contactbook.platform import services as platform
 from contactbook.subscriptions import payments, services
 from contactbook.subscriptions.rules import PURPOSES, Category, Channel, Refund
 from contactbook.subscriptions.services import ConsentForm, SubscriptionError
+from contactbook.timezones import school_today
 from tests.factories import SchoolPeople, World
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
 from tests.support import audit_rows
@@ -141,10 +140,6 @@ def pay(people: SchoolPeople, subscription: Subscription, amount: int, paid_on: 
     )
 
 
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
 def channels_at(family: ClassWorld, at: datetime, category: str = Category.GRADES) -> frozenset[Channel]:
     db.session.expire_all()
     return services.eligible_channels(family.guardian, family.student, category, at)
@@ -156,7 +151,7 @@ def channels_now(family: ClassWorld, category: str = Category.GRADES) -> frozens
 
 def subscribe_today(people: SchoolPeople, family: ClassWorld, plan: Plan, **options: Any) -> Subscription:
     """A monthly subscription running today (in the school's time zone)."""
-    return subscribe(people, family, plan, starts_on=local_today(), **options)
+    return subscribe(people, family, plan, starts_on=school_today(), **options)
 
 
 def another_family(people: SchoolPeople, family: ClassWorld, national_id: str) -> tuple[Student, Guardian]:
@@ -708,12 +703,12 @@ def test_the_day_asked_about_is_the_schools_local_day(world: World, alpha: Class
 
 def test_an_opted_out_guardian_gets_nothing_from_then_on(world: World, alpha: ClassWorld, monthly: Plan) -> None:
     subscription = subscribe_today(world.a, alpha, monthly)
-    services.opt_out(world.a.school, None, subscription, local_today(), None)
+    services.opt_out(world.a.school, None, subscription, school_today(), None)
     assert channels_now(alpha) == NOTHING
 
 
 def test_an_expired_subscription_gets_nothing(world: World, alpha: ClassWorld, monthly: Plan) -> None:
-    today = local_today()
+    today = school_today()
     subscription = subscribe(world.a, alpha, monthly, starts_on=today - timedelta(days=40))
     services.run_daily(today)
     assert status_of(subscription) == SubscriptionStatus.EXPIRED
@@ -769,14 +764,14 @@ def test_when_payment_comes_first_an_unpaid_subscription_gets_nothing(
 def test_when_payment_comes_first_a_part_payment_is_not_enough(
     world: World, alpha: ClassWorld, monthly: Plan, pay_first: None
 ) -> None:
-    pay(world.a, subscribe_today(world.a, alpha, monthly), 99_999, paid_on=local_today())
+    pay(world.a, subscribe_today(world.a, alpha, monthly), 99_999, paid_on=school_today())
     assert channels_now(alpha) == NOTHING
 
 
 def test_when_payment_comes_first_the_channels_open_once_paid(
     world: World, alpha: ClassWorld, monthly: Plan, pay_first: None
 ) -> None:
-    pay(world.a, subscribe_today(world.a, alpha, monthly), 100_000, paid_on=local_today())
+    pay(world.a, subscribe_today(world.a, alpha, monthly), 100_000, paid_on=school_today())
     assert channels_now(alpha) == {SMS, EMAIL}
 
 

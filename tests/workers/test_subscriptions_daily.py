@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 from celery import Celery
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import select
 
 from contactbook.extensions import db
 from contactbook.models import RenewalReminder, Subscription, SubscriptionStatus
 from contactbook.subscriptions.rules import PURPOSES
+from contactbook.timezones import school_today
 from tests.factories import SchoolPeople, make_world
 from tests.roster.factories import make_class_world, make_guardian, make_student
 from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
@@ -24,10 +24,6 @@ TASK = "subscriptions.daily"
 @pytest.fixture
 def result_client(urls: dict[str, str]) -> Celery:
     return Celery("test-client", broker=urls["REDIS_URL"], backend=urls["REDIS_URL"], set_as_current=False)
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def monthly_families(starts: list[date]) -> tuple[SchoolPeople, list[int]]:
@@ -58,7 +54,7 @@ def test_the_daily_task_expires_an_ended_subscription_on_a_real_worker(
     app: Flask, committed_db: None, celery_worker: subprocess.Popen[bytes], result_client: Celery
 ) -> None:
     with app.app_context():
-        today = local_today()
+        today = school_today()
         _, (ended, running) = monthly_families([today - timedelta(days=40), today])
 
     assert result_client.send_task(TASK).get(timeout=60)["expired"] == 1
@@ -72,7 +68,7 @@ def test_the_daily_task_queues_one_reminder_however_often_it_runs(
     app: Flask, committed_db: None, celery_worker: subprocess.Popen[bytes], result_client: Celery
 ) -> None:
     with app.app_context():
-        _, [ending] = monthly_families([local_today() - timedelta(days=25)])  # ends within the 7 reminder days
+        _, [ending] = monthly_families([school_today() - timedelta(days=25)])  # ends within the 7 reminder days
 
     assert result_client.send_task(TASK).get(timeout=60) == {"expired": 0, "reminders": 1}
     assert result_client.send_task(TASK).get(timeout=60) == {"expired": 0, "reminders": 0}
