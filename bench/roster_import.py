@@ -20,11 +20,12 @@ from sqlalchemy import func, select
 
 from bench.stores import bench_database
 from contactbook import create_app
-from contactbook.demo.roster_data import generate_roster, to_xlsx
+from contactbook.demo.roster_data import generate_roster
 from contactbook.extensions import db
 from contactbook.models import AuthorityKind, Guardian, SchoolLevel, Student, User
 from contactbook.platform import services as platform
 from contactbook.roster import services as roster
+from contactbook.roster.template import roster_xlsx
 from contactbook.schools.services import new_user
 
 STUDENTS = 2000
@@ -62,7 +63,7 @@ def main() -> None:
 
         rows = generate_roster(CLASSES, STUDENTS // len(CLASSES), year_start=2025)
         started = time.perf_counter()
-        content = to_xlsx(rows)
+        content = roster_xlsx(rows)
         generated = time.perf_counter() - started
 
         started = time.perf_counter()

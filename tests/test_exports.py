@@ -21,9 +21,10 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
 import contactbook
-from contactbook.demo.roster_data import HEADERS, generate_roster, to_csv, to_xlsx
+from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
 from contactbook.models import Plan, SchoolClass, SchoolYear, Score
+from contactbook.roster.template import HEADERS, roster_xlsx
 from contactbook.spreadsheet_export import csv_bytes, inert, new_workbook, xlsx_bytes
 from tests.factories import World, login
 from tests.grading.factories import GradeWorld, make_grade_world, put_score
@@ -106,7 +107,7 @@ def test_the_demo_roster_files_go_through_the_writer() -> None:
     rows = generate_roster((("6A1", 6),), 1, year_start=2025, seed=1)
     rows[0]["Họ và tên"] = hostile("An")
 
-    sheet = load_workbook(io.BytesIO(to_xlsx(rows))).active
+    sheet = load_workbook(io.BytesIO(roster_xlsx(rows))).active
     lines = list(csv.reader(io.StringIO(to_csv(rows).decode("utf-8-sig"))))
 
     assert sheet.cell(row=2, column=HEADERS.index("Họ và tên") + 1).value == f"'{hostile('An')}"

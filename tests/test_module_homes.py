@@ -39,3 +39,18 @@ def test_the_translation_marker_has_one_home() -> None:
         if "N_" in names and module != "contactbook.i18n"
     ]
     assert elsewhere == []
+
+
+# The demo data is for one-machine use: only the demo package itself and the `flask demo` command may load it.
+MAY_IMPORT_DEMO = ("demo/", "cli.py")
+
+
+def test_production_code_never_imports_the_demo_package() -> None:
+    imports_of_demo = [
+        f"{path.relative_to(PACKAGE).as_posix()}: {module}"
+        for path, tree in _modules()
+        for module, _names in _imports(tree)
+        if (module == "contactbook.demo" or module.startswith("contactbook.demo."))
+        and not path.relative_to(PACKAGE).as_posix().startswith(MAY_IMPORT_DEMO)
+    ]
+    assert imports_of_demo == []

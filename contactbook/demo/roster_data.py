@@ -6,8 +6,8 @@ import random
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from contactbook.roster.rules import COLUMNS
-from contactbook.spreadsheet_export import csv_bytes, new_workbook, xlsx_bytes
+from contactbook.roster.template import HEADERS
+from contactbook.spreadsheet_export import csv_bytes
 
 FAMILY_NAMES = (
     "Nguyễn",
@@ -99,7 +99,6 @@ MOBILE_PREFIXES = (
     "97",
     "98",
 )
-HEADERS = [c.header for c in COLUMNS]
 
 
 def _person(rng: random.Random, family: str, male: bool) -> str:
@@ -177,14 +176,3 @@ def generate_roster(
 def to_csv(rows: list[dict[str, str]], delimiter: str = ",", bom: bool = True) -> bytes:
     """The rows as a UTF-8 CSV file, as Excel's 'CSV UTF-8' saves it (with a BOM)."""
     return csv_bytes(HEADERS, [[row.get(h, "") for h in HEADERS] for row in rows], delimiter=delimiter, bom=bom)
-
-
-def to_xlsx(rows: list[dict[str, str]]) -> bytes:
-    """The rows as an .xlsx workbook with one sheet."""
-    workbook = new_workbook()
-    sheet = workbook.active
-    sheet.title = "Danh sách học sinh"
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append([row[h] for h in HEADERS])
-    return xlsx_bytes(workbook)

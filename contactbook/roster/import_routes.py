@@ -19,6 +19,7 @@ from contactbook.roster.import_forms import ConfirmForm, UploadForm
 from contactbook.roster.imports import RosterHeaderError
 from contactbook.roster.reading import RosterFileError
 from contactbook.roster.rules import COLUMNS
+from contactbook.roster.template import roster_xlsx
 from contactbook.tenancy import current_school, get_scoped_or_404, scoped
 
 bp = Blueprint("roster_import", __name__)
@@ -70,10 +71,8 @@ def upload() -> ResponseReturnValue:
 @bp.route("/template.xlsx")
 @school_member(Permission.ROSTER_IMPORT)
 def template() -> ResponseReturnValue:
-    from contactbook.demo.roster_data import to_xlsx
-
     return send_file(
-        io.BytesIO(to_xlsx([])),
+        io.BytesIO(roster_xlsx()),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         as_attachment=True,
         download_name="mau-danh-sach-hoc-sinh.xlsx",

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from contactbook.demo.roster_data import HEADERS, generate_roster, to_xlsx
+from contactbook.demo.roster_data import generate_roster
 from contactbook.extensions import db
 from contactbook.models import (
     Enrolment,
@@ -29,6 +29,7 @@ from contactbook.models import (
 from contactbook.phones import normalize_vn_phone
 from contactbook.roster import services
 from contactbook.roster.imports import ImportPlan
+from contactbook.roster.template import HEADERS, roster_xlsx
 from tests.factories import SchoolPeople, csrf_token
 
 YEAR_NAME = "2025-2026"
@@ -199,7 +200,7 @@ SHEET = "xl/worksheets/sheet1.xml"
 
 
 def thirty_rows() -> bytes:
-    return to_xlsx(generated_rows(per_class=15))
+    return roster_xlsx(generated_rows(per_class=15))
 
 
 def with_sheet_xml(workbook: bytes, before: bytes, insert: bytes) -> bytes:

@@ -8,7 +8,7 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
-from contactbook.demo.roster_data import to_xlsx
+from contactbook.roster.template import roster_xlsx
 from tests.factories import World
 from tests.roster.import_support import (
     BAD_DATE,
@@ -81,7 +81,7 @@ def test_the_progress_bar_counts_the_rows(app: Flask, world: World, alpha: YearC
 
 def test_an_xlsx_file_is_imported_too(app: Flask, world: World, alpha: YearClasses, tmp_path: Path) -> None:
     rows = generated_rows(per_class=3)
-    result = roster_import(app, write(tmp_path, to_xlsx(rows), "danh-sach.xlsx"), "--school", "alpha")
+    result = roster_import(app, write(tmp_path, roster_xlsx(rows), "danh-sach.xlsx"), "--school", "alpha")
     assert result.exit_code == 0, result.output
     assert roster_counts(world.a.school.id) == counts_after_import(rows)
 

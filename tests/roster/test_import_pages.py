@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from contactbook.demo.roster_data import HEADERS
 from contactbook.extensions import db
 from contactbook.models import EnrolmentStatus, RosterImport
 from contactbook.roster import services
+from contactbook.roster.template import HEADERS
 from tests.factories import World, csrf_token, login, post
 from tests.roster.import_support import (
     ALREADY_DONE,

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from contactbook.demo.roster_data import HEADERS
 from contactbook.roster.reading import Cell
 from contactbook.roster.rules import GuardianRow, RowError, StudentRow, many_leaving, match_header, parse_row
+from contactbook.roster.template import HEADERS
 from tests.roster.import_support import (
     BAD_DATE,
     BAD_EMAIL,

@@ -9,12 +9,12 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from contactbook.demo.roster_data import HEADERS, to_xlsx
 from contactbook.extensions import db
 from contactbook.models import EnrolmentStatus, Gender, Guardian, RosterImport, Student
 from contactbook.roster import services
 from contactbook.roster.imports import ImportPlan, RosterHeaderError, StudentChange
 from contactbook.roster.reading import RosterFileError
+from contactbook.roster.template import HEADERS, roster_xlsx
 from tests.factories import SchoolPeople, World
 from tests.roster.import_support import (
     ALREADY_DONE,
@@ -122,7 +122,7 @@ def test_an_xlsx_workbook_with_real_date_cells_is_imported(world: World, alpha: 
 
 def test_the_generated_xlsx_export_is_imported(world: World, alpha: YearClasses) -> None:
     rows = generated_rows(per_class=4)
-    import_roster(world.a, alpha, to_xlsx(rows), "danh-sach.xlsx")
+    import_roster(world.a, alpha, roster_xlsx(rows), "danh-sach.xlsx")
     assert roster_counts(world.a.school.id) == counts_after_import(rows)
 
 
@@ -292,10 +292,10 @@ REFUSED_FILES: dict[str, tuple[str, bytes, str]] = {
     "blank lines only": ("danh-sach.csv", b"\r\n\r\n  \r\n", EMPTY_FILE),
     "empty cells only": ("danh-sach.csv", b";;;\r\n;;;\r\n", EMPTY_FILE),
     "header only": ("danh-sach.csv", csv_file([]), NO_ROWS),
-    "header only, xlsx": ("danh-sach.xlsx", to_xlsx([]), NO_ROWS),
+    "header only, xlsx": ("danh-sach.xlsx", roster_xlsx([]), NO_ROWS),
     "an image renamed .xlsx": ("danh-sach.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, NOT_XLSX),
     "a zip that is not a workbook": ("danh-sach.xlsx", a_zip_that_is_not_a_workbook(), NOT_XLSX),
-    "a workbook renamed .csv": ("danh-sach.csv", to_xlsx(generated_rows(per_class=1)), NOT_CSV),
+    "a workbook renamed .csv": ("danh-sach.csv", roster_xlsx(generated_rows(per_class=1)), NOT_CSV),
     "a CSV in Windows-1258": (
         "danh-sach.csv",
         csv_file([AN], bom=False).decode().encode("cp1258", errors="replace"),
@@ -350,7 +350,7 @@ def test_the_same_roster_as_xlsx_after_csv_changes_nothing(world: World, alpha: 
     rows = generated_rows(per_class=5)
     import_roster(world.a, alpha, csv_file(rows, delimiter=";"))
     before = roster_state(world.a.school.id)
-    plan = import_roster(world.a, alpha, to_xlsx(rows), "danh-sach.xlsx")
+    plan = import_roster(world.a, alpha, roster_xlsx(rows), "danh-sach.xlsx")
     assert (len(plan.unchanged), plan.changes_anything) == (10, False)
     assert roster_state(world.a.school.id) == before
 
