@@ -54,3 +54,12 @@ def test_production_code_never_imports_the_demo_package() -> None:
         and not path.relative_to(PACKAGE).as_posix().startswith(MAY_IMPORT_DEMO)
     ]
     assert imports_of_demo == []
+
+
+def test_sms_providers_send_only_in_batches_as_delivery_does() -> None:
+    from contactbook.messaging.providers.base import SmsProvider
+    from contactbook.messaging.providers.console import ConsoleSmsProvider
+    from contactbook.messaging.providers.twilio import TwilioSmsProvider
+
+    # Delivery hands SMS over with send_many only; a one-message path would be code kept only for tests.
+    assert [hasattr(kind, "send_sms") for kind in (SmsProvider, ConsoleSmsProvider, TwilioSmsProvider)] == [False] * 3

@@ -229,7 +229,7 @@ def test_each_message_names_the_service_the_callback_url_and_the_validity_period
 
 
 def test_a_sender_is_used_when_there_is_no_messaging_service(fake: FakeTwilio) -> None:
-    twilio(fake.url, messaging_service_sid="", from_="TRUONGTHCS").send_sms("+84912345678", "Họp phụ huynh")
+    twilio(fake.url, messaging_service_sid="", from_="TRUONGTHCS").send_many([("k", "+84912345678", "Họp phụ huynh")])
 
     (params,) = fake.stats()["recent"]
     assert params["From"] == "TRUONGTHCS" and "MessagingServiceSid" not in params
@@ -282,21 +282,6 @@ def test_a_refused_connection_is_temporary() -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     results = twilio(closed).send_many(batch(2))
     assert all(isinstance(result, TemporaryFailure) for result in results)
-
-
-def test_send_sms_raises_the_same_failure_classes(fake: FakeTwilio) -> None:
-    fake.configure(error_code_for={"+84900000001": 21211})
-    provider = twilio(fake.url, timeout=0.3)
-
-    assert provider.send_sms("+84912345678", "Chào").provider_ref.startswith("SM")
-    with pytest.raises(PermanentFailure) as refused:
-        provider.send_sms("+84900000001", "Chào")
-    assert refused.value.unusable_contact
-    with pytest.raises(TemporaryFailure):
-        twilio(f"http://127.0.0.1:{free_port()}").send_sms("+84912345678", "Chào")
-    fake.configure(timeout_rate=1.0, timeout_sleep=1.0)
-    with pytest.raises(AmbiguousFailure):
-        provider.send_sms("+84912345678", "Chào")
 
 
 def test_status_callbacks_are_signed_and_report_queued_sent_delivered(

@@ -58,10 +58,6 @@ class AmbiguousFailure(ProviderFailure):
 
 
 class SmsProvider(Protocol):
-    def send_sms(self, to: str, body: str) -> SendResult:
-        """Hand one SMS to the provider; raise a `ProviderFailure` on failure."""
-        ...
-
     def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
         """Hand `(message_key, to, body)` items over; one result or `ProviderFailure` per item, in order."""
         ...

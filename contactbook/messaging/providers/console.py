@@ -43,9 +43,6 @@ class _ConsoleOutbox:
 
 
 class ConsoleSmsProvider(_ConsoleOutbox):
-    def send_sms(self, to: str, body: str) -> SendResult:
-        return self._push([{"channel": "sms", "to": to, "body": body}])[0]
-
     def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
         return self._push_many([{"channel": "sms", "key": key, "to": to, "body": body} for key, to, body in items])
 

@@ -1,4 +1,4 @@
-"""SMS through Twilio's REST API with twilio-python: one message synchronously, batches asynchronously.
+"""SMS through Twilio's REST API with twilio-python, in batches sent asynchronously.
 
 A batch goes through the aiohttp-based client (about three times less CPU per message than the
 requests-based one), with at most `concurrency` requests in flight, on an event loop that lives as long
@@ -16,13 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
-from urllib3.exceptions import NewConnectionError
 
 from contactbook.messaging.providers.base import (
     PERMANENT_TWILIO_CODES,
@@ -46,17 +43,6 @@ def _rebase(url: str, base_url: str) -> str:
     base = urlsplit(base_url)
     parts = urlsplit(url)
     return urlunsplit((base.scheme, base.netloc, base.path.rstrip("/") + parts.path, parts.query, parts.fragment))
-
-
-class RebasedHttpClient(TwilioHttpClient):
-    """twilio-python's requests client, sending to `base_url` instead of api.twilio.com when set."""
-
-    def __init__(self, base_url: str = "", timeout: float = DEFAULT_TIMEOUT) -> None:
-        super().__init__(timeout=timeout)
-        self.base_url = base_url
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        return super().request(method, _rebase(url, self.base_url), *args, **kwargs)
 
 
 class RebasedAsyncHttpClient(AsyncTwilioHttpClient):
@@ -126,20 +112,6 @@ def classify_aiohttp_error(exc: BaseException) -> ProviderFailure:
     return AmbiguousFailure(f"connection to Twilio lost after sending: {exc!r}")
 
 
-def classify_requests_error(exc: requests.RequestException) -> ProviderFailure:
-    """A transport error of the sync client: refused or connect timeout is safe, anything later is not."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return TemporaryFailure(f"could not connect to Twilio: {exc!r}")
-    if isinstance(exc, requests.ConnectionError) and _refused(exc):
-        return TemporaryFailure(f"could not connect to Twilio: {exc!r}")
-    return AmbiguousFailure(f"no usable answer from Twilio: {exc!r}")
-
-
-def _refused(exc: requests.ConnectionError) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, NewConnectionError)
-
-
 class TwilioSmsProvider:
     """Twilio Programmable Messaging, through a Messaging Service (preferred) or a `from_` sender."""
 
@@ -176,27 +148,14 @@ class TwilioSmsProvider:
             self._params["status_callback"] = status_callback
         if validity_period:
             self._params["validity_period"] = validity_period
-        self._sync_client: Client | None = None
         # The sending loop, its thread and its client; rebuilt in a forked child (see `_loop_running`).
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_pid = 0
         self._async: tuple[RebasedAsyncHttpClient, Client] | None = None
 
-    def _client(self, http_client: TwilioHttpClient | AsyncTwilioHttpClient) -> Client:
+    def _client(self, http_client: AsyncTwilioHttpClient) -> Client:
         return Client(self.account_sid, self.auth_token, http_client=http_client)
-
-    def send_sms(self, to: str, body: str) -> SendResult:
-        """Send one SMS with the synchronous client; raise a `ProviderFailure` if Twilio did not take it."""
-        if self._sync_client is None:
-            self._sync_client = self._client(RebasedHttpClient(self.base_url, self.timeout))
-        try:
-            message = self._sync_client.messages.create(to=to, body=body, **self._params)
-        except TwilioRestException as exc:
-            raise classify_rest_error(exc) from exc
-        except requests.RequestException as exc:
-            raise classify_requests_error(exc) from exc
-        return SendResult(message.sid)
 
     def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
         """Send `(message_key, to, body)` items concurrently; a result or a `ProviderFailure` per item, in order.
