@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from contactbook.audit import services as audit
 from contactbook.auth.rules import N_
 from contactbook.extensions import among, db
+from contactbook.messaging.vocabulary import Channel
 from contactbook.models import (
     Authority,
     Consent,
@@ -37,7 +38,7 @@ from contactbook.models import (
 )
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
-from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, Channel, EligibilityFacts, SubscriptionFacts
+from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, EligibilityFacts, SubscriptionFacts
 
 # The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).
 MAX_SEGMENT_PRICE = 10_000

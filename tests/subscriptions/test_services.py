@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from contactbook.extensions import db
+from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import (
     AuditLog,
     AuthorityKind,
@@ -31,7 +32,7 @@ from contactbook.models import (
 from contactbook.models.base import utcnow
 from contactbook.platform import services as platform
 from contactbook.subscriptions import payments, services
-from contactbook.subscriptions.rules import PURPOSES, Category, Channel, Refund
+from contactbook.subscriptions.rules import PURPOSES, Refund
 from contactbook.subscriptions.services import ConsentForm, SubscriptionError
 from tests.factories import SchoolPeople, World
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
