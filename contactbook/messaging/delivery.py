@@ -36,9 +36,6 @@ from contactbook.subscriptions.services import eligibility_for_many, settings_of
 
 BATCH = 500
 MAX_ATTEMPTS = 6
-# Defaults of MESSAGE_STALE_CLAIM_SECONDS / MESSAGE_STALE_SENDING_SECONDS.
-STALE_CLAIM = timedelta(seconds=60)
-STALE_SENDING = timedelta(seconds=120)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -314,10 +311,13 @@ def dispatch(max_batches: int = 1000) -> dict[str, int]:
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Recover after crashes: requeue stale claims, flag stale sends; say how many messages are due."""
+    """Recover after crashes: requeue stale claims, flag stale sends; say how many messages are due.
+
+    Stale means older than the configured MESSAGE_STALE_CLAIM_SECONDS / MESSAGE_STALE_SENDING_SECONDS.
+    """
     now = now or utcnow()
-    stale_claim = timedelta(seconds=float(current_app.config.get("MESSAGE_STALE_CLAIM_SECONDS", 60)))
-    stale_sending = timedelta(seconds=float(current_app.config.get("MESSAGE_STALE_SENDING_SECONDS", 120)))
+    stale_claim = timedelta(seconds=float(current_app.config["MESSAGE_STALE_CLAIM_SECONDS"]))
+    stale_sending = timedelta(seconds=float(current_app.config["MESSAGE_STALE_SENDING_SECONDS"]))
     requeued = db.session.execute(
         update(Message)
         .where(Message.status == MessageStatus.CLAIMED, Message.claimed_at < now - stale_claim)
