@@ -19,10 +19,10 @@ from contactbook.grading.services import REASON_MAX, REASON_MIN, GradingError, G
 from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.render import personalised
 from contactbook.messaging.text import sms_segments
+from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import School, Score, ScoreCorrection, ScorePublication, Student, User
 from contactbook.models.base import utcnow
 from contactbook.roster.rules import given_name
-from contactbook.subscriptions.rules import Category, Channel
 from contactbook.subscriptions.services import settings_of
 
 

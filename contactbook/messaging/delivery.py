@@ -6,11 +6,12 @@ The rules that keep every message sent at most once:
 - a row left `claimed` by a dead worker never reached the provider: the sweep queues it again;
 - a row left `sending` may have reached the provider: the sweep marks it `ambiguous`, never resends it;
 - temporary failures go back to `queued` with a backoff; permanent ones fail at once.
+
+The provider's later status reports are recorded by `contactbook.messaging.callbacks`.
 """
 
 from __future__ import annotations
 
-import json
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from flask import current_app
 from sqlalchemy import Table, bindparam, or_, select, update
 
 from contactbook.extensions import among, db
+from contactbook.messaging.callbacks import apply_early_callbacks
 from contactbook.messaging.providers import email_provider, sms_provider
 from contactbook.messaging.providers.base import AmbiguousFailure, PermanentFailure, SendResult
 from contactbook.messaging.ratelimit import RateLimiter
@@ -34,18 +36,6 @@ from contactbook.subscriptions.services import eligibility_for_many, settings_of
 
 BATCH = 500
 MAX_ATTEMPTS = 6
-# Defaults of MESSAGE_STALE_CLAIM_SECONDS / MESSAGE_STALE_SENDING_SECONDS.
-STALE_CLAIM = timedelta(seconds=60)
-STALE_SENDING = timedelta(seconds=120)
-ORDER = {
-    MessageStatus.QUEUED: 0,
-    MessageStatus.CLAIMED: 1,
-    MessageStatus.SENDING: 2,
-    MessageStatus.SENT: 3,
-    MessageStatus.DELIVERED: 4,
-    MessageStatus.UNDELIVERED: 4,
-    MessageStatus.FAILED: 4,
-}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -186,7 +176,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
                     unusable[(message.guardian_id, channel)] = True
             _record(part, outcomes, stamps, MessageStatus.SENDING)
             db.session.commit()
-            _apply_early_callbacks([outcomes[m.id].provider_ref for m in part if m.id in outcomes])
+            apply_early_callbacks([outcomes[m.id].provider_ref for m in part if m.id in outcomes])
     if unusable:
         _mark_unusable(unusable)
     counts: dict[str, int] = defaultdict(int)
@@ -321,10 +311,13 @@ def dispatch(max_batches: int = 1000) -> dict[str, int]:
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Recover after crashes: requeue stale claims, flag stale sends; say how many messages are due."""
+    """Recover after crashes: requeue stale claims, flag stale sends; say how many messages are due.
+
+    Stale means older than the configured MESSAGE_STALE_CLAIM_SECONDS / MESSAGE_STALE_SENDING_SECONDS.
+    """
     now = now or utcnow()
-    stale_claim = timedelta(seconds=float(current_app.config.get("MESSAGE_STALE_CLAIM_SECONDS", 60)))
-    stale_sending = timedelta(seconds=float(current_app.config.get("MESSAGE_STALE_SENDING_SECONDS", 120)))
+    stale_claim = timedelta(seconds=float(current_app.config["MESSAGE_STALE_CLAIM_SECONDS"]))
+    stale_sending = timedelta(seconds=float(current_app.config["MESSAGE_STALE_SENDING_SECONDS"]))
     requeued = db.session.execute(
         update(Message)
         .where(Message.status == MessageStatus.CLAIMED, Message.claimed_at < now - stale_claim)
@@ -340,71 +333,6 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         select(Message.id).where(Message.status == MessageStatus.QUEUED, Message.next_attempt_at <= now).limit(1)
     )
     return {"requeued": requeued or 0, "flagged": flagged or 0, "due": int(due is not None)}
-
-
-CALLBACK_STATUSES = {
-    "sent": MessageStatus.SENT,
-    "delivered": MessageStatus.DELIVERED,
-    "undelivered": MessageStatus.UNDELIVERED,
-    "failed": MessageStatus.FAILED,
-}
-
-
-EARLY_KEY = "callbacks:early:{}"
-EARLY_TTL = 3600
-
-
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(current_app.config["REDIS_URL"])
-
-
-def _keep_early(provider_ref: str, new: MessageStatus, error_code: str | None) -> None:
-    """A report for a message whose send result is not recorded yet: keep the furthest one for a while."""
-    client, key = _redis(), EARLY_KEY.format(provider_ref)
-    kept = client.get(key)
-    if kept is not None and ORDER.get(MessageStatus(json.loads(kept)["status"]), 0) >= ORDER.get(new, 0):
-        return
-    client.set(key, json.dumps({"status": new.value, "error": error_code}), ex=EARLY_TTL)
-
-
-def _apply_early_callbacks(provider_refs: list[str | None]) -> None:
-    """Apply the reports that arrived before their send results were recorded (the race is real)."""
-    refs = [ref for ref in provider_refs if ref]
-    if not refs:
-        return
-    try:
-        client = _redis()
-        found = client.mget([EARLY_KEY.format(ref) for ref in refs])
-    except redis.RedisError:
-        return  # a lost early report only leaves the message `sent`; the next report moves it on
-    for ref, raw in zip(refs, found, strict=True):
-        if raw is not None:
-            kept = json.loads(raw)
-            apply_status_callback(ref, kept["status"], kept["error"])
-            client.delete(EARLY_KEY.format(ref))
-
-
-def apply_status_callback(provider_ref: str, provider_status: str, error_code: str | None) -> bool:
-    """Record a provider's status report; idempotent, and a status never moves backwards.
-
-    A report can arrive before the worker has recorded the send result that carries `provider_ref`:
-    it is kept in Redis and applied as soon as that result is recorded.
-    """
-    new = CALLBACK_STATUSES.get(provider_status)
-    if new is None:
-        return False
-    message = db.session.scalar(select(Message).where(Message.provider_ref == provider_ref))
-    if message is None:
-        _keep_early(provider_ref, new, error_code)
-        return False
-    if ORDER.get(new, 0) > ORDER.get(message.status, 99):
-        message.status = new
-        if new == MessageStatus.DELIVERED:
-            message.delivered_at = utcnow()
-        if error_code:
-            message.error = f"carrier error {error_code}"[: Message.error.type.length]
-        db.session.commit()
-    return True
 
 
 def counts_for_notice(notice_id: int) -> dict[str, Any]:

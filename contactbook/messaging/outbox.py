@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from contactbook.extensions import among, db, insert_many, tasks
 from contactbook.messaging.timing import next_allowed, next_digest_time
+from contactbook.messaging.vocabulary import Channel
 from contactbook.models import (
     Guardian,
     Message,
@@ -27,7 +28,6 @@ from contactbook.models import (
     Subscription,
     SubscriptionStatus,
 )
-from contactbook.subscriptions.rules import Channel
 from contactbook.subscriptions.services import eligibility_for_many, settings_of
 from contactbook.timezones import school_zone
 

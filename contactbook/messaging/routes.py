@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from contactbook.auth.access import webhook
 from contactbook.extensions import csrf, db
-from contactbook.messaging.delivery import apply_status_callback
+from contactbook.messaging.callbacks import apply_status_callback
 
 bp = Blueprint("messaging", __name__)
 # Twilio's own sizes: a 34-character SID, a status word, an error code of at most 5 digits.

@@ -14,11 +14,11 @@ from contactbook.i18n import N_
 from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments, to_gsm
+from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import Enrolment, EnrolmentStatus, Notice, School, SchoolClass, User
 from contactbook.models.base import utcnow
 from contactbook.roster.rules import given_name
 from contactbook.roster.services import current_year
-from contactbook.subscriptions.rules import Category, Channel
 from contactbook.subscriptions.services import settings_of
 
 NOTICE_CATEGORIES = (Category.GENERAL, Category.EVENT, Category.FEE, Category.EMERGENCY, Category.CLOSURE)

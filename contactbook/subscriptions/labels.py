@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from contactbook.messaging.vocabulary import Category
 from contactbook.models import PlanPeriod, SubscriptionStatus
-from contactbook.subscriptions.rules import Category
 
 PURPOSE_LABELS: dict[str, LazyString] = {
     "grades_sms": _l("Grades by SMS"),

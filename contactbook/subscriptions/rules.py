@@ -6,30 +6,12 @@ Nothing here touches Flask or the database, so every branch is tested with plain
 from __future__ import annotations
 
 import calendar
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from contactbook.i18n import N_
-
-
-class Channel(enum.StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
-
-
-class Category(enum.StrEnum):
-    """What a message is about. Grades go under the 'grades' purposes, everything else under 'notices'."""
-
-    GRADES = "grades"
-    ATTENDANCE = "attendance"
-    GENERAL = "general"
-    EVENT = "event"
-    FEE = "fee"
-    EMERGENCY = "emergency"
-    CLOSURE = "closure"
-
+from contactbook.messaging.vocabulary import Category, Channel
 
 # The notice categories a school may make free essentials (emailed to every guardian at no charge).
 ESSENTIAL_CHOICES: tuple[Category, ...] = (

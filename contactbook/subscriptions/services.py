@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from contactbook.audit import services as audit
 from contactbook.extensions import among, db
 from contactbook.i18n import N_
+from contactbook.messaging.vocabulary import Channel
 from contactbook.models import (
     Authority,
     Consent,
@@ -35,7 +36,7 @@ from contactbook.models import (
 )
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
-from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, Channel, EligibilityFacts, SubscriptionFacts
+from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, EligibilityFacts, SubscriptionFacts
 from contactbook.timezones import school_today
 
 # The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).

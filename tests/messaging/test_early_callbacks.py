@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contactbook.extensions import db
-from contactbook.messaging.delivery import _apply_early_callbacks, apply_status_callback
+from contactbook.messaging.callbacks import apply_early_callbacks, apply_status_callback
 from contactbook.models import Message, MessageStatus
 from tests.factories import World
 from tests.roster.factories import make_class_world
@@ -36,7 +36,7 @@ def test_a_report_before_the_send_result_is_applied_when_the_result_is_recorded(
 
     message.provider_ref, message.status = "SM-early", MessageStatus.SENT
     db.session.commit()
-    _apply_early_callbacks(["SM-early"])
+    apply_early_callbacks(["SM-early"])
 
     db.session.refresh(message)
     assert message.status == MessageStatus.DELIVERED
@@ -49,7 +49,7 @@ def test_an_early_report_never_moves_a_status_backwards(world: World) -> None:
 
     message.provider_ref, message.status = "SM-late", MessageStatus.SENT
     db.session.commit()
-    _apply_early_callbacks(["SM-late"])
+    apply_early_callbacks(["SM-late"])
 
     db.session.refresh(message)
     assert message.status == MessageStatus.DELIVERED

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from contactbook import create_app
 from contactbook.extensions import db
-from contactbook.messaging.delivery import apply_status_callback
+from contactbook.messaging.callbacks import apply_status_callback
 from contactbook.models import Message, MessageStatus
 from tests.conftest import app_settings
 from tests.factories import World

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.subscriptions.rules import (
     PURPOSES,
-    Category,
-    Channel,
     EligibilityFacts,
     Refund,
     SubscriptionFacts,

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contactbook.extensions import db
+from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import (
     AuditLog,
     AuthorityKind,
@@ -29,7 +30,7 @@ from contactbook.models import (
 from contactbook.models.base import utcnow
 from contactbook.platform import services as platform
 from contactbook.subscriptions import payments, services
-from contactbook.subscriptions.rules import PURPOSES, Category, Channel, Refund
+from contactbook.subscriptions.rules import PURPOSES, Refund
 from contactbook.subscriptions.services import ConsentForm, SubscriptionError
 from contactbook.timezones import school_today
 from tests.factories import SchoolPeople, World
