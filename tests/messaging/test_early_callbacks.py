@@ -6,27 +6,13 @@ from contactbook.extensions import db
 from contactbook.messaging.callbacks import apply_early_callbacks, apply_status_callback
 from contactbook.models import Message, MessageStatus
 from tests.factories import World
+from tests.messaging.factories import sms_message
 from tests.roster.factories import make_class_world
 
 
 def _message(world: World, status: MessageStatus, provider_ref: str | None) -> Message:
     roster = make_class_world(world.a)
-    message = Message(
-        school_id=world.a.school.id,
-        kind="notice",
-        category="general",
-        guardian_id=roster.guardian.id,
-        student_id=roster.student.id,
-        channel="sms",
-        to_address="+84912345678",
-        body="THCS TB PHHS em An: hop phu huynh.",
-        dedupe_key=f"test:{provider_ref}",
-        status=status,
-        provider_ref=provider_ref,
-    )
-    db.session.add(message)
-    db.session.commit()
-    return message
+    return sms_message(roster, str(provider_ref), status, provider_ref=provider_ref)
 
 
 def test_a_report_before_the_send_result_is_applied_when_the_result_is_recorded(world: World) -> None:

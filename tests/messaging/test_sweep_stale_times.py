@@ -12,27 +12,13 @@ from contactbook.messaging import delivery
 from contactbook.models import Message, MessageStatus
 from contactbook.models.base import utcnow
 from tests.factories import World
+from tests.messaging.factories import sms_message
 from tests.roster.factories import ClassWorld, make_class_world
 
 
 def _stamped(roster: ClassWorld, status: MessageStatus, age_seconds: float, key: str) -> Message:
     """A message left `status` by a worker `age_seconds` ago."""
-    message = Message(
-        school_id=roster.guardian.school_id,
-        kind="notice",
-        category="general",
-        guardian_id=roster.guardian.id,
-        student_id=roster.student.id,
-        channel="sms",
-        to_address="+84912345678",
-        body="THCS TB PHHS em An: hop phu huynh.",
-        dedupe_key=f"test:{key}",
-        status=status,
-        claimed_at=utcnow() - timedelta(seconds=age_seconds),
-    )
-    db.session.add(message)
-    db.session.commit()
-    return message
+    return sms_message(roster, key, status, claimed_at=utcnow() - timedelta(seconds=age_seconds))
 
 
 def test_a_claim_older_than_the_configured_stale_time_is_requeued_a_younger_one_is_not(
