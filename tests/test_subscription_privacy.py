@@ -29,6 +29,7 @@ from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.grading import publishing
 from contactbook.grading import services as grading
+from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Grant, Message, MessageStatus, Notice, Score, Student
 from contactbook.notices import queries, routes, services
 from contactbook.notices.services import Audience, create_notice
@@ -139,7 +140,12 @@ def failed_notice(side: Side) -> int:
     db.session.execute(
         update(Message)
         .where(Message.notice_id == notice_id)
-        .values(status=MessageStatus.FAILED, error="temporary: provider unavailable", attempts=1)
+        .values(
+            status=MessageStatus.FAILED,
+            error="temporary: provider unavailable",
+            failure_kind=FailureKind.TEMPORARY,
+            attempts=1,
+        )
     )
     db.session.commit()
     return notice_id

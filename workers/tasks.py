@@ -32,7 +32,7 @@ def subscriptions_daily() -> dict[str, int]:
 @shared_task(name="messaging.dispatch")
 def dispatch() -> dict[str, int]:
     """Deliver every due outbox message (a nudge: the rows, not the task, carry the work)."""
-    from contactbook.messaging.delivery import dispatch as deliver_due
+    from contactbook.messaging.services import dispatch as deliver_due
 
     try:
         return deliver_due()
@@ -43,7 +43,7 @@ def dispatch() -> dict[str, int]:
 @shared_task(name="messaging.sweep")
 def sweep() -> dict[str, int]:
     """Recover crashed work and nudge the dispatcher when messages are due (lost nudge, flushed Redis)."""
-    from contactbook.messaging.delivery import sweep as recover
+    from contactbook.messaging.services import sweep as recover
 
     try:
         result = recover()

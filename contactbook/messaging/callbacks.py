@@ -1,7 +1,8 @@
 """Provider status callbacks: record what the provider reports after a send, once and never backwards.
 
 A report may arrive before the worker has recorded the send result it is about; it is kept in Redis for
-a while and applied when that result is recorded (`apply_early_callbacks`, called by the delivery).
+a while and applied when that result is recorded (`take_early`, called by the delivery). The messaging
+services commit.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from contactbook.extensions import db
+from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Message, MessageStatus
 from contactbook.models.base import utcnow
 
@@ -52,28 +54,27 @@ def _keep_early(provider_ref: str, new: MessageStatus, error_code: str | None) -
     client.set(key, json.dumps({"status": new.value, "error": error_code}), ex=EARLY_TTL)
 
 
-def apply_early_callbacks(provider_refs: list[str | None]) -> None:
-    """Apply the reports that arrived before their send results were recorded (the race is real)."""
+def take_early(provider_refs: list[str | None]) -> list[tuple[str, str, str | None]]:
+    """The reports kept for these messages (ref, status, error code), removed from the keep."""
     refs = [ref for ref in provider_refs if ref]
     if not refs:
-        return
+        return []
     try:
         client = _redis()
         found = client.mget([EARLY_KEY.format(ref) for ref in refs])
+        taken = [(ref, json.loads(raw)) for ref, raw in zip(refs, found, strict=True) if raw is not None]
+        if taken:
+            client.delete(*(EARLY_KEY.format(ref) for ref, _ in taken))
     except redis.RedisError:
-        return  # a lost early report only leaves the message `sent`; the next report moves it on
-    for ref, raw in zip(refs, found, strict=True):
-        if raw is not None:
-            kept = json.loads(raw)
-            apply_status_callback(ref, kept["status"], kept["error"])
-            client.delete(EARLY_KEY.format(ref))
+        return []  # a lost early report only leaves the message `sent`; the next report moves it on
+    return [(ref, kept["status"], kept["error"]) for ref, kept in taken]
 
 
-def apply_status_callback(provider_ref: str, provider_status: str, error_code: str | None) -> bool:
-    """Record a provider's status report; idempotent, and a status never moves backwards.
+def apply_status(provider_ref: str, provider_status: str, error_code: str | None) -> bool:
+    """Record a provider's status report in the session; idempotent, and a status never moves backwards.
 
     A report can arrive before the worker has recorded the send result that carries `provider_ref`:
-    it is kept in Redis and applied as soon as that result is recorded.
+    it is kept in Redis and applied as soon as that result is recorded. Returns whether the message is known.
     """
     new = CALLBACK_STATUSES.get(provider_status)
     if new is None:
@@ -88,5 +89,7 @@ def apply_status_callback(provider_ref: str, provider_status: str, error_code: s
             message.delivered_at = utcnow()
         if error_code:
             message.error = f"carrier error {error_code}"[: Message.error.type.length]
-        db.session.commit()
+            message.failure_code = error_code[: Message.failure_code.type.length]
+        if new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED):
+            message.failure_kind = FailureKind.PERMANENT  # the carrier gave up: never sent again
     return True

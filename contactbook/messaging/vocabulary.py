@@ -1,4 +1,4 @@
-"""The words of messaging: by which channel a message goes, and what it is about."""
+"""The words of messaging: by which channel a message goes, what it is about, and how a send failed."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ class Category(enum.StrEnum):
     FEE = "fee"
     EMERGENCY = "emergency"
     CLOSURE = "closure"
+
+
+class FailureKind(enum.StrEnum):
+    """How a send failed, which alone decides whether it may be tried again."""
+
+    TEMPORARY = "temporary"  # nothing was delivered; trying again later is safe
+    PERMANENT = "permanent"  # refused for good (bad number, opted out, rejected content): never again
+    AMBIGUOUS = "ambiguous"  # the request left but no answer came: it may have gone, never resent

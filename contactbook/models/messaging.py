@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models.base import Base, UTCDateTime, str_enum, utcnow
 from contactbook.models.user import User
 
@@ -88,7 +89,11 @@ class Message(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     segments: Mapped[int] = mapped_column(SmallInteger, default=0)
     cost: Mapped[int] = mapped_column(Integer, default=0)
+    # Why it was not (or may not have been) sent: a human reason, and for a failure its kind (which alone
+    # decides whether it may be tried again) and the provider's code (Twilio error, SMTP reply, HTTP status).
     error: Mapped[str | None] = mapped_column(String(300))
+    failure_kind: Mapped[FailureKind | None] = mapped_column(str_enum(FailureKind, "failure_kind"))
+    failure_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import MessageStatus
 
 AUDIENCE_LABELS: dict[str, LazyString] = {
@@ -31,6 +32,13 @@ MESSAGE_STATUS_LABELS: dict[str, LazyString] = {
 
 CHANNEL_LABELS: dict[str, LazyString] = {"sms": _l("SMS"), "email": _l("Email")}
 
+# What a failure's kind means to the sender: whether "send again" will try it.
+FAILURE_KIND_LABELS: dict[str, LazyString] = {
+    FailureKind.TEMPORARY: _l("Temporary: can be sent again"),
+    FailureKind.PERMANENT: _l("Refused for good: not sent again"),
+    FailureKind.AMBIGUOUS: _l("May have been sent: not sent again"),
+}
+
 
 def audience_label(kind: str) -> str:
     return str(AUDIENCE_LABELS.get(kind, kind))
@@ -42,3 +50,7 @@ def message_status_label(status: str) -> str:
 
 def channel_label(channel: str) -> str:
     return str(CHANNEL_LABELS.get(channel, channel))
+
+
+def failure_kind_label(kind: str | None) -> str:
+    return str(FAILURE_KIND_LABELS[kind]) if kind in FAILURE_KIND_LABELS else "—"

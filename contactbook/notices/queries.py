@@ -14,13 +14,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from contactbook.extensions import db
-from contactbook.messaging.delivery import counts_for_notice
 from contactbook.messaging.timing import next_allowed
 from contactbook.models import Guardian, Message, MessageStatus, Notice, School, SchoolClass, Student, User
 from contactbook.models.base import utcnow
-from contactbook.notices.retry import retryable
 from contactbook.notices.rules import Disclosure
-from contactbook.notices.services import Audience, NoticeError, audience_students
+from contactbook.notices.services import Audience, NoticeError, audience_students, retryable
 from contactbook.subscriptions.services import settings_of
 
 PAGE_SIZE = 50
@@ -137,7 +135,10 @@ class Progress:
 
 def progress_of(notice: Notice) -> Progress:
     """The notice's messages per status, every status present."""
-    return Progress({str(status): 0 for status in MessageStatus} | counts_for_notice(notice.id))
+    rows = db.session.execute(
+        select(Message.status, func.count()).where(Message.notice_id == notice.id).group_by(Message.status)
+    ).all()
+    return Progress({str(status): 0 for status in MessageStatus} | {status.value: int(n) for status, n in rows})
 
 
 @dataclass
@@ -171,7 +172,7 @@ def not_sent_reasons(notice: Notice) -> list[tuple[str, str, int]]:
 
 def retryable_count(notice: Notice) -> int:
     """How many of the notice's failures the retry button would send again."""
-    return int(db.session.scalar(select(func.count()).select_from(Message).where(retryable(notice.id))) or 0)
+    return int(db.session.scalar(select(func.count()).select_from(Message).where(retryable(notice))) or 0)
 
 
 def month_sms_cost(school: School, zone: ZoneInfo, now: datetime | None = None) -> int:

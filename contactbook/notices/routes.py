@@ -22,8 +22,7 @@ from contactbook.models import Notice, School
 from contactbook.models.base import utcnow
 from contactbook.notices import audiences, queries
 from contactbook.notices.forms import NoticeForm, RetryForm
-from contactbook.notices.labels import audience_label, channel_label, message_status_label
-from contactbook.notices.retry import retry_failed
+from contactbook.notices.labels import audience_label, channel_label, failure_kind_label, message_status_label
 from contactbook.notices.rules import Disclosure, disclosure
 from contactbook.notices.services import (
     Audience,
@@ -32,6 +31,7 @@ from contactbook.notices.services import (
     audience_students,
     create_notice,
     preview_notice,
+    retry_failed,
 )
 from contactbook.roster.labels import domestic_phone
 from contactbook.subscriptions.labels import category_label
@@ -49,6 +49,7 @@ def _display_helpers() -> dict[str, Any]:
         "category_label": category_label,
         "channel_label": channel_label,
         "message_status_label": message_status_label,
+        "failure_kind_label": failure_kind_label,
         "domestic_phone": domestic_phone,
         "moment_text": _when,
     }

@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
+from contactbook.messaging import claiming
 from contactbook.messaging.outbox import Outbox, recipients
+from contactbook.messaging.outcomes import worth_another_try
 from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments, to_gsm
 from contactbook.messaging.vocabulary import Category, Channel
-from contactbook.models import Enrolment, EnrolmentStatus, Notice, School, SchoolClass, User
+from contactbook.models import Enrolment, EnrolmentStatus, Message, Notice, School, SchoolClass, User
 from contactbook.models.base import utcnow
 from contactbook.roster.rules import given_name
 from contactbook.roster.services import current_year
@@ -200,3 +202,18 @@ def create_notice(
     audit.record("notice.created", actor=author, school_id=school.id, target=notice, messages=count, urgent=urgent)
     db.session.commit()
     return notice
+
+
+def retryable(notice: Notice) -> ColumnElement[bool]:
+    """The notice's failed messages worth another try (the failure was temporary)."""
+    return and_(Message.notice_id == notice.id, Message.school_id == notice.school_id, worth_another_try())
+
+
+def retry_failed(school: School, actor: User | None, notice: Notice) -> int:
+    """Queue the notice's temporarily failed messages again, due now, attempts kept; returns how many."""
+    if notice.school_id != school.id:
+        raise ValueError("the notice belongs to another school")
+    count = claiming.requeue(retryable(notice), utcnow())
+    audit.record("notice.retried", actor=actor, school_id=school.id, target=notice, messages=count)
+    db.session.commit()
+    return count

@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from twilio.request_validator import RequestValidator
 
 from contactbook.extensions import db
-from contactbook.messaging import delivery
+from contactbook.messaging import services as delivery
+from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Guardian, Message, MessageStatus, Subscription
 from contactbook.notices import services as notices
 from contactbook.notices.services import Audience
@@ -188,6 +189,7 @@ def test_temporary_failures_are_retried_until_sent(
     waiting = messages_of(notice_id)
     assert {m.status for m in waiting} == {MessageStatus.QUEUED}
     assert all(m.attempts == 1 and m.error and "temporary" in m.error for m in waiting)
+    assert {(m.failure_kind, m.failure_code) for m in waiting} == {(FailureKind.TEMPORARY, "20500")}
     assert all(m.next_attempt_at > delivery.utcnow() for m in waiting)
 
     fake_twilio.configure(fail_rate_500=0.0)
@@ -216,6 +218,7 @@ def test_invalid_number_fails_for_good_and_marks_the_phone_unusable(
     failed = by_guardian[world.guardian_ids[0]]
     assert failed.status == MessageStatus.FAILED
     assert failed.error and "21211" in failed.error
+    assert (failed.failure_kind, failed.failure_code) == (FailureKind.PERMANENT, "21211")
     assert by_guardian[world.guardian_ids[1]].status == MessageStatus.SENT
     guardian = db.session.get(Guardian, world.guardian_ids[0])
     assert guardian is not None and guardian.phone_unusable_at is not None
@@ -236,6 +239,7 @@ def test_a_timeout_is_ambiguous_and_never_resent(ctx_app: Flask, delivery_app: F
     (message,) = messages_of(notice_id)
     assert message.status == MessageStatus.AMBIGUOUS
     assert message.error and "ambiguous" in message.error
+    assert message.failure_kind == FailureKind.AMBIGUOUS
     fake_twilio.configure(timeout_rate=0.0)
     delivery.sweep()
     run_delivery()

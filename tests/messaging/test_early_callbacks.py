@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contactbook.extensions import db
-from contactbook.messaging.callbacks import apply_early_callbacks, apply_status_callback
+from contactbook.messaging.services import record_early_statuses, record_status
 from contactbook.models import Message, MessageStatus
 from tests.factories import World
 from tests.messaging.factories import sms_message
@@ -17,12 +17,12 @@ def _message(world: World, status: MessageStatus, provider_ref: str | None) -> M
 
 def test_a_report_before_the_send_result_is_applied_when_the_result_is_recorded(world: World) -> None:
     message = _message(world, MessageStatus.SENDING, None)
-    assert apply_status_callback("SM-early", "delivered", None) is False
+    assert record_status("SM-early", "delivered", None) is False
     assert message.status == MessageStatus.SENDING
 
     message.provider_ref, message.status = "SM-early", MessageStatus.SENT
     db.session.commit()
-    apply_early_callbacks(["SM-early"])
+    record_early_statuses(["SM-early"])
 
     db.session.refresh(message)
     assert message.status == MessageStatus.DELIVERED
@@ -30,12 +30,12 @@ def test_a_report_before_the_send_result_is_applied_when_the_result_is_recorded(
 
 def test_an_early_report_never_moves_a_status_backwards(world: World) -> None:
     message = _message(world, MessageStatus.SENDING, None)
-    apply_status_callback("SM-late", "delivered", None)
-    apply_status_callback("SM-late", "sent", None)  # an older report, arriving after
+    record_status("SM-late", "delivered", None)
+    record_status("SM-late", "sent", None)  # an older report, arriving after
 
     message.provider_ref, message.status = "SM-late", MessageStatus.SENT
     db.session.commit()
-    apply_early_callbacks(["SM-late"])
+    record_early_statuses(["SM-late"])
 
     db.session.refresh(message)
     assert message.status == MessageStatus.DELIVERED
@@ -43,6 +43,6 @@ def test_an_early_report_never_moves_a_status_backwards(world: World) -> None:
 
 def test_a_report_for_a_recorded_message_applies_at_once(world: World) -> None:
     message = _message(world, MessageStatus.SENT, "SM-known")
-    assert apply_status_callback("SM-known", "delivered", None) is True
+    assert record_status("SM-known", "delivered", None) is True
     db.session.refresh(message)
     assert message.status == MessageStatus.DELIVERED

@@ -25,10 +25,10 @@ from sqlalchemy import func, select, update
 from contactbook.audit import services as audit
 from contactbook.extensions import TaskClient, db, tasks
 from contactbook.messaging.outbox import DISPATCH_TASK, Outbox, recipients
+from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Message, MessageStatus, Notice
 from contactbook.models.base import utcnow
-from contactbook.notices.retry import retry_failed
-from contactbook.notices.services import Audience, create_notice
+from contactbook.notices.services import Audience, create_notice, retry_failed
 from tests.messaging.conftest import SubscribedSchool, build_subscribed_school
 
 QUEUE = "celery"  # Celery's default queue: a list in the broker's Redis database
@@ -200,7 +200,7 @@ def test_retrying_failures_nudges_only_when_messages_are_queued_again(
     assert retry_failed(giao.school, giao.admin, notice) == 0
     assert broker.llen(QUEUE) == 0
 
-    failed = {"status": MessageStatus.FAILED, "error": "temporary: 503"}
+    failed = {"status": MessageStatus.FAILED, "error": "Twilio HTTP 503", "failure_kind": FailureKind.TEMPORARY}
     db.session.execute(update(Message).where(Message.notice_id == notice.id).values(**failed))
     db.session.commit()
     assert retry_failed(giao.school, giao.admin, notice) == 3

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from contactbook import create_app
 from contactbook.extensions import db
-from contactbook.messaging.callbacks import apply_status_callback
+from contactbook.messaging.services import record_status
 from contactbook.models import Message, MessageStatus
 from tests.conftest import app_settings
 from tests.factories import World
@@ -67,7 +67,7 @@ def test_an_over_long_field_is_refused_and_changes_nothing(app: Flask, world: Wo
 def test_a_long_error_code_is_never_stored_past_its_column(world: World) -> None:
     """The recording itself bounds what it stores (PostgreSQL enforces the column's size)."""
     message = _message(world, MessageStatus.SENT, "SM-huge")
-    assert apply_status_callback("SM-huge", "undelivered", "7" * 5000) is True
+    assert record_status("SM-huge", "undelivered", "7" * 5000) is True
     error = reloaded(message).error
     assert error is not None
     assert len(error) == Message.error.type.length

@@ -27,6 +27,7 @@ from werkzeug.test import TestResponse
 
 from contactbook.extensions import TaskClient, db, tasks
 from contactbook.messaging.text import sms_segments, to_gsm
+from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import (
     Message,
     MessageStatus,
@@ -201,10 +202,15 @@ def sent_notice(people: SchoolPeople, alpha: Alpha, author_name: str = "admin", 
     )
 
 
-def set_outcome(message: Message, status: MessageStatus, error: str | None = None, attempts: int = 1) -> None:
-    db.session.execute(
-        update(Message).where(Message.id == message.id).values(status=status, error=error, attempts=attempts)
-    )
+def set_outcome(
+    message: Message,
+    status: MessageStatus,
+    error: str | None = None,
+    attempts: int = 1,
+    kind: FailureKind | None = None,
+) -> None:
+    values = {"status": status, "error": error, "attempts": attempts, "failure_kind": kind}
+    db.session.execute(update(Message).where(Message.id == message.id).values(**values))
     db.session.commit()
 
 
@@ -510,9 +516,10 @@ def test_retry_requeues_only_temporary_failures(
 ) -> None:
     notice = sent_notice(world.a, alpha, category="closure")
     gave_up, temporary, permanent = mothers_and_fathers(notice.id, alpha)
-    set_outcome(gave_up, MessageStatus.FAILED, "gave up after 6 attempts: timeout", attempts=6)
-    set_outcome(temporary, MessageStatus.FAILED, "temporary: provider unavailable", attempts=2)
-    set_outcome(permanent, MessageStatus.FAILED, "permanent: invalid number 21211", attempts=1)
+    set_outcome(gave_up, MessageStatus.FAILED, "gave up after 6 attempts: timeout", 6, FailureKind.TEMPORARY)
+    set_outcome(temporary, MessageStatus.FAILED, "provider unavailable", 2, FailureKind.TEMPORARY)
+    # The kind decides, never the wording of the reason.
+    set_outcome(permanent, MessageStatus.FAILED, "temporary-looking text: 21211", 1, FailureKind.PERMANENT)
     assert 'data-test="retry"' in admin.get(f"{A}/{notice.id}").get_data(as_text=True)
     assert broker.llen("celery") == 1  # writing the notice nudged, at its commit
     broker.delete("celery")

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from contactbook.messaging.vocabulary import FailureKind
+
 # Twilio error codes that mean the phone number cannot receive our SMS (invalid, not mobile, opted out).
 UNUSABLE_NUMBER_CODES = frozenset({21211, 21614, 21610})
 # Twilio error codes that are never worth retrying (the message itself or the number is refused).
@@ -30,31 +32,42 @@ class SendResult:
 
 
 class ProviderFailure(Exception):
-    """A message the provider did not take; the subclass says whether trying again is safe."""
+    """A message the provider did not take; the subclass says whether trying again is safe.
 
-    def __init__(self, reason: str) -> None:
+    `code` is the provider's own code when it gave one (Twilio error code, SMTP reply code, HTTP status).
+    """
+
+    kind: FailureKind
+
+    def __init__(self, reason: str, code: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class TemporaryFailure(ProviderFailure):
-    """Not delivered, and safe to try again later."""
-
-
-class PermanentFailure(ProviderFailure):
-    """Refused for good: never retry. `code` is the provider's (Twilio error code or SMTP reply code)."""
-
-    def __init__(self, reason: str, code: int | None = None, *, unusable_contact: bool | None = None) -> None:
-        super().__init__(reason)
         self.code = code
-        self.unusable_contact = code in UNUSABLE_NUMBER_CODES if unusable_contact is None else unusable_contact
 
     def __str__(self) -> str:
         return f"{self.reason} (code {self.code})" if self.code is not None else self.reason
 
 
+class TemporaryFailure(ProviderFailure):
+    """Not delivered, and safe to try again later."""
+
+    kind = FailureKind.TEMPORARY
+
+
+class PermanentFailure(ProviderFailure):
+    """Refused for good: never retry. `code` is the provider's (Twilio error code or SMTP reply code)."""
+
+    kind = FailureKind.PERMANENT
+
+    def __init__(self, reason: str, code: int | None = None, *, unusable_contact: bool | None = None) -> None:
+        super().__init__(reason, code)
+        self.unusable_contact = code in UNUSABLE_NUMBER_CODES if unusable_contact is None else unusable_contact
+
+
 class AmbiguousFailure(ProviderFailure):
     """The request was sent but its outcome is unknown: the provider may have accepted it."""
+
+    kind = FailureKind.AMBIGUOUS
 
 
 class SmsProvider(Protocol):

@@ -177,7 +177,7 @@ def _classify_reply(exc: smtplib.SMTPResponseException) -> ProviderFailure:
     reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
     reason = f"SMTP {exc.smtp_code} {reply}"
     if 400 <= exc.smtp_code < 500:
-        failure: ProviderFailure = TemporaryFailure(reason)
+        failure: ProviderFailure = TemporaryFailure(reason, exc.smtp_code)
     else:
         unusable = isinstance(exc, _RecipientRefused) and exc.smtp_code in UNUSABLE_ADDRESS_CODES
         failure = PermanentFailure(reason, exc.smtp_code, unusable_contact=unusable)

@@ -98,7 +98,7 @@ def classify_rest_error(exc: TwilioRestException) -> ProviderFailure:
     if code in PERMANENT_TWILIO_CODES:
         return PermanentFailure(reason, code)
     if exc.status == 429 or exc.status >= 500:
-        return TemporaryFailure(reason)
+        return TemporaryFailure(reason, code if code is not None else exc.status)
     return PermanentFailure(reason, code)
 
 

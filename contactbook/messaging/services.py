@@ -1,0 +1,115 @@
+"""The delivery pipeline's units of work, and the only code in messaging that commits.
+
+Sending a message at most once rests on the order of the commits here:
+- `claim`: due rows become `claimed` in one commit (FOR UPDATE SKIP LOCKED on PostgreSQL);
+- `deliver`: the rows that may not go now get their outcome (held, expired, skipped, digested) in one
+  commit; then, chunk by chunk, the rows about to be handed over are marked `sending` in a commit of
+  their own *before* the provider is called, and the results are recorded in the next commit;
+- `sweep`: a dead worker's `claimed` rows are queued again, its `sending` rows flagged `ambiguous`;
+- `record_status`: a provider's status report moves a message on, never backwards.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from contactbook.extensions import among, db
+from contactbook.messaging import callbacks, claiming, sending
+from contactbook.messaging.checks import checked
+from contactbook.messaging.outcomes import outcome_of
+from contactbook.messaging.providers.base import PermanentFailure
+from contactbook.models import Message, MessageStatus
+from contactbook.models.base import utcnow
+
+
+def claim(limit: int = claiming.BATCH, now: datetime | None = None) -> list[int]:
+    """Take up to `limit` due messages for this worker (committed); returns their ids."""
+    ids = claiming.claim_due(now or utcnow(), limit)
+    db.session.commit()
+    return ids
+
+
+def deliver(ids: list[int]) -> dict[str, int]:
+    """Check, send and record a claimed batch; returns counts per outcome."""
+    now = utcnow()
+    messages = db.session.scalars(
+        select(Message).where(among(Message.id, ids), Message.status == MessageStatus.CLAIMED).order_by(Message.id)
+    ).all()
+    stamps: sending.Stamps = {m.id: m.claimed_at for m in messages}
+    ready, outcomes = checked(messages, now)
+    # Every write below is a conditional UPDATE statement: detach the rows, so the commits between the
+    # chunks do not expire them and reload each one (a query per message, the main cost before).
+    for message in messages:
+        db.session.expunge(message)
+    sending.record([m for m in messages if m.id in outcomes], outcomes, stamps, MessageStatus.CLAIMED)
+    db.session.commit()
+    unusable: set[tuple[int, str]] = set()
+    chunk = int(current_app.config["SMS_CONCURRENCY"])
+    for channel in ("sms", "email"):
+        batch = [m for m in ready if m.channel == channel]
+        for start in range(0, len(batch), chunk):
+            part = sending.start_sending(channel, batch[start : start + chunk], stamps)
+            db.session.commit()  # `sending` is on disk before the provider hears of these messages
+            if not part:
+                continue
+            for message, result in zip(part, sending.send(channel, part), strict=True):
+                outcomes[message.id] = outcome_of(result, channel=channel, attempts=message.attempts + 1, now=utcnow())
+                if isinstance(result, PermanentFailure) and result.unusable_contact:
+                    unusable.add((message.guardian_id, channel))
+            sending.record(part, outcomes, stamps, MessageStatus.SENDING)
+            db.session.commit()
+            record_early_statuses([outcomes[m.id].provider_ref for m in part])
+    if unusable:
+        sending.mark_unusable(unusable)
+        db.session.commit()
+    counts: dict[str, int] = defaultdict(int)
+    for outcome in outcomes.values():
+        counts[outcome.status.value] += 1
+    return dict(counts)
+
+
+def record_early_statuses(provider_refs: list[str | None]) -> None:
+    """Record the reports that arrived before these send results were recorded (the race is real)."""
+    for ref, status, error_code in callbacks.take_early(provider_refs):
+        record_status(ref, status, error_code)
+
+
+def dispatch(max_batches: int = 1000) -> dict[str, int]:
+    """Claim and deliver due messages until none is left (or `max_batches`)."""
+    totals: dict[str, int] = defaultdict(int)
+    for _ in range(max_batches):
+        ids = claim()
+        if not ids:
+            break
+        for status, n in deliver(ids).items():
+            totals[status] += n
+    return dict(totals)
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Recover after crashes: requeue stale claims, flag stale sends; say whether messages are due.
+
+    Stale means older than the configured MESSAGE_STALE_CLAIM_SECONDS / MESSAGE_STALE_SENDING_SECONDS.
+    """
+    now = now or utcnow()
+    stale_claim = timedelta(seconds=float(current_app.config["MESSAGE_STALE_CLAIM_SECONDS"]))
+    stale_sending = timedelta(seconds=float(current_app.config["MESSAGE_STALE_SENDING_SECONDS"]))
+    requeued, flagged = claiming.recover_stale(now, stale_claim, stale_sending)
+    db.session.commit()
+    due = claiming.any_due(now)
+    db.session.commit()
+    return {"requeued": requeued, "flagged": flagged, "due": int(due)}
+
+
+def record_status(provider_ref: str, provider_status: str, error_code: str | None) -> bool:
+    """Record a provider's status report (committed); False when it names no message we know yet.
+
+    A report for a message whose send result is not recorded yet is kept and applied once it is.
+    """
+    known = callbacks.apply_status(provider_ref, provider_status, error_code)
+    db.session.commit()
+    return known
