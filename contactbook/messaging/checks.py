@@ -14,7 +14,7 @@ from contactbook.extensions import db
 from contactbook.messaging.outcomes import Outcome
 from contactbook.messaging.timing import next_allowed
 from contactbook.models import Message, MessageStatus, School
-from contactbook.subscriptions.services import eligibility_for_many, settings_of
+from contactbook.subscriptions.eligibility import eligibility_for_many, settings_of
 
 
 def checked(messages: Sequence[Message], now: datetime) -> tuple[list[Message], dict[int, Outcome]]:

@@ -28,7 +28,7 @@ from contactbook.models import (
     Subscription,
     SubscriptionStatus,
 )
-from contactbook.subscriptions.services import eligibility_for_many, settings_of
+from contactbook.subscriptions.eligibility import eligibility_for_many, settings_of
 from contactbook.timezones import school_zone
 
 EXPIRY = timedelta(hours=48)

@@ -1,26 +1,26 @@
-"""The paid service's settings, plans and subscriptions with consent. Every change is audited here."""
+"""The paid service's settings, plans and subscriptions with consent. Every change is audited here.
+
+Reading the settings and deciding eligibility live in `contactbook.subscriptions.eligibility`
+(`settings_of` and `net_paid` are imported here too, as other features call them through this module).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from contactbook.audit import services as audit
-from contactbook.extensions import among, db
+from contactbook.extensions import db
 from contactbook.i18n import N_
-from contactbook.messaging.vocabulary import Channel
 from contactbook.models import (
     Authority,
     Consent,
     ConsentPurpose,
     Guardian,
-    Payment,
-    PaymentKind,
     Plan,
     PlanPeriod,
     PriceCeiling,
@@ -36,7 +36,7 @@ from contactbook.models import (
 )
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
-from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, EligibilityFacts, SubscriptionFacts
+from contactbook.subscriptions.eligibility import default_settings, net_paid, settings_of
 from contactbook.timezones import school_today
 
 # The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).
@@ -52,31 +52,10 @@ def _check_school(school: School, subscription: Subscription) -> None:
         raise SubscriptionError(N_("This subscription is not of this school."))
 
 
-def settings_of(school: School) -> ServiceSettings:
-    """The school's service settings (off, with the default free essentials, until changed); read only."""
-    return db.session.get(ServiceSettings, school.id) or _default_settings(school)
-
-
-def _default_settings(school: School) -> ServiceSettings:
-    return ServiceSettings(
-        school_id=school.id,
-        enabled=False,
-        free_categories=list(DEFAULT_FREE_CATEGORIES),
-        allow_unpaid_start=True,
-        unpaid_flag_days=14,
-        reminder_days=7,
-        quiet_end_hour=7,
-        quiet_start_hour=21,
-        digest_hour=18,
-        sms_unaccented=True,
-        sms_segment_price=300,
-    )
-
-
 def _settings_to_change(school: School) -> ServiceSettings:
     settings = db.session.get(ServiceSettings, school.id)
     if settings is None:
-        settings = _default_settings(school)
+        settings = default_settings(school)
         db.session.add(settings)
         db.session.flush()
     return settings
@@ -377,23 +356,6 @@ def withdraw_purpose(school: School, actor: User | None, subscription: Subscript
     db.session.commit()
 
 
-def net_paid(subscription_ids: Iterable[int]) -> dict[int, int]:
-    """Payments less refunds for each subscription (those with none are left out)."""
-    ids = list(subscription_ids)
-    totals: dict[int, int] = defaultdict(int)
-    if not ids:
-        return totals
-    rows = db.session.execute(
-        select(Payment.subscription_id, Payment.kind, func.sum(Payment.amount))
-        .where(among(Payment.subscription_id, ids))
-        .group_by(Payment.subscription_id, Payment.kind)
-    ).tuples()
-    for subscription_id, kind, total in rows:
-        if subscription_id is not None:
-            totals[subscription_id] += int(total or 0) * (1 if kind == PaymentKind.PAYMENT else -1)
-    return totals
-
-
 def paid_for(subscription: Subscription) -> int:
     """Payments for the subscription less refunds made for it."""
     return net_paid([subscription.id]).get(subscription.id, 0)
@@ -505,94 +467,3 @@ def run_daily(today: date) -> dict[str, int]:
             reminders += 1
     db.session.commit()
     return {"expired": len(expired), "reminders": reminders}
-
-
-def eligible_channels(guardian: Guardian, student: Student, category: str, at: datetime) -> frozenset[Channel]:
-    """Which channels may carry a message of `category` to `guardian` about `student` at moment `at`."""
-    school = db.session.get(School, guardian.school_id)
-    assert school is not None
-    pair = (guardian.id, student.id)
-    return eligibility_for_many(school, [pair], category, at)[pair]
-
-
-def eligibility_for_many(
-    school: School, pairs: Iterable[tuple[int, int]], category: str, at: datetime
-) -> dict[tuple[int, int], frozenset[Channel]]:
-    """`eligible_channels` for many (guardian id, student id) pairs of one school, in a few queries."""
-    wanted = set(pairs)
-    if not wanted:
-        return {}
-    settings = settings_of(school)
-    guardian_ids = {g for g, _ in wanted}
-    # Plain rows, not ORM objects: a school-wide notice asks about every family at once.
-    guardians = {
-        row.id: row
-        for row in db.session.execute(
-            select(
-                Guardian.id,
-                Guardian.school_id,
-                Guardian.phone,
-                Guardian.email,
-                Guardian.phone_unusable_at,
-                Guardian.email_unusable_at,
-            ).where(among(Guardian.id, guardian_ids))
-        )
-    }
-    subscriptions = db.session.execute(
-        select(
-            Subscription.id,
-            Subscription.guardian_id,
-            Subscription.student_id,
-            Subscription.starts_on,
-            Subscription.ends_on,
-            Subscription.status,
-            Subscription.sms,
-            Subscription.email,
-            Subscription.exempt,
-            Subscription.charge,
-        ).where(Subscription.school_id == school.id, among(Subscription.guardian_id, guardian_ids))
-    ).all()
-    sub_ids = [s.id for s in subscriptions]
-    purposes: dict[int, set[str]] = {}
-    for subscription_id, purpose in db.session.execute(
-        select(Consent.subscription_id, ConsentPurpose.purpose)
-        .join(ConsentPurpose, ConsentPurpose.consent_id == Consent.id)
-        .where(
-            among(Consent.subscription_id, sub_ids),
-            Consent.given_at <= at,
-            or_(ConsentPurpose.withdrawn_at.is_(None), ConsentPurpose.withdrawn_at > at),
-        )
-    ):
-        purposes.setdefault(subscription_id, set()).add(purpose)
-    paid = {} if settings.allow_unpaid_start else net_paid(sub_ids)
-    unpaid_ok, enabled = settings.allow_unpaid_start, settings.enabled
-    by_pair: dict[tuple[int, int], list[SubscriptionFacts]] = {}
-    for sub in subscriptions:
-        by_pair.setdefault((sub.guardian_id, sub.student_id), []).append(
-            SubscriptionFacts(
-                starts_on=sub.starts_on,
-                ends_on=sub.ends_on,
-                active=sub.status == SubscriptionStatus.ACTIVE,
-                sms=sub.sms,
-                email=sub.email,
-                paid_enough=sub.exempt or unpaid_ok or paid.get(sub.id, 0) >= sub.charge,
-                purposes=frozenset(purposes.get(sub.id, ())),
-            )
-        )
-    local_day = school_today(at)
-    free_categories = frozenset(settings.free_categories)
-    answers: dict[tuple[int, int], frozenset[Channel]] = {}
-    for guardian_id, student_id in wanted:
-        guardian = guardians.get(guardian_id)
-        if guardian is None or guardian.school_id != school.id:
-            answers[(guardian_id, student_id)] = frozenset()
-            continue
-        facts = EligibilityFacts(
-            service_enabled=enabled,
-            free_categories=free_categories,
-            has_phone=bool(guardian.phone) and guardian.phone_unusable_at is None,
-            has_email=bool(guardian.email) and guardian.email_unusable_at is None,
-            subscriptions=tuple(by_pair.get((guardian_id, student_id), ())),
-        )
-        answers[(guardian_id, student_id)] = rules.eligible_channels(facts, category, local_day)
-    return answers

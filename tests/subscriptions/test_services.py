@@ -29,7 +29,7 @@ from contactbook.models import (
 )
 from contactbook.models.base import utcnow
 from contactbook.platform import services as platform
-from contactbook.subscriptions import payments, services
+from contactbook.subscriptions import eligibility, payments, services
 from contactbook.subscriptions.rules import PURPOSES, Refund
 from contactbook.subscriptions.services import ConsentForm, SubscriptionError
 from contactbook.timezones import school_today
@@ -143,7 +143,7 @@ def pay(people: SchoolPeople, subscription: Subscription, amount: int, paid_on: 
 
 def channels_at(family: ClassWorld, at: datetime, category: str = Category.GRADES) -> frozenset[Channel]:
     db.session.expire_all()
-    return services.eligible_channels(family.guardian, family.student, category, at)
+    return eligibility.eligible_channels(family.guardian, family.student, category, at)
 
 
 def channels_now(family: ClassWorld, category: str = Category.GRADES) -> frozenset[Channel]:
