@@ -17,7 +17,7 @@ from contactbook.grading import rules
 from contactbook.grading.grid import Column, cell_text, plain_text, read_cells
 from contactbook.grading.services import REASON_MAX, REASON_MIN, GradingError, Grid, teaches
 from contactbook.messaging.outbox import Outbox, recipients
-from contactbook.messaging.render import personalised
+from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments
 from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import School, Score, ScoreCorrection, ScorePublication, Student, User
@@ -75,6 +75,11 @@ class _ScoreTexts:
         fields = ["student", "score", "old", "reason"] if kind == "score_correction" else ["student", "score"]
         self.sms = personalised(kind, "vi", {"school": school.name, **context}, fields, unaccented=unaccented)
         self.email = personalised(kind, "vi", {"school": school.name, **context}, fields, unaccented=False)
+        self.kind, self.context = kind, context
+
+    def line(self, values: dict[str, str]) -> str:
+        """How the score reads as an item of a daily digest, which names the school and the student itself."""
+        return render_message("digest_item", "vi", {"kind": self.kind, **self.context, **values}, unaccented=False)
 
     def text(self, channel: Channel, values: dict[str, str]) -> tuple[str, int]:
         if channel == Channel.SMS:
@@ -164,6 +169,7 @@ def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePub
             body=body,
             subject=subject_line,
             segments=segments,
+            line=texts.line(values) if recipient.digest else None,
         )
     publication.messages = outbox.write()
     audit.record(
@@ -247,6 +253,7 @@ def correct(
             body=body,
             subject=f"Sửa điểm {column.heading(grid.semester.number)} môn {grid.subject.name}",
             segments=segments,
+            line=texts.line(values) if recipient.digest else None,
         )
     messages = outbox.write()
     audit.record(

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, or_, select, update
 
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
+from contactbook.messaging import digests
 from contactbook.models import (
     Authority,
     Consent,
@@ -24,7 +24,6 @@ from contactbook.models import (
     Plan,
     PlanPeriod,
     PriceCeiling,
-    RenewalReminder,
     School,
     SchoolYear,
     ServiceSettings,
@@ -35,9 +34,9 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.subscriptions import rules
+from contactbook.subscriptions import renewals, rules
 from contactbook.subscriptions.eligibility import default_settings, net_paid, settings_of
-from contactbook.timezones import school_today
+from contactbook.timezones import school_today, school_zone
 
 # The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).
 MAX_SEGMENT_PRICE = 10_000
@@ -111,7 +110,9 @@ def update_delivery_settings(
     digest_hour: int,
     sms_segment_price: int,
 ) -> ServiceSettings:
-    """Change the quiet hours, the digest hour and the price per SMS segment; checked again at send time."""
+    """Change the quiet hours, the digest hour and the price per SMS segment. Quiet hours are checked again at
+    send time; the digests not yet sent move to the new digest hour; the price applies to messages written,
+    and digests composed, from now on."""
     if not all(0 <= hour <= 23 for hour in (quiet_start_hour, quiet_end_hour, digest_hour)):
         raise SubscriptionError(N_("An hour is from 00:00 to 23:00."))
     if quiet_start_hour == quiet_end_hour:
@@ -119,8 +120,12 @@ def update_delivery_settings(
     if not 0 <= sms_segment_price <= MAX_SEGMENT_PRICE:
         raise SubscriptionError(N_("The price per SMS segment is from 0 to 10.000 đồng."))
     settings = _settings_to_change(school)
+    hours = (settings.quiet_start_hour, settings.quiet_end_hour, settings.digest_hour)
     settings.quiet_start_hour, settings.quiet_end_hour = quiet_start_hour, quiet_end_hour
     settings.digest_hour, settings.sms_segment_price = digest_hour, sms_segment_price
+    if hours != (quiet_start_hour, quiet_end_hour, digest_hour):
+        # The digests not yet sent go at the new hour, today's included (at once if it has passed).
+        digests.reschedule(school.id, settings, school_zone())
     audit.record(
         "service.delivery_settings",
         actor=actor,
@@ -356,6 +361,24 @@ def withdraw_purpose(school: School, actor: User | None, subscription: Subscript
     db.session.commit()
 
 
+def set_digest(school: School, actor: User | None, subscription: Subscription, digest: bool) -> None:
+    """Switch a running subscription between single messages and the daily digest, for what is written next.
+
+    A message already written keeps the route chosen when it was written: an item waiting for today's digest
+    still goes in it, and a message queued to go alone (held by the quiet hours, say) still goes alone.
+    """
+    _check_school(school, subscription)
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        raise SubscriptionError(N_("This subscription is no longer running."))
+    if not digest and subscription.plan.digest_only:
+        raise SubscriptionError(N_("This plan sends only the daily digest."))
+    if subscription.digest != digest:
+        subscription.digest = digest
+        action = "subscription.digest_chosen" if digest else "subscription.instant_chosen"
+        audit.record(action, actor=actor, school_id=school.id, target=subscription)
+    db.session.commit()
+
+
 def paid_for(subscription: Subscription) -> int:
     """Payments for the subscription less refunds made for it."""
     return net_paid([subscription.id]).get(subscription.id, 0)
@@ -422,48 +445,21 @@ def set_exemption(school: School, actor: User, subscription: Subscription, reaso
 
 
 def run_daily(today: date) -> dict[str, int]:
-    """Expire subscriptions past their end and queue renewal reminders; safe to run more than once a day."""
+    """Expire subscriptions past their end and remind the families whose subscription ends soon (one commit).
+
+    Safe to run more than once a day, and on two workers at once: each expiry is recorded once, and each
+    subscription gets one reminder, written with its outbox messages (`contactbook.subscriptions.renewals`).
+    """
     expired = list(
         db.session.scalars(
-            select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.ends_on < today)
+            update(Subscription)
+            .where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.ends_on < today)
+            .values(status=SubscriptionStatus.EXPIRED)
+            .returning(Subscription)  # only the rows this run changed: a concurrent run waits, then skips them
         )
     )
     for subscription in expired:
-        subscription.status = SubscriptionStatus.EXPIRED
         audit.record("subscription.expired", actor=None, school_id=subscription.school_id, target=subscription)
-    reminders = 0
-    later = aliased(Subscription)
-    renewed = (
-        select(later.id)
-        .where(
-            later.guardian_id == Subscription.guardian_id,
-            later.student_id == Subscription.student_id,
-            later.status == SubscriptionStatus.ACTIVE,
-            later.starts_on > Subscription.ends_on,
-        )
-        .exists()
-    )
-    for subscription, settings in db.session.execute(
-        select(Subscription, ServiceSettings)
-        .join(ServiceSettings, ServiceSettings.school_id == Subscription.school_id)
-        .outerjoin(RenewalReminder, RenewalReminder.subscription_id == Subscription.id)
-        .where(
-            ServiceSettings.enabled.is_(True),  # no reminders to renew a service that is switched off
-            Subscription.status == SubscriptionStatus.ACTIVE,
-            Subscription.ends_on >= today,
-            RenewalReminder.id.is_(None),
-            ~renewed,  # already renewed for the next period
-        )
-    ):
-        if (subscription.ends_on - today).days <= settings.reminder_days:
-            db.session.add(
-                RenewalReminder(
-                    school_id=subscription.school_id,
-                    subscription_id=subscription.id,
-                    due_on=today,
-                    details={"ends_on": subscription.ends_on.isoformat(), "guardian_id": subscription.guardian_id},
-                )
-            )
-            reminders += 1
+    reminders = renewals.queue_reminders(today, utcnow())
     db.session.commit()
     return {"expired": len(expired), "reminders": reminders}

@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 from celery import Celery
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from contactbook.extensions import db
-from contactbook.models import Message, MessageStatus
+from contactbook.models import Message, MessageStatus, ServiceSettings, Subscription
+from contactbook.models.base import utcnow
 from contactbook.notices import services as notices
 from contactbook.notices.services import Audience
 from tests.messaging.conftest import (
@@ -157,3 +160,43 @@ def test_provider_failing_and_timing_out_for_a_while(
     assert counts.get("ambiguous", 0) > 0  # the timeouts: flagged, not resent
     assert counts.get("sent", 0) + counts.get("ambiguous", 0) == N
     print(f"\nfaults: {counts}, HTTP {stats['statuses']}, {time.monotonic() - started:.1f} s")
+
+
+def test_worker_killed_while_sending_daily_digests(
+    ctx_app: Flask, delivery_worker: DeliveryWorker, fake_twilio: FakeTwilio, celery_client: Celery
+) -> None:
+    fake_twilio.configure(latency=0.05)
+    world = build_subscribed_school(N)
+    # Every family chose the digest; two notices are written before the digest hour, which then comes.
+    db.session.execute(update(Subscription).values(digest=True))
+    hour = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo(ctx_app.config["TIMEZONE"])).hour
+    db.session.execute(update(ServiceSettings).values(digest_hour=hour))
+    db.session.commit()
+    start_notice(world, celery_client)
+    start_notice(world, celery_client)
+    db.session.execute(update(Message).where(Message.kind == "digest").values(next_attempt_at=utcnow()))
+    db.session.commit()
+    celery_client.send_task("messaging.dispatch")
+    wait_until(lambda: count(MessageStatus.SENT) >= 300, 60, 0.05, "the first digests to be sent")
+    wait_until(lambda: count(MessageStatus.SENDING) > 0, 30, 0.01, "a chunk in flight")
+
+    delivery_worker.kill()
+    delivery_worker.start()
+    drive_until_final(celery_client, timeout=120)
+
+    stats = fake_twilio.stats()
+    assert stats["duplicates"] == {}, f"requested twice: {list(stats['duplicates'])[:5]}"
+    assert sum(stats["messages"].values()) <= N  # one digest per family at most, whatever was in flight
+    db.session.rollback()
+    digests = db.session.execute(
+        select(Message.id, Message.to_address, Message.body, Message.status).where(Message.kind == "digest")
+    ).all()
+    assert len(digests) == N
+    for _id, to, body, status in digests:
+        assert status in (MessageStatus.SENT, MessageStatus.AMBIGUOUS), f"{to} ended {status}"
+        if status == MessageStatus.SENT:
+            assert stats["messages"].get(f"{to}|{body}") == 1 and body.count("\n- ") == 2
+    items = db.session.execute(select(Message.status, Message.digest_id).where(Message.digest.is_(True))).all()
+    assert len(items) == 2 * N and {status for status, _ in items} == {MessageStatus.DIGESTED}
+    assert {digest_id for _, digest_id in items} == {row[0] for row in digests}
+    db.session.rollback()
