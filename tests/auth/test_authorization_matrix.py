@@ -28,7 +28,6 @@ from contactbook.auth.access import Access, rule_for
 from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
-from contactbook.grading import publishing
 from contactbook.grading import services as grading
 from contactbook.models import PaymentMethod, RosterImport, SchoolYear, Subscription
 from contactbook.notices.services import Audience, create_notice
@@ -424,7 +423,7 @@ def published_score(people: SchoolPeople, roster: ClassWorld) -> int:
     grid = grading.load_grid(roster.school_class, roster.subject, semester)
     column = grid.column("gk")
     assert column is not None
-    publishing.publish(people.school, people.staff["teacher"], grid, column)
+    grading.publish(people.school, people.staff["teacher"], grid, column)
     return grid.scores[(roster.student.id, "gk")].id
 
 
