@@ -34,7 +34,6 @@ from contactbook.models import (
 from contactbook.platform import services as platform
 from contactbook.roster import services as roster
 from contactbook.roster.reading import read_roster
-from contactbook.subscriptions import payments
 from contactbook.subscriptions import services as service
 
 DEMO_PASSWORD = "SoLienLac2026"  # noqa: S105 (demo data only, printed by `flask demo seed`)
@@ -272,14 +271,14 @@ def _seed_service(school: School) -> None:
                 email=bool(guardian.email),
                 digest=False,
                 starts_on=today,
-                consent=service.ConsentForm(guardian.full_name, "paper", frozenset(purposes), True, today),
+                consent=service.ConsentForm(guardian.full_name, "paper", frozenset(purposes), child_consent=True),
             )
         except service.SubscriptionError:
             return  # today is outside the school year's semesters: no demo subscriptions
         if len(seen) % 10 == 0:
             service.set_exemption(school, accountant, subscription, "Hộ nghèo")
         elif len(seen) % 4:
-            payments.record_payment(
+            service.record_payment(
                 school,
                 accountant,
                 subscription=subscription,

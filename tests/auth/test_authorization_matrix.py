@@ -31,7 +31,7 @@ from contactbook.extensions import db
 from contactbook.grading import services as grading
 from contactbook.models import PaymentMethod, RosterImport, SchoolYear, Subscription
 from contactbook.notices.services import Audience, create_notice
-from contactbook.subscriptions.payments import record_payment
+from contactbook.subscriptions.services import record_payment
 from tests import conftest
 from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
 from tests.roster.factories import ClassWorld, make_class_world
@@ -381,7 +381,7 @@ def recorded_payment(people: SchoolPeople, subscription_id: int) -> int:
     """A cash payment for the subscription, with its receipt: the id of the payment."""
     subscription = db.session.get(Subscription, subscription_id)
     assert subscription is not None
-    payment = record_payment(
+    recorded = record_payment(
         people.school,
         people.staff["accountant"],
         subscription=subscription,
@@ -390,7 +390,7 @@ def recorded_payment(people: SchoolPeople, subscription_id: int) -> int:
         method=PaymentMethod.CASH,
         payer=subscription.guardian.full_name,
     )
-    return payment.id
+    return recorded.payment.id
 
 
 def notices_by_author(people: SchoolPeople, roster: ClassWorld) -> dict[str, int]:
