@@ -42,7 +42,8 @@ def new_user(
     authority_id: int | None = None,
     is_platform_operator: bool = False,
 ) -> User:
-    """A new account added to the session (not committed): the caller's service commits."""
+    """A new account, part of the unit of work of the service creating it (staff, a school's admin, an officer,
+    an operator); only services call it (tests/test_module_homes.py)."""
     username = username.strip().lower()
     problems = password_problems(password, username)
     if problems:
