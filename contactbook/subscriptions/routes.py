@@ -380,35 +380,34 @@ def opt_out(subscription_id: int) -> ResponseReturnValue:
     else:
         valid = form.validate_on_submit()
         stop_on = form.stop_on.data if valid else None
+        quote_form = QuoteForm(formdata=None, stop_on=stop_on)
         if valid and not form.confirm.data:
             form.confirm.errors = [_("Tick the box to confirm.")]
-        elif valid and stop_on is not None and _within(subscription, stop_on):
+        elif valid and stop_on is not None:
             try:
                 quote = services.opt_out(current_school(), staff_user(), subscription, stop_on, form.reason.data)
             except services.SubscriptionError as exc:
-                flash(_(str(exc)), "error")
+                if exc.field != "stop_on":
+                    flash(refusal(exc), "error")
+                    return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
+            else:
+                flash(
+                    _(
+                        "The subscription stops from %(day)s. Charge for the days used: %(charge)s. "
+                        "Refund owed: %(refund)s.",
+                        day=stop_on.strftime("%d/%m/%Y"),
+                        charge=vnd(quote.used_charge),
+                        refund=vnd(quote.refund),
+                    ),
+                    "info",
+                )
                 return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
-            flash(
-                _(
-                    "The subscription stops from %(day)s. Charge for the days used: %(charge)s. "
-                    "Refund owed: %(refund)s.",
-                    day=stop_on.strftime("%d/%m/%Y"),
-                    charge=vnd(quote.used_charge),
-                    refund=vnd(quote.refund),
-                ),
-                "info",
-            )
-            return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
-        quote_form = QuoteForm(formdata=None, stop_on=stop_on)
-    if stop_on is not None and not _within(subscription, stop_on):
-        quote_form.stop_on.errors = [
-            _(
-                "Choose a day from %(first)s to %(last)s.",
-                first=subscription.starts_on.strftime("%d/%m/%Y"),
-                last=subscription.ends_on.strftime("%d/%m/%Y"),
-            )
-        ]
-        stop_on = None
+    if stop_on is not None:
+        try:
+            services.check_stop_day(subscription, stop_on)
+        except services.SubscriptionError as exc:
+            quote_form.stop_on.errors = [refusal(exc)]
+            stop_on = None
     return render_template(
         "subscriptions/opt_out.html",
         subscription=subscription,
@@ -419,11 +418,6 @@ def opt_out(subscription_id: int) -> ResponseReturnValue:
         form=form,
         quote_form=quote_form,
     )
-
-
-def _within(subscription: Subscription, day: date) -> bool:
-    """Whether a family may opt out from `day`: a day of the subscription's period."""
-    return subscription.starts_on <= day <= subscription.ends_on
 
 
 @bp.route("/subscriptions/<int:subscription_id>/exemption", methods=["POST"])

@@ -543,6 +543,17 @@ def test_a_subscription_cannot_be_opted_out_of_twice(world: World, paid: Subscri
     assert paid.charge == 33_334
 
 
+@pytest.mark.parametrize("stop_on", [date(2025, 9, 4), date(2025, 10, 5)])
+def test_a_family_stops_only_from_a_day_of_its_subscription(world: World, paid: Subscription, stop_on: date) -> None:
+    with pytest.raises(SubscriptionError, match="Choose a day from") as refusal:
+        services.opt_out(world.a.school, world.a.admin, paid, stop_on, None)
+    assert refusal.value.field == "stop_on"
+    assert refusal.value.params == {"first": date(2025, 9, 5), "last": date(2025, 10, 4)}
+    assert (status_of(paid), paid.charge) == (SubscriptionStatus.ACTIVE, 100_000)
+    with pytest.raises(SubscriptionError, match="Choose a day from"):
+        services.opt_out_quote(paid, stop_on)
+
+
 def test_opting_out_is_audited_with_the_money(world: World, paid: Subscription) -> None:
     services.opt_out(world.a.school, world.a.admin, paid, date(2025, 9, 15), None)
     details = audited("subscription.cancelled", world.a, paid).details

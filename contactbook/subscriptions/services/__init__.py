@@ -34,6 +34,7 @@ from contactbook.subscriptions.services.settings import (
 )
 from contactbook.subscriptions.services.subscribing import (
     ConsentForm,
+    check_stop_day,
     child_consent_needed,
     opt_out,
     opt_out_quote,
@@ -52,6 +53,7 @@ __all__ = [
     "Recorded",
     "SubscriptionError",
     "balance_of",
+    "check_stop_day",
     "child_consent_needed",
     "create_plan",
     "eligibility_for_many",

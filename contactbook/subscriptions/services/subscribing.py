@@ -193,8 +193,16 @@ def withdraw_purpose(school: School, actor: User | None, subscription: Subscript
     db.session.commit()
 
 
+def check_stop_day(subscription: Subscription, stop_on: date) -> None:
+    """Refuse a stop day outside the subscription's period: a family stops from one of its days."""
+    if not subscription.starts_on <= stop_on <= subscription.ends_on:
+        message = N_("Choose a day from %(first)s to %(last)s.")
+        raise SubscriptionError(message, field="stop_on", first=subscription.starts_on, last=subscription.ends_on)
+
+
 def opt_out_quote(subscription: Subscription, stop_on: date) -> rules.Refund:
-    """What opting out from `stop_on` would cost and refund, before doing it."""
+    """What opting out from `stop_on` (a day of the subscription's period) would cost and refund, before doing it."""
+    check_stop_day(subscription, stop_on)
     return rules.pro_rata(
         subscription.charge, paid_for(subscription), subscription.starts_on, subscription.ends_on, stop_on
     )
@@ -203,10 +211,12 @@ def opt_out_quote(subscription: Subscription, stop_on: date) -> rules.Refund:
 def opt_out(
     school: School, actor: User | None, subscription: Subscription, stop_on: date, reason: str | None
 ) -> rules.Refund:
-    """Stop a subscription from `stop_on`: consent is withdrawn, the charge becomes the used days' cost."""
+    """Stop a running subscription from `stop_on`, a day of its period not after today: consent is withdrawn,
+    the charge becomes the used days' cost."""
     _check_school(school, subscription)
     if subscription.status != SubscriptionStatus.ACTIVE:
         raise SubscriptionError(N_("This subscription is no longer running."))
+    check_stop_day(subscription, stop_on)
     if stop_on > school_today():
         # Opting out takes effect at once (consent is withdrawn now), so it cannot be dated later.
         raise SubscriptionError(N_("The opt-out date cannot be in the future."))
