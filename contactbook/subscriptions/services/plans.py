@@ -9,6 +9,7 @@ from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.models import Authority, Plan, PlanPeriod, PriceCeiling, School, User
 from contactbook.subscriptions.rules import SubscriptionError
+from contactbook.subscriptions.services.payments import MAX_AMOUNT
 
 
 def price_ceiling(school: School, period: PlanPeriod) -> int | None:
@@ -26,7 +27,10 @@ def price_ceiling(school: School, period: PlanPeriod) -> int | None:
 
 
 def set_price_ceiling(authority: Authority, actor: User, period: PlanPeriod, max_price: int | None) -> None:
-    """An authority sets (or, with None, removes) the maximum price of plans of `period` below it."""
+    """An authority sets (or, with None, removes) the maximum price of plans of `period` below it: a positive
+    number of đồng."""
+    if max_price is not None and not 0 < max_price <= MAX_AMOUNT:
+        raise SubscriptionError(N_("The amount must be a positive number of đồng."), field="max_price")
     row = db.session.scalar(
         select(PriceCeiling).where(PriceCeiling.authority_id == authority.id, PriceCeiling.period == period)
     )
