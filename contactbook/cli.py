@@ -10,16 +10,16 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from contactbook.audit import services as audit
 from contactbook.auth.labels import account_label
 from contactbook.auth.services import PasswordPolicyError
-from contactbook.demo.services import DEMO_PASSWORD, DemoLogin, demo_logins, seed
+from contactbook.demo.seed import DEMO_PASSWORD, DemoLogin, demo_logins, seed
 from contactbook.extensions import db
 from contactbook.models import School, SchoolYear
+from contactbook.platform import services as platform
 from contactbook.roster import services as roster
 from contactbook.roster.imports import ImportPlan, RosterHeaderError
 from contactbook.roster.reading import RosterFileError, read_roster
-from contactbook.schools.services import DelegationError, new_user
+from contactbook.schools.services import DelegationError
 
 demo_cli = AppGroup("demo", help="Demo data for one-machine use.")
 roster_cli = AppGroup("roster", help="Rosters from the sector database's exports.")
@@ -53,13 +53,9 @@ def _print_logins(logins: list[DemoLogin]) -> None:
 def create_operator(username: str, full_name: str, password: str) -> None:
     """Create a platform operator account (the first one is made this way in production)."""
     try:
-        user = new_user(
-            school=None, username=username, full_name=full_name, password=password, is_platform_operator=True
-        )
+        platform.create_operator(username=username, full_name=full_name, password=password, via="cli")
     except (PasswordPolicyError, DelegationError) as exc:
         raise click.ClickException(str(exc)) from exc
-    audit.record("operator.created", actor=None, school_id=None, target=user, via="cli")
-    db.session.commit()
     click.echo(f"Operator {username} created.")
 
 

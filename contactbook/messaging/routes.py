@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from contactbook.auth.access import webhook
-from contactbook.extensions import csrf, db
+from contactbook.extensions import csrf
 from contactbook.messaging.services import record_status
 
 bp = Blueprint("messaging", __name__)
@@ -38,6 +38,5 @@ def twilio_status() -> ResponseReturnValue:
     except (SQLAlchemyError, redis.RedisError):
         # Not recorded: answer a status Twilio retries, never a 500 that loses the report.
         current_app.logger.exception("Twilio status callback for %s not recorded; asked to retry", sid)
-        db.session.rollback()
         return "not recorded, retry later", 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return "", 204

@@ -110,6 +110,10 @@ def record_status(provider_ref: str, provider_status: str, error_code: str | Non
 
     A report for a message whose send result is not recorded yet is kept and applied once it is.
     """
-    known = callbacks.apply_status(provider_ref, provider_status, error_code)
-    db.session.commit()
+    try:
+        known = callbacks.apply_status(provider_ref, provider_status, error_code)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()  # the session stays usable for whoever answers the provider
+        raise
     return known

@@ -1,4 +1,4 @@
-"""Registering authorities, schools (each with its one admin account) and authority officers."""
+"""Platform accounts and registrations: operators, authorities, schools (each with its one admin account), officers."""
 
 from __future__ import annotations
 
@@ -86,6 +86,14 @@ def set_school_status(actor: User, school: School, status: SchoolStatus) -> None
             user.session_token = new_session_token()
     audit.record("school.status", actor=actor, school_id=school.id, target=school, status=status.value)
     db.session.commit()
+
+
+def create_operator(*, username: str, full_name: str, password: str, via: str) -> User:
+    """A platform operator account, made from the command line (`via` says which: "cli", "demo"), audited."""
+    user = new_user(school=None, username=username, full_name=full_name, password=password, is_platform_operator=True)
+    audit.record("operator.created", actor=None, school_id=None, target=user, via=via)
+    db.session.commit()
+    return user
 
 
 def create_officer(
