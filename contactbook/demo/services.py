@@ -37,6 +37,7 @@ from contactbook.roster.reading import read_roster
 from contactbook.schools.services import new_user
 from contactbook.subscriptions import payments
 from contactbook.subscriptions import services as service
+from contactbook.tenancy import school_scope
 
 DEMO_PASSWORD = "SoLienLac2026"  # noqa: S105 (demo data only, printed by `flask demo seed`)
 
@@ -142,17 +143,23 @@ def seed() -> list[DemoLogin]:
                 admin_full_name="Quản trị " + name,
                 admin_password=DEMO_PASSWORD,
             )
-        for username, full_name, role in DEMO_STAFF:
-            exists = db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
-            if exists is None:
-                user = new_user(school=school, username=username, full_name=full_name, password=DEMO_PASSWORD)
-                user.grants.append(Grant(school_id=school.id, kind="role", name=role))
-        db.session.commit()
-        _seed_roster(school, level)
-        if level == SchoolLevel.LOWER_SECONDARY:
-            _seed_service(school)
-            _seed_grades(school)
+        with school_scope(school.id):
+            _seed_school(school, level)
     return demo_logins()
+
+
+def _seed_school(school: School, level: SchoolLevel) -> None:
+    """The school's staff, roster, and for the lower secondary school its service and grades."""
+    for username, full_name, role in DEMO_STAFF:
+        exists = db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
+        if exists is None:
+            user = new_user(school=school, username=username, full_name=full_name, password=DEMO_PASSWORD)
+            user.grants.append(Grant(school_id=school.id, kind="role", name=role))
+    db.session.commit()
+    _seed_roster(school, level)
+    if level == SchoolLevel.LOWER_SECONDARY:
+        _seed_service(school)
+        _seed_grades(school)
 
 
 def demo_year_bounds(today: date) -> tuple[int, int]:
