@@ -35,6 +35,7 @@ from contactbook.platform import services as platform
 from contactbook.roster import services as roster
 from contactbook.roster.reading import read_roster
 from contactbook.subscriptions import services as service
+from contactbook.tenancy import school_scope
 
 DEMO_PASSWORD = "SoLienLac2026"  # noqa: S105 (demo data only, printed by `flask demo seed`)
 
@@ -135,15 +136,21 @@ def seed() -> list[DemoLogin]:
                 admin_full_name="Quản trị " + name,
                 admin_password=DEMO_PASSWORD,
             )
-        for username, full_name, role in DEMO_STAFF:
-            exists = db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
-            if exists is None:
-                staff_member(school, username, full_name, role, DEMO_PASSWORD)
-        _seed_roster(school, level)
-        if level == SchoolLevel.LOWER_SECONDARY:
-            _seed_service(school)
-            _seed_grades(school)
+        with school_scope(school.id):
+            _seed_school(school, level)
     return demo_logins()
+
+
+def _seed_school(school: School, level: SchoolLevel) -> None:
+    """The school's staff, roster, and for the lower secondary school its service and grades."""
+    for username, full_name, role in DEMO_STAFF:
+        exists = db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
+        if exists is None:
+            staff_member(school, username, full_name, role, DEMO_PASSWORD)
+    _seed_roster(school, level)
+    if level == SchoolLevel.LOWER_SECONDARY:
+        _seed_service(school)
+        _seed_grades(school)
 
 
 def demo_year_bounds(today: date) -> tuple[int, int]:

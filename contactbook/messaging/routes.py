@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 from contactbook.auth.access import webhook
 from contactbook.extensions import csrf
 from contactbook.messaging.services import record_status
+from contactbook.tenancy import delivery_scope
 
 bp = Blueprint("messaging", __name__)
 # Twilio's own sizes: a 34-character SID, a status word, an error code of at most 5 digits.
@@ -34,7 +35,8 @@ def twilio_status() -> ResponseReturnValue:
     if too_long:
         return f"field too long: {', '.join(too_long)}", 400
     try:
-        record_status(sid, status, request.form.get("ErrorCode"))
+        with delivery_scope():  # a report names a message, not a school
+            record_status(sid, status, request.form.get("ErrorCode"))
     except (SQLAlchemyError, redis.RedisError):
         # Not recorded: answer a status Twilio retries, never a 500 that loses the report.
         current_app.logger.exception("Twilio status callback for %s not recorded; asked to retry", sid)

@@ -32,6 +32,7 @@ from contactbook.subscriptions import rules
 from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.subscriptions.services.payments import paid_for
 from contactbook.subscriptions.services.settings import settings_of
+from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 
 
@@ -264,10 +265,26 @@ def set_exemption(school: School, actor: User, subscription: Subscription, reaso
 
 
 def run_daily(today: date) -> dict[str, int]:
-    """Expire subscriptions past their end and queue renewal reminders; safe to run more than once a day."""
+    """Expire subscriptions past their end and queue renewal reminders; safe to run more than once a day.
+
+    One school at a time, each under its own scope and in its own commit.
+    """
+    totals = {"expired": 0, "reminders": 0}
+    for school_id in db.session.scalars(select(School.id).order_by(School.id)).all():
+        with school_scope(school_id):
+            for name, count in _run_daily_for(school_id, today).items():
+                totals[name] += count
+    return totals
+
+
+def _run_daily_for(school_id: int, today: date) -> dict[str, int]:
     expired = list(
         db.session.scalars(
-            select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.ends_on < today)
+            select(Subscription).where(
+                Subscription.school_id == school_id,
+                Subscription.status == SubscriptionStatus.ACTIVE,
+                Subscription.ends_on < today,
+            )
         )
     )
     for subscription in expired:
@@ -290,6 +307,7 @@ def run_daily(today: date) -> dict[str, int]:
         .join(ServiceSettings, ServiceSettings.school_id == Subscription.school_id)
         .outerjoin(RenewalReminder, RenewalReminder.subscription_id == Subscription.id)
         .where(
+            Subscription.school_id == school_id,
             ServiceSettings.enabled.is_(True),  # no reminders to renew a service that is switched off
             Subscription.status == SubscriptionStatus.ACTIVE,
             Subscription.ends_on >= today,
