@@ -4,7 +4,10 @@ Usage: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/contactbook REDIS_URL=r
        .venv/bin/python bench/fanout.py [guardians]
 Uses (and recreates) `<name>_bench` and Redis database 14. In the same run, with the same broker and
 worker (prefork pool, 2 processes), it times 10,000 empty Celery tasks, one per message: the ratio says
-how the whole pipeline compares with Celery doing nothing. Targets: rate >= 500/s, ratio >= 1.0.
+how the whole pipeline compares with Celery doing nothing. Then, against the same fake Twilio (same
+latency), it times the bare sender: the twilio async client alone in as many processes as the worker
+has, 200 requests in flight each, no database and no queue; the share says how close the pipeline
+comes to that ceiling. Targets: rate >= 500/s, ratio >= 1.0, share >= 0.75.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import redis
 
+from bench.bare_sender import bare_rate
 from bench.delivery_setup import delivery_stack, pending, wait_workers_ready
 from contactbook.notices import services as notices
 from contactbook.notices.services import Audience
@@ -59,12 +63,16 @@ def main() -> None:
         while broker.llen("celery") or broker.hlen("unacked"):
             time.sleep(0.05)
         noop_seconds = time.perf_counter() - started
+        print(f"{n} empty tasks: {noop_seconds:.2f} s", flush=True)
+
+        fake.reset()
+        bare = bare_rate(fake.base_url, n, processes=WORKER_THREADS, in_flight=SETTINGS["SMS_CONCURRENCY"])
+        print(f"bare sender: {WORKER_THREADS} processes x {SETTINGS['SMS_CONCURRENCY']} in flight, {bare:.0f}/s")
 
     rate, noop_rate = messages / seconds, n / noop_seconds
-    print(f"{n} empty tasks: {noop_seconds:.2f} s")
     print(
         f"fanout messages={messages} seconds={seconds:.2f} rate={rate:.0f}/s "
-        f"noop_rate={noop_rate:.0f}/s ratio={rate / noop_rate:.2f}"
+        f"noop_rate={noop_rate:.0f}/s ratio={rate / noop_rate:.2f} bare_rate={bare:.0f}/s share={rate / bare:.2f}"
     )
 
 

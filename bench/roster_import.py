@@ -26,7 +26,6 @@ from contactbook.models import AuthorityKind, Guardian, SchoolLevel, Student, Us
 from contactbook.platform import services as platform
 from contactbook.roster import services as roster
 from contactbook.roster.template import roster_xlsx
-from contactbook.schools.services import new_user
 
 STUDENTS = 2000
 CLASSES = [(f"{grade}A{n}", grade) for grade in (6, 7, 8, 9) for n in range(1, 11)]
@@ -37,7 +36,7 @@ def main() -> None:
     app = create_app({"DATABASE_URL": bench_database(), "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
     with app.app_context():
         upgrade()
-        operator = new_user(school=None, username="op", full_name="Op", password=PASSWORD, is_platform_operator=True)
+        operator = platform.create_operator(username="op", full_name="Op", password=PASSWORD, via="bench")
         province = platform.create_authority(operator, name="Sở", kind=AuthorityKind.PROVINCE, parent=None)
         school = platform.create_school(
             operator,

@@ -14,6 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook import web
     from contactbook.extensions import babel, csrf, db, init_sqlite, limiter, login_manager, migrate, tasks
     from contactbook.messaging.outbox import install_nudges
+    from contactbook.tenancy import install_row_scopes
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(overrides=config))
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     tasks.init_app(app)
     install_nudges()
+    install_row_scopes()
     web.init_app(app)
 
     from contactbook.audit.routes import bp as audit_bp

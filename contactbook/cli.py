@@ -1,4 +1,7 @@
-"""`flask` commands: thin calls into services."""
+"""`flask` commands: thin calls into services.
+
+Each command says whose rows it works on (row-level security on PostgreSQL): the platform's, or one school's.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,17 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from contactbook.audit import services as audit
 from contactbook.auth.labels import account_label
 from contactbook.auth.services import PasswordPolicyError
-from contactbook.demo.services import DEMO_PASSWORD, DemoLogin, demo_logins, seed
+from contactbook.demo.seed import DEMO_PASSWORD, DemoLogin, demo_logins, seed
 from contactbook.extensions import db
 from contactbook.models import School, SchoolYear
+from contactbook.platform import services as platform
 from contactbook.roster import services as roster
 from contactbook.roster.imports import ImportPlan, RosterHeaderError
 from contactbook.roster.reading import RosterFileError, read_roster
-from contactbook.schools.services import DelegationError, new_user
+from contactbook.schools.services import DelegationError
+from contactbook.tenancy import platform_scope, school_scope
 
 demo_cli = AppGroup("demo", help="Demo data for one-machine use.")
 roster_cli = AppGroup("roster", help="Rosters from the sector database's exports.")
@@ -29,7 +33,9 @@ accounts_cli = AppGroup("accounts", help="Platform accounts.")
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Create the demo authority, schools and staff (idempotent) and print the logins."""
-    _print_logins(seed())
+    with platform_scope():  # the seed works on each school under its own scope
+        logins = seed()
+    _print_logins(logins)
 
 
 @demo_cli.command("logins")
@@ -52,14 +58,11 @@ def _print_logins(logins: list[DemoLogin]) -> None:
 @click.password_option()
 def create_operator(username: str, full_name: str, password: str) -> None:
     """Create a platform operator account (the first one is made this way in production)."""
-    try:
-        user = new_user(
-            school=None, username=username, full_name=full_name, password=password, is_platform_operator=True
-        )
-    except (PasswordPolicyError, DelegationError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    audit.record("operator.created", actor=None, school_id=None, target=user, via="cli")
-    db.session.commit()
+    with platform_scope():
+        try:
+            platform.create_operator(username=username, full_name=full_name, password=password, via="cli")
+        except (PasswordPolicyError, DelegationError) as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Operator {username} created.")
 
 
@@ -75,9 +78,15 @@ def create_operator(username: str, full_name: str, password: str) -> None:
 )
 def roster_import(file: Path, slug: str, year_name: str | None, dry_run: bool, allow_many_left: bool) -> None:
     """Import a roster (.xlsx, .xls or .csv) with the same rules as the web page."""
-    school = db.session.scalar(select(School).where(School.slug == slug))
+    with platform_scope():
+        school = db.session.scalar(select(School).where(School.slug == slug))
     if school is None:
         raise click.ClickException(f"No school with the slug {slug!r}.")
+    with school_scope(school.id):
+        _import_roster(school, file, year_name, dry_run, allow_many_left)
+
+
+def _import_roster(school: School, file: Path, year_name: str | None, dry_run: bool, allow_many_left: bool) -> None:
     query = select(SchoolYear).where(SchoolYear.school_id == school.id, SchoolYear.name == year_name)
     year = db.session.scalar(query) if year_name else roster.current_year(school)
     if year is None:

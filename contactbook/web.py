@@ -19,7 +19,7 @@ from contactbook.auth.labels import permission_label, role_label
 from contactbook.auth.services import load_session_user
 from contactbook.extensions import login_manager
 from contactbook.inputs import MAX_ID
-from contactbook.tenancy import HostTenancy, load_school
+from contactbook.tenancy import HostTenancy, start_request
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 LOCALES = ("vi", "en")
@@ -62,8 +62,8 @@ def select_timezone() -> str:
 
 
 def _pull_school(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "school_slug" in values:
-        g.school = load_school(values.pop("school_slug"))
+    # The first hook of every request, before any query: it also sets the request's row-level scope.
+    start_request(values.pop("school_slug") if values and "school_slug" in values else None)
 
 
 def _add_school(endpoint: str, values: dict[str, Any]) -> None:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from contactbook import timezones
 from contactbook.auth.rules import Role
 from contactbook.extensions import db
 from contactbook.models import Authority, AuthorityKind, Grant, School, SchoolLevel, User
@@ -16,6 +22,20 @@ from contactbook.platform import services as platform
 from contactbook.schools.services import new_user
 
 PASSWORD = "Correct-horse-42"
+
+
+@contextmanager
+def school_day(day: date) -> Iterator[None]:
+    """The schools' calendar set to `day` meanwhile (noon in Vietnam), for a record a school made that day.
+
+    The test world lives in the school year 2025-2026 whatever the real date: a rule that counts from
+    today (a subscription starts within a year of it) judges such a record on the day it was made.
+    """
+    moment = datetime.combine(day, time(12), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    with mock.patch.object(timezones, "utcnow", lambda: moment):
+        yield
+
+
 STAFF_ROLES: dict[str, Role | None] = {
     "principal": Role.PRINCIPAL,
     "accountant": Role.ACCOUNTANT,

@@ -27,11 +27,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import gettext
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import func, select
+from sqlalchemy import Connection, event, func, select
+from sqlalchemy.orm import SessionTransaction
 from werkzeug.test import TestResponse
 
 from contactbook.extensions import db
 from contactbook.models import AuditLog, Grant, User
+from contactbook.tenancy import apply_scope
 from tests.factories import post
 
 
@@ -42,6 +44,21 @@ class ConnectionSession(FlaskSession):
         if bind is not None:
             return bind
         return self.bind if self.bind is not None else super().get_bind(mapper, clause, bind, **kwargs)
+
+
+@event.listens_for(ConnectionSession, "after_transaction_end")
+def _back_to_the_test_user(session: ConnectionSession, transaction: SessionTransaction) -> None:
+    """After each transaction of a session, the shared connection is the test's again (its connecting user).
+
+    A session's transaction is a savepoint of the test's one here: the role and school it ran under
+    (transaction-local settings, in production gone with its commit) would outlive its release and bind
+    the test's own queries, or the next request's.
+    """
+    connection = session.bind
+    if transaction.parent is not None or not isinstance(connection, Connection):
+        return
+    if connection.dialect.name == "postgresql" and connection.in_transaction():
+        apply_scope(connection, None)
 
 
 @contextmanager

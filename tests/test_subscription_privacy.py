@@ -27,7 +27,6 @@ from werkzeug.test import TestResponse
 
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
-from contactbook.grading import publishing
 from contactbook.grading import services as grading
 from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Grant, Message, MessageStatus, Notice, Score, Student
@@ -170,7 +169,7 @@ def scores_published(side: Side) -> int:
     grid = load_grid(side)
     column = grid.column("gk")
     assert column is not None
-    publishing.publish(side.people.school, side.people.staff["teacher"], grid, column)
+    grading.publish(side.people.school, side.people.staff["teacher"], grid, column)
     score_id = db.session.scalar(select(Score.id).where(Score.student_id == side.students[0].id, Score.column == "gk"))
     assert score_id is not None
     return score_id

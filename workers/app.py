@@ -1,7 +1,7 @@
 """Celery entry point: `celery -A workers.app worker` and `celery -A workers.app beat`.
 
 The Celery app is built from the Flask factory, so tasks run inside an app context with the same
-settings as the web.
+settings as the web, and under the school role with no school until a task chooses a scope.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from contactbook import create_app
+from contactbook.tenancy import platform_scope
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # A heartbeat that proves beat → broker → worker → database end to end.
@@ -28,7 +29,8 @@ def make_celery(flask_app: Flask) -> Celery:
 
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            with flask_app.app_context():
+            # A task sees no school's rows unless it says whose (row-level security on PostgreSQL).
+            with flask_app.app_context(), platform_scope():
                 return self.run(*args, **kwargs)
 
     celery = Celery(flask_app.import_name, task_cls=FlaskTask)

@@ -1,4 +1,8 @@
-"""Thin tasks with stable names; the work lives in contactbook services."""
+"""Thin tasks with stable names; the work lives in contactbook services.
+
+Each task runs under the school role with no school (`workers.app`); the work on schools' rows says whose:
+delivery crosses schools as the delivery role, the daily run goes school by school.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from sqlalchemy import text
 
 from contactbook.extensions import db
 from contactbook.models.base import utcnow
+from contactbook.tenancy import delivery_scope
 
 
 @shared_task(name="health.ping")
@@ -35,7 +40,8 @@ def dispatch() -> dict[str, int]:
     from contactbook.messaging.services import dispatch as deliver_due
 
     try:
-        return deliver_due()
+        with delivery_scope():
+            return deliver_due()
     finally:
         db.session.remove()
 
@@ -46,7 +52,8 @@ def sweep() -> dict[str, int]:
     from contactbook.messaging.services import sweep as recover
 
     try:
-        result = recover()
+        with delivery_scope():
+            result = recover()
     finally:
         db.session.remove()
     if result["due"]:

@@ -1,4 +1,7 @@
-"""Writing audit rows. They join the caller's unit of work; the caller's service commits."""
+"""Writing audit rows, in the unit of work of the service that makes the change: saved or dropped with it.
+
+Only services record (tests/test_module_homes.py), and a service call is one unit of work that commits.
+"""
 
 from __future__ import annotations
 

@@ -14,9 +14,11 @@ from contactbook.auth import throttle
 from contactbook.auth.rules import password_problems
 from contactbook.extensions import db
 from contactbook.i18n import N_
+from contactbook.inputs import MAX_ID
 from contactbook.models import School, SchoolStatus, User
 from contactbook.models.base import utcnow
 from contactbook.models.user import new_session_token
+from contactbook.tenancy import admit_account
 
 
 class PasswordPolicyError(ValueError):
@@ -104,16 +106,23 @@ def end_sessions(user: User) -> None:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """The user of a session id `<user id>:<token>`, if the token is still current."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    """The user of a session id `<user id>:<token>[:<school id>]`, if the token is still current."""
+    user_id, _, rest = session_id.partition(":")
+    token, _, school_id = rest.partition(":")
+    if not _is_id(user_id) or not token or not (school_id == "" or _is_id(school_id)):
         return None
+    if not admit_account(int(school_id) if school_id else None):
+        return None  # another school's account, or a platform account, at a school's page
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_token != token:
         return None
     if user.school is not None and user.school.status != SchoolStatus.ACTIVE:
         return None
     return user
+
+
+def _is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID)) and 0 < int(value) <= MAX_ID
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -13,11 +13,10 @@ from sqlalchemy import select
 from contactbook.auth.rules import Role
 from contactbook.extensions import db
 from contactbook.grading import services as grading
-from contactbook.grading import summary
 from contactbook.grading.grid import PASS, SCORE, field_names
-from contactbook.models import Grant, School, SchoolClass, Score, Semester, Subject, TeachingAssignment, User
+from contactbook.models import School, SchoolClass, Score, Semester, Subject, TeachingAssignment, User
 from contactbook.roster import services as roster
-from contactbook.schools.services import new_user
+from contactbook.schools import services as staff
 
 # The secondary school's subject teachers besides "giaovien" (Toán) and "gvcn", who teaches the subjects
 # not listed here. They log in with the demo password; `flask demo seed` does not print them.
@@ -38,13 +37,17 @@ def _user(school: School, username: str) -> User | None:
     return db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
 
 
-def _teacher(school: School, username: str, full_name: str, password: str) -> User:
-    user = _user(school, username)
-    if user is None:
-        user = new_user(school=school, username=username, full_name=full_name, password=password)
-        user.grants.append(Grant(school_id=school.id, kind="role", name=Role.TEACHER))
-        db.session.commit()
+def staff_member(school: School, username: str, full_name: str, role: Role, password: str) -> User:
+    """A staff account created and given `role` by the school's admin, as the staff pages do."""
+    admin = _user(school, "admin")
+    assert admin is not None
+    user = staff.create_staff(school, admin, username=username, full_name=full_name, password=password, email=None)
+    staff.grant(school, admin, staff.held_permissions(admin), user, "role", role)
     return user
+
+
+def _teacher(school: School, username: str, full_name: str, password: str) -> User:
+    return _user(school, username) or staff_member(school, username, full_name, Role.TEACHER, password)
 
 
 def assign_every_subject(
@@ -103,15 +106,14 @@ def seed_grades(school: School, classes: Sequence[SchoolClass]) -> None:
                 elif column.kind == PASS:
                     form[names["level"]] = "dat" if rng.random() < 0.97 else "chua_dat"
         grading.save_grid(school, assignment.teacher, grid, form)
-    the_summary = summary.summarise(showcase)
     conduct = {}
     for student in students:
-        fields = summary.term_fields(student.id, 1)
+        fields = grading.term_fields(student.id, 1)
         conduct[fields["conduct"]] = "tot" if ability[student.id] > 6.5 or rng.random() < 0.5 else "kha"
         conduct[fields["absences"]] = str(rng.choice((0, 0, 0, 1, 2, 3)))
     homeroom = _user(school, HOMEROOM)
     assert homeroom is not None and showcase.homeroom_teacher_id == homeroom.id
-    summary.save_term_records(school, homeroom, the_summary, conduct)
+    grading.save_term_records(school, homeroom, showcase, conduct)
 
     maths = next((a for a in _assignments(begun) if a.teacher.username == TEACHER), None)
     if maths is not None:

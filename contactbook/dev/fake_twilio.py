@@ -1,21 +1,28 @@
 """A stand-in for Twilio's Messages API, for tests and benchmarks, in its own process.
 
-    python -m contactbook.dev.fake_twilio --port 8765 [--latency 0.05] [--callback-url URL --auth-token T]
+    python -m contactbook.dev.fake_twilio --port 8765 [--latency 0.05] [--auth-token T]
+        [--callbacks | --callback-url URL]
 
 It answers `POST /2010-04-01/Accounts/<sid>/Messages.json` as Twilio does (HTTP 201, a message in
 status "queued"), counts every request per `To`+`Body`, and can be told to misbehave. Control
 endpoints, plain JSON, no auth, loopback clients only:
 
 - `GET /_stats`: requests in total, per message ("To|Body": count), duplicates (messages requested
-  more than once), accepted messages, accepted_duplicates (messages accepted more than once), answers
-  per HTTP status, TCP connections accepted, callbacks posted, the last requests' parameters (`?brief=1`
-  leaves out the per-message counts);
+  more than once), accepted messages (and per message), accepted_duplicates (messages accepted more than
+  once), answers per HTTP status, TCP connections accepted, callbacks posted, failed, retried and still
+  pending, the last requests' parameters (`?brief=1` leaves out the per-message counts);
 - `POST /_config` with any of `DEFAULTS` below (rates are 0..1) and `seed`;
-- `POST /_reset`: forget the counts and go back to the command-line settings.
+- `POST /_reset`: forget the counts, drop the callbacks not posted yet, and go back to the command-line
+  settings.
 
-With `--callback-url`, each accepted message gets signed status callbacks (queued, sent, delivered;
-or undelivered with an ErrorCode for numbers in `undelivered_for`), posted from background threads,
-shuffled or duplicated on request, as Twilio's can be.
+With callbacks on (`--callbacks`, or `{"callbacks": true}` in `/_config`), each accepted message gets
+signed status callbacks (queued, sent, delivered; or undelivered with an ErrorCode for numbers in
+`undelivered_for`) posted to the `StatusCallback` URL of its request, as Twilio does; `--callback-url`
+instead posts every message's callbacks to that one URL. Each is signed as Twilio signs: the full URL
+(query included) and the sorted POST parameters, HMAC-SHA1 with the auth token. They are posted from
+background threads, shuffled or duplicated on request as Twilio's can be, held back while
+`callbacks_held` is true, and one answered 5xx or not answered at all is posted again up to
+`callback_retries` times, `callback_retry_delay` seconds apart.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import secrets
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -59,7 +67,12 @@ DEFAULTS: dict[str, Any] = {
     "callback_shuffle": 0.0,  # share of messages whose callbacks are posted in random order
     "callback_duplicate": 0.0,  # share of callbacks posted twice
     "callback_delay": 0.0,  # seconds between a message's callbacks
+    "callbacks": False,  # post callbacks to each request's StatusCallback (always on with --callback-url)
+    "callbacks_held": False,  # keep the callbacks back until this is false again
+    "callback_retries": 0,  # posts again of a callback answered 5xx or not answered
+    "callback_retry_delay": 0.5,  # seconds between those
 }
+HELD_POLL = 0.05  # seconds between looks at `callbacks_held`
 
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -83,17 +96,21 @@ class FakeTwilioServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], latency: float, callback_url: str, auth_token: str) -> None:
+    def __init__(
+        self, address: tuple[str, int], latency: float, callback_url: str, auth_token: str, callbacks: bool = False
+    ) -> None:
         super().__init__(address, FakeTwilioHandler)
         self.callback_url = callback_url
         self.auth_token = auth_token
-        self.initial = {**DEFAULTS, "latency": latency}
+        self.initial = {**DEFAULTS, "latency": latency, "callbacks": callbacks or bool(callback_url)}
         self.lock = threading.Lock()
         self.callbacks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="callback")
+        self.generation = 0  # moved on by a reset: callbacks scheduled before it are dropped
         self.reset()
 
     def reset(self) -> None:
         with self.lock:
+            self.generation += 1
             self.config: dict[str, Any] = copy.deepcopy(self.initial)
             self.rng = random.Random()  # noqa: S311 (fault injection, not security)
             self.total = 0
@@ -104,6 +121,8 @@ class FakeTwilioServer(ThreadingHTTPServer):
             self.recent: deque[dict[str, str]] = deque(maxlen=RECENT)
             self.callbacks_sent = 0
             self.callback_errors = 0
+            self.callbacks_retried = 0
+            self.callbacks_pending = 0
             self.connections = 0  # TCP connections accepted: tells whether clients reuse theirs
 
     def configure(self, changes: dict[str, Any]) -> list[str]:
@@ -142,16 +161,21 @@ class FakeTwilioServer(ThreadingHTTPServer):
                 "duplicates": {key: n for key, n in messages.items() if n > 1},
                 # Messages accepted (HTTP 201) more than once: a retry after a 500 is not one of these.
                 "accepted_duplicates": {f"{to}|{body}": n for (to, body), n in self.per_accepted.items() if n > 1},
+                "accepted_messages": {f"{to}|{body}": n for (to, body), n in self.per_accepted.items()},
                 "statuses": {str(code): n for code, n in self.statuses.items()},
                 "connections": self.connections,
                 "callbacks_sent": self.callbacks_sent,
                 "callback_errors": self.callback_errors,
+                "callbacks_retried": self.callbacks_retried,
+                "callbacks_pending": self.callbacks_pending,
                 "recent": list(self.recent),
                 "config": self.config,
             }
 
-    def schedule_callbacks(self, message: dict[str, Any], config: dict[str, Any]) -> None:
-        if not self.callback_url:
+    def schedule_callbacks(self, message: dict[str, Any], status_callback: str, config: dict[str, Any]) -> None:
+        """Post the message's status callbacks later, from the callback threads, when callbacks are on."""
+        url = self.callback_url or status_callback
+        if not (config["callbacks"] and url):
             return
         error_code = config["undelivered_for"].get(message["to"])
         final = [("undelivered", str(error_code))] if error_code else [("delivered", "")]
@@ -161,12 +185,22 @@ class FakeTwilioServer(ThreadingHTTPServer):
                 self.rng.shuffle(steps)
             twice = [self.rng.random() < config["callback_duplicate"] for _ in steps]
             steps = [step for step, again in zip(steps, twice, strict=True) for _ in range(1 + again)]
-        self.callbacks.submit(self._post_callbacks, message, steps, config["callback_delay"])
+            self.callbacks_pending += len(steps)
+            generation = self.generation
+        self.callbacks.submit(self._post_callbacks, url, message, steps, generation)
 
-    def _post_callbacks(self, message: dict[str, Any], steps: list[tuple[str, str]], delay: float) -> None:
+    def _current(self, generation: int) -> bool:
+        with self.lock:
+            return generation == self.generation
+
+    def _post_callbacks(self, url: str, message: dict[str, Any], steps: list[tuple[str, str]], generation: int) -> None:
         validator = RequestValidator(self.auth_token)
         for status, error_code in steps:
-            time.sleep(delay)
+            while self._current(generation) and self.config["callbacks_held"]:
+                time.sleep(HELD_POLL)
+            time.sleep(self.config["callback_delay"])
+            if not self._current(generation):
+                return  # a reset: the counts that would include these were forgotten too
             params = {
                 "AccountSid": message["account_sid"],
                 "ApiVersion": "2010-04-01",
@@ -180,19 +214,34 @@ class FakeTwilioServer(ThreadingHTTPServer):
                 "ErrorCode": error_code,
             }
             params = {name: value for name, value in params.items() if value}  # Twilio omits empty fields
-            request = urllib.request.Request(  # noqa: S310 (a URL given on our own command line)
-                self.callback_url,
-                data=urlencode(params).encode(),
-                headers={"X-Twilio-Signature": validator.compute_signature(self.callback_url, params)},
+            ok = self._post(url, params, validator.compute_signature(url, params), generation)
+            with self.lock:
+                if generation == self.generation:
+                    self.callbacks_sent += ok
+                    self.callback_errors += not ok
+                    self.callbacks_pending -= 1
+
+    def _post(self, url: str, params: dict[str, str], signature: str, generation: int) -> bool:
+        """Post one callback, and again (up to `callback_retries` times) while it is answered 5xx or not at all."""
+        for attempt in range(1 + int(self.config["callback_retries"])):
+            if attempt:
+                time.sleep(self.config["callback_retry_delay"])
+                if not self._current(generation):
+                    return False
+                with self.lock:
+                    self.callbacks_retried += 1
+            request = urllib.request.Request(  # noqa: S310 (a URL our own client gave, or our command line)
+                url, data=urlencode(params).encode(), headers={"X-Twilio-Signature": signature}
             )
             try:
                 with urllib.request.urlopen(request, timeout=10):  # noqa: S310
-                    ok = True
+                    return True
+            except urllib.error.HTTPError as exc:
+                if exc.code < 500:
+                    return False  # refused: posting it again would be refused again
             except OSError:
-                ok = False
-            with self.lock:
-                self.callbacks_sent += ok
-                self.callback_errors += not ok
+                pass  # not answered: the server is away for now
+        return False
 
 
 class FakeTwilioHandler(BaseHTTPRequestHandler):
@@ -250,7 +299,7 @@ class FakeTwilioHandler(BaseHTTPRequestHandler):
         draw -= config["fail_rate_429"]
         message = _message(sid, params, to, text)
         self.server.answered(201, accepted=True, key=(to, text))
-        self.server.schedule_callbacks(message, config)
+        self.server.schedule_callbacks(message, params.get("StatusCallback", ""), config)
         if draw < config["timeout_rate"]:
             time.sleep(config["timeout_sleep"])
         elif draw - config["timeout_rate"] < config["disconnect_rate"]:
@@ -354,12 +403,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before answering each message")
-    parser.add_argument("--callback-url", default="", help="where to post signed status callbacks")
+    parser.add_argument("--callbacks", action="store_true", help="post signed status callbacks to each StatusCallback")
+    parser.add_argument("--callback-url", default="", help="post every message's signed status callbacks here")
     parser.add_argument("--auth-token", default="", help="signs callbacks; when set, requests must use it too")
     args = parser.parse_args(argv)
-    if args.callback_url and not args.auth_token:
-        parser.error("--callback-url needs --auth-token to sign the callbacks")
-    server = FakeTwilioServer((args.host, args.port), args.latency, args.callback_url, args.auth_token)
+    if (args.callbacks or args.callback_url) and not args.auth_token:
+        parser.error("callbacks need --auth-token to sign them")
+    server = FakeTwilioServer(
+        (args.host, args.port), args.latency, args.callback_url, args.auth_token, callbacks=args.callbacks
+    )
     print(f"fake Twilio listening on http://{args.host}:{server.server_port}", file=sys.stderr, flush=True)
     try:
         server.serve_forever()

@@ -22,14 +22,12 @@ from sqlalchemy import select
 from contactbook.auth.access import permissions_of, school_member, sees_all, staff_user
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
-from contactbook.grading import publishing, services, sheets, summary
+from contactbook.grading import services, sheets, summary
 from contactbook.grading.grid import Column, cell_text, field_names, level_choices
 from contactbook.grading.rules import Competence, Level
 from contactbook.grading.services import GradingError, Grid
 from contactbook.models import (
     AssessmentKind,
-    Enrolment,
-    EnrolmentStatus,
     SchoolClass,
     Score,
     Semester,
@@ -55,7 +53,7 @@ class SheetForm(FlaskForm):
 @bp.app_template_filter("score_text")
 def score_text(value: Decimal | None, level: str | None = None, primary: bool = False) -> str:
     """A stored cell as people read it: "8,5", "Đạt", "Hoàn thành tốt (9)"."""
-    return publishing.shown(value, level, primary=primary)
+    return services.shown(value, level, primary=primary)
 
 
 @bp.app_template_filter("mark_text")
@@ -114,7 +112,7 @@ def _render_grid(grid: Grid, *, submitted: dict[str, str] | None = None, errors:
             level_choices=level_choices,
             values=_values(grid, submitted),
             publishable=_publishable(grid) if editable else set(),
-            corrections=publishing.corrections_of(grid),
+            corrections=services.corrections_of(grid),
             other_semester=2 if grid.semester.number == 1 else 1,
         ),
         status,
@@ -250,7 +248,7 @@ def publish(class_id: int, subject_id: int, number: int, column: str) -> Respons
             abort(400)
         back = _grid_url(the_grid)  # before the commit, which expires the grid's objects
         try:
-            publication = publishing.publish(school, staff_user(), the_grid, the_column)
+            publication = services.publish(school, staff_user(), the_grid, the_column)
         except GradingError as exc:
             flash(str(exc), "error")
             return redirect(back)
@@ -263,7 +261,7 @@ def publish(class_id: int, subject_id: int, number: int, column: str) -> Respons
         else:
             flash(_("Published: %(scores)s scores.", scores=publication.scores), "info")
         return redirect(back)
-    preview = publishing.preview_publication(school, the_grid, the_column)
+    preview = services.preview_publication(school, the_grid, the_column)
     seen = disclosure(permissions_of(staff_user()), preview.scores)
     return render_template(
         "grades/publish.html", grid=the_grid, column=the_column, preview=preview, seen=seen, form=form
@@ -274,17 +272,9 @@ def publish(class_id: int, subject_id: int, number: int, column: str) -> Respons
 @school_member(Permission.GRADES_ENTER)
 def correct(score_id: int) -> ResponseReturnValue:
     score = get_scoped_or_404(Score, score_id)
-    semester = db.session.get(Semester, score.semester_id)
-    assert semester is not None
-    # The student's class now (a student who moved keeps their scores): its subject teacher corrects.
-    class_id = db.session.scalar(
-        select(Enrolment.class_id).where(
-            Enrolment.student_id == score.student_id,
-            Enrolment.school_year_id == semester.school_year_id,
-            Enrolment.status == EnrolmentStatus.ACTIVE,
-        )
-    )
-    the_grid = _grid(class_id or score.class_id, score.subject_id, semester.number, edit=True)
+    the_grid = services.correction_grid(score)
+    if not services.may_correct(staff_user(), the_grid):
+        abort(403)
     the_column = _column(the_grid, score.column)
     form = PostForm()
     error = None
@@ -292,10 +282,9 @@ def correct(score_id: int) -> ResponseReturnValue:
         if not form.validate_on_submit() or "reason" not in request.form:
             abort(400)
         try:
-            publishing.correct(
+            services.correct(
                 current_school(),
                 staff_user(),
-                the_grid,
                 score,
                 raw_value=request.form.get("value", ""),
                 raw_level=request.form.get("level", ""),
@@ -325,13 +314,14 @@ def correct(score_id: int) -> ResponseReturnValue:
 # --- The class summary -----------------------------------------------------------------------------
 
 
-def _summary(class_id: int, *, edit: bool = False) -> summary.Summary:
+def _summary_class(class_id: int, *, edit: bool = False) -> SchoolClass:
+    """The class, if the user may see its summary (with `edit`, record in it); 404 for another school's, else 403."""
     school_class = get_scoped_or_404(SchoolClass, class_id)
     user = staff_user()
     allowed = services.leads(user, school_class) or (not edit and sees_all(user))
     if not allowed:
         abort(403)
-    return summary.summarise(school_class)
+    return school_class
 
 
 @bp.route("/class/<int:class_id>/summary", methods=["GET", "POST"])
@@ -340,15 +330,15 @@ def class_summary(class_id: int) -> ResponseReturnValue:
     errors: dict[str, str] = {}
     submitted = None
     if request.method == "POST":
-        the_summary = _summary(class_id, edit=True)
+        school_class = _summary_class(class_id, edit=True)
         if not PostForm().validate_on_submit():
             abort(400)
         submitted = request.form.to_dict()
-        errors = summary.save_term_records(current_school(), staff_user(), the_summary, submitted)
+        errors = services.save_term_records(current_school(), staff_user(), school_class, submitted)
         if not errors:
             flash(_("Conduct and absences are saved."), "info")
             return redirect(url_for("grades.class_summary", class_id=class_id))
-    the_summary = _summary(class_id)
+    the_summary = summary.summarise(_summary_class(class_id))
     return (
         render_template(
             "grades/summary.html",
@@ -357,7 +347,7 @@ def class_summary(class_id: int) -> ResponseReturnValue:
             form=PostForm(),
             errors=errors,
             submitted=submitted or {},
-            term_fields=summary.term_fields,
+            term_fields=services.term_fields,
             levels=list(Level),
             competences=list(Competence),
         ),
@@ -368,7 +358,7 @@ def class_summary(class_id: int) -> ResponseReturnValue:
 @bp.route("/class/<int:class_id>/summary.xlsx")
 @school_member(Permission.GRADES_ENTER)
 def summary_export(class_id: int) -> ResponseReturnValue:
-    the_summary = _summary(class_id)
+    the_summary = summary.summarise(_summary_class(class_id))
     data = summary.export_summary(the_summary)
     name = ascii_filename("tong-ket", the_summary.school_class.name)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name)

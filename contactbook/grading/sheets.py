@@ -40,7 +40,7 @@ from contactbook.grading.grid import (
     level_choices,
 )
 from contactbook.grading.grid import semester_average as row_average
-from contactbook.grading.services import Grid
+from contactbook.grading.services.grids import Grid
 from contactbook.roster import rules as roster_rules
 from contactbook.spreadsheet_export import new_workbook, quoted, sheet_name, xlsx_bytes
 from contactbook.spreadsheets import MAX_UNZIPPED, Problem, SpreadsheetError, read_xlsx

@@ -7,7 +7,6 @@ end-of-year level and test, as the circulars assess at the end of the year.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,15 +14,13 @@ from decimal import Decimal
 from openpyxl.styles import Font
 from sqlalchemy import select
 
-from contactbook.audit import services as audit
 from contactbook.extensions import among, db
 from contactbook.grading import rules
 from contactbook.grading.grid import Cell, columns_for, semester_average
 from contactbook.grading.rules import Competence, Level, PrimaryLevel
-from contactbook.grading.services import GradingError, class_students, leads
+from contactbook.grading.services.grids import class_students
 from contactbook.models import (
     AssessmentKind,
-    School,
     SchoolClass,
     Score,
     Semester,
@@ -31,12 +28,9 @@ from contactbook.models import (
     Subject,
     TeachingAssignment,
     TermRecord,
-    User,
 )
-from contactbook.models.base import utcnow
 from contactbook.spreadsheet_export import new_workbook, sheet_name, xlsx_bytes
 
-MAX_ABSENCES_ENTRY = 400  # sessions in a school year; more is a typing mistake
 PRIMARY_LAST_GRADE = 5  # tiểu học is grades 1 to 5, assessed by levels (Thông tư 27)
 PRIMARY_KINDS = (AssessmentKind.LEVEL,)
 SECONDARY_KINDS = (AssessmentKind.SCORED, AssessmentKind.COMMENT)
@@ -215,86 +209,6 @@ def _year(subjects: list[Subject], line: StudentLine) -> None:
         line.promoted = rules.promoted(line.year_conduct, line.year_learning, line.year_absences)
         averages = {s.name: mark for s in subjects if isinstance(mark := line.subjects[s.id].year, Decimal)}
         line.title = rules.title(line.year_conduct, line.year_learning, averages)
-
-
-# --- What the homeroom teacher records ------------------------------------------------------------
-
-
-def term_fields(student_id: int, number: int) -> dict[str, str]:
-    return {
-        "conduct": f"c-{student_id}-{number}",
-        "absences": f"a-{student_id}-{number}",
-        "competence": f"q-{student_id}",
-    }
-
-
-def save_term_records(school: School, actor: User, summary: Summary, form: Mapping[str, str]) -> dict[str, str]:
-    """Store conduct, absences (and, primary, qualities) for every student; nothing if any is refused.
-
-    Returns the refusals by form field; only the homeroom teacher records these.
-    """
-    if not leads(actor, summary.school_class):
-        raise GradingError("Chỉ giáo viên chủ nhiệm của lớp được nhập hạnh kiểm và số buổi nghỉ.")
-    errors: dict[str, str] = {}
-    wanted: dict[tuple[int, int], dict[str, object]] = {}
-    conducts = {level.value for level in Level}
-    competences = {c.value for c in Competence}
-    for line in summary.lines:
-        for semester in summary.semesters:
-            names = term_fields(line.student.id, semester.number)
-            values: dict[str, object] = {}
-            if names["conduct"] in form:
-                conduct = form[names["conduct"]].strip()
-                if conduct and conduct not in conducts:
-                    errors[names["conduct"]] = "Chọn một mức trong danh sách"
-                values["conduct"] = conduct or None
-            if names["absences"] in form:
-                raw = form[names["absences"]].strip() or "0"
-                if not re.fullmatch(r"[0-9]{1,3}", raw) or int(raw) > MAX_ABSENCES_ENTRY:
-                    errors[names["absences"]] = f"Số buổi nghỉ là số nguyên từ 0 đến {MAX_ABSENCES_ENTRY}"
-                else:
-                    values["absences"] = int(raw)
-            if semester.number == 2 and names["competence"] in form:
-                competence = form[names["competence"]].strip()
-                if competence and competence not in competences:
-                    errors[names["competence"]] = "Chọn một mức trong danh sách"
-                values["competence"] = competence or None
-            if values:
-                wanted[(line.student.id, semester.id)] = values
-    if errors:
-        return errors
-    existing = {
-        (r.student_id, r.semester_id): r
-        for r in db.session.scalars(
-            select(TermRecord).where(
-                among(TermRecord.student_id, [line.student.id for line in summary.lines]),
-                among(TermRecord.semester_id, [s.id for s in summary.semesters]),
-            )
-        )
-    }
-    now = utcnow()
-    changed = 0
-    for (student_id, semester_id), values in wanted.items():
-        record = existing.get((student_id, semester_id))
-        if record is None:
-            record = TermRecord(
-                school_id=school.id, class_id=summary.school_class.id, student_id=student_id, semester_id=semester_id
-            )
-            db.session.add(record)
-        before = (record.conduct, record.absences, record.competence)
-        for name, value in values.items():
-            setattr(record, name, value)
-        if record.absences is None:
-            record.absences = 0
-        if (record.conduct, record.absences, record.competence) != before:
-            record.updated_by_id, record.updated_at = actor.id, now
-            changed += 1
-    if changed:
-        audit.record(
-            "grades.term_records", actor=actor, school_id=school.id, target=summary.school_class, changed=changed
-        )
-    db.session.commit()
-    return {}
 
 
 # --- The summary as a spreadsheet ---------------------------------------------------------------------

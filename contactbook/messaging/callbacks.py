@@ -1,8 +1,17 @@
 """Provider status callbacks: record what the provider reports after a send, once and never backwards.
 
-A report may arrive before the worker has recorded the send result it is about; it is kept in Redis for
-a while and applied when that result is recorded (`take_early`, called by the delivery). The messaging
-services commit.
+A report names its message by the id in its callback URL (signed by Twilio with the rest of the URL).
+For a message whose send result was never written (left `sending` by a dead worker or a database
+restart, or flagged `ambiguous` since), the report settles it exactly as if that result had been
+written: `sent` with the provider's reference, then whatever the report says. The row is locked while
+the report is applied, and every other write to it is conditional on its state (the worker records
+only rows still `sending`/`ambiguous`, the sweep flags only rows still `sending`), so whichever comes
+second sees the first and never undoes it.
+
+A report without the id (from before it was in the URL) names its message by the provider's
+reference; when that arrives before the worker has recorded the send result carrying the reference,
+it is kept in Redis for a while and applied when the result is recorded (`take_early`, called by the
+delivery). The messaging services commit.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ import json
 
 import redis
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 
 from contactbook.extensions import db
 from contactbook.messaging.vocabulary import FailureKind
@@ -36,6 +45,13 @@ CALLBACK_STATUSES = {
     "failed": MessageStatus.FAILED,
 }
 
+
+# A report for a message in one of these states settles it: its send result was never written.
+UNRECORDED = (MessageStatus.SENDING, MessageStatus.AMBIGUOUS)
+# The states of a message that may have reached the provider; a report naming any other contradicts it.
+HANDED_OVER = frozenset(
+    {*UNRECORDED, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED}
+)
 
 EARLY_KEY = "callbacks:early:{}"
 EARLY_TTL = 3600
@@ -70,19 +86,77 @@ def take_early(provider_refs: list[str | None]) -> list[tuple[str, str, str | No
     return [(ref, kept["status"], kept["error"]) for ref, kept in taken]
 
 
-def apply_status(provider_ref: str, provider_status: str, error_code: str | None) -> bool:
+def apply_status(
+    provider_ref: str,
+    provider_status: str,
+    error_code: str | None,
+    *,
+    message_id: int | None = None,
+    to: str | None = None,
+) -> bool:
     """Record a provider's status report in the session; idempotent, and a status never moves backwards.
 
-    A report can arrive before the worker has recorded the send result that carries `provider_ref`:
-    it is kept in Redis and applied as soon as that result is recorded. Returns whether the message is known.
+    With `message_id` (from the callback URL), the report settles a message whose send result was never
+    written; a report that contradicts what is recorded (another provider reference or number, a
+    message never handed over) is logged and ignored. Without it, the message is found by
+    `provider_ref`, and a report arriving before the worker recorded that reference is kept in Redis
+    and applied as soon as it is. Returns whether the report was applied to a message.
     """
     new = CALLBACK_STATUSES.get(provider_status)
     if new is None:
         return False
-    message = db.session.scalar(select(Message).where(Message.provider_ref == provider_ref))
+    if message_id is not None:
+        return _apply_to_message(message_id, provider_ref, new, error_code, to)
+    message = db.session.scalar(_locked(Message.provider_ref == provider_ref))
     if message is None:
         _keep_early(provider_ref, new, error_code)
         return False
+    _move_on(message, new, error_code)
+    return True
+
+
+def _locked(where: ColumnElement[bool]) -> Select[tuple[Message]]:
+    # FOR UPDATE (PostgreSQL; SQLite writes one at a time anyway): a worker recording its result or the
+    # sweep flagging the row waits for this report to commit, or this report waits for them, and reads
+    # the row afresh either way.
+    return select(Message).where(where).with_for_update().execution_options(populate_existing=True)
+
+
+def _apply_to_message(
+    message_id: int, provider_ref: str, new: MessageStatus, error_code: str | None, to: str | None
+) -> bool:
+    message = db.session.scalar(_locked(Message.id == message_id))
+    problem = _contradiction(message, provider_ref, to)
+    if message is None or problem:
+        current_app.logger.warning("Status report %s for message %s ignored: %s", provider_ref, message_id, problem)
+        return False
+    if message.status in UNRECORDED:
+        # What the worker would have written had it heard the provider's answer (`sending.record`).
+        message.status = MessageStatus.SENT
+        message.provider_ref = provider_ref
+        message.sent_at = message.sent_at or utcnow()
+        message.error = message.failure_kind = message.failure_code = None
+    _move_on(message, new, error_code)
+    return True
+
+
+def _contradiction(message: Message | None, provider_ref: str, to: str | None) -> str | None:
+    """Why a report naming `message` cannot be about it, if it cannot."""
+    if message is None:
+        return "no such message"
+    if message.channel != "sms":
+        return "not an SMS"
+    if message.provider_ref is not None and message.provider_ref != provider_ref:
+        return f"the message was recorded as {message.provider_ref}"
+    if to and to != message.to_address:
+        return "the message went to another number"
+    if message.status not in HANDED_OVER:
+        return f"the message is {message.status.value}: it was never handed over"
+    return None
+
+
+def _move_on(message: Message, new: MessageStatus, error_code: str | None) -> None:
+    """Apply the reported status if it is further along than the recorded one."""
     if ORDER.get(new, 0) > ORDER.get(message.status, 99):
         message.status = new
         if new == MessageStatus.DELIVERED:
@@ -92,4 +166,3 @@ def apply_status(provider_ref: str, provider_status: str, error_code: str | None
             message.failure_code = error_code[: Message.failure_code.type.length]
         if new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED):
             message.failure_kind = FailureKind.PERMANENT  # the carrier gave up: never sent again
-    return True

@@ -18,8 +18,13 @@ from contactbook.messaging import composing, digests
 from contactbook.messaging.outcomes import NO_LONGER_ELIGIBLE, Outcome
 from contactbook.messaging.timing import next_allowed
 from contactbook.models import Guardian, Message, MessageStatus, School
-from contactbook.subscriptions import renewals
-from contactbook.subscriptions.eligibility import eligibility_for_many, settings_of
+from contactbook.subscriptions.eligibility import (
+    RENEWAL,
+    STOPPED,
+    eligibility_for_many,
+    reasons_not_to_remind,
+    settings_of,
+)
 from contactbook.timezones import school_today
 
 CONTACT_REFUSED = "the provider refused this phone number or address since the message was written"
@@ -66,7 +71,7 @@ def checked(messages: Sequence[Message], now: datetime) -> tuple[list[Message], 
                 outcomes[message.id] = Outcome(MessageStatus.QUEUED, next_attempt_at=allowed)
             elif message.kind == digests.KIND:
                 gathering.append(message)
-            elif message.kind == renewals.KIND:
+            elif message.kind == RENEWAL:
                 reminders.append(message)
             else:
                 plain.append(message)
@@ -102,9 +107,7 @@ def _reminders_still_due(messages: list[Message], now: datetime, outcomes: dict[
     """Renewal reminders go, whatever the consent purposes, while their subscription runs and is not renewed."""
     if not messages:
         return []
-    reasons = renewals.reasons_not_to_send(
-        [m.subscription_id for m in messages if m.subscription_id], school_today(now)
-    )
+    reasons = reasons_not_to_remind([m.subscription_id for m in messages if m.subscription_id], school_today(now))
     refused = {
         (guardian_id, channel)
         for guardian_id, phone_refused, email_refused in db.session.execute(
@@ -117,7 +120,7 @@ def _reminders_still_due(messages: list[Message], now: datetime, outcomes: dict[
     }
     ready = []
     for message in messages:
-        reason = reasons.get(message.subscription_id) if message.subscription_id else renewals.STOPPED
+        reason = reasons.get(message.subscription_id) if message.subscription_id else STOPPED
         if reason is None and (message.guardian_id, message.channel) in refused:
             reason = CONTACT_REFUSED
         if reason is None:

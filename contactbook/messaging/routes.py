@@ -1,4 +1,9 @@
-"""Provider webhooks: Twilio status callbacks (signature checked, idempotent, answered fast)."""
+"""Provider webhooks: Twilio status callbacks (signature checked, idempotent, answered fast).
+
+Each SMS's callback URL is the configured `TWILIO_STATUS_CALLBACK_URL` with the message's id in its
+query; Twilio signs that whole URL, so the signature is checked against the configured URL with this
+request's query, and the id read from it cannot have been changed.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from contactbook.auth.access import webhook
-from contactbook.extensions import csrf, db
+from contactbook.extensions import csrf
+from contactbook.inputs import id_argument
+from contactbook.messaging.providers.twilio import MESSAGE_ARGUMENT
 from contactbook.messaging.services import record_status
+from contactbook.tenancy import delivery_scope
 
 bp = Blueprint("messaging", __name__)
 # Twilio's own sizes: a 34-character SID, a status word, an error code of at most 5 digits.
@@ -23,9 +31,8 @@ RETRY_AFTER_SECONDS = 60
 @webhook
 def twilio_status() -> ResponseReturnValue:
     token = current_app.config["TWILIO_AUTH_TOKEN"]
-    url = current_app.config.get("TWILIO_STATUS_CALLBACK_URL") or request.url
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not RequestValidator(token).validate(url, request.form.to_dict(), signature):
+    if not token or not RequestValidator(token).validate(_signed_url(), request.form.to_dict(), signature):
         abort(403)
     sid, status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
     if not sid or not status:
@@ -34,10 +41,19 @@ def twilio_status() -> ResponseReturnValue:
     if too_long:
         return f"field too long: {', '.join(too_long)}", 400
     try:
-        record_status(sid, status, request.form.get("ErrorCode"))
+        with delivery_scope():  # a report names a message, not a school
+            record_status(
+                sid, status, request.form.get("ErrorCode"), id_argument(MESSAGE_ARGUMENT), request.form.get("To")
+            )
     except (SQLAlchemyError, redis.RedisError):
         # Not recorded: answer a status Twilio retries, never a 500 that loses the report.
         current_app.logger.exception("Twilio status callback for %s not recorded; asked to retry", sid)
-        db.session.rollback()
         return "not recorded, retry later", 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return "", 204
+
+
+def _signed_url() -> str:
+    """The URL Twilio signed: the configured webhook URL, with this request's query when it has one."""
+    configured = current_app.config.get("TWILIO_STATUS_CALLBACK_URL") or request.base_url
+    query = request.query_string.decode("latin-1")  # as received: the bytes Twilio signed
+    return f"{configured.partition('?')[0]}?{query}" if query else configured

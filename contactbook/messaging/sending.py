@@ -76,7 +76,7 @@ def send(channel: str, messages: list[Message]) -> list[SendResult | Exception]:
     """Hand the messages to the channel's provider; one result or failure per message, in order."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if channel == "sms":
-        return sms_provider(app).send_many([(m.dedupe_key, m.to_address, m.body) for m in messages])
+        return sms_provider(app).send_many([(m.id, m.to_address, m.body) for m in messages])
     return email_provider(app).send_many([(m.dedupe_key, m.to_address, m.subject or "", m.body) for m in messages])
 
 

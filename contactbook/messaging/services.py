@@ -7,7 +7,8 @@ Sending a message at most once rests on the order of the commits here:
   then, chunk by chunk, the rows about to be handed over are marked `sending` in a commit of their own
   *before* the provider is called, and the results are recorded in the next commit;
 - `sweep`: a dead worker's `claimed` rows are queued again, its `sending` rows flagged `ambiguous`;
-- `record_status`: a provider's status report moves a message on, never backwards.
+- `record_status`: a provider's status report moves a message on, never backwards, and settles one whose
+  send result was never written (`sending` or `ambiguous`) as if it had been.
 """
 
 from __future__ import annotations
@@ -106,11 +107,22 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     return {"requeued": requeued, "flagged": flagged, "due": int(due)}
 
 
-def record_status(provider_ref: str, provider_status: str, error_code: str | None) -> bool:
-    """Record a provider's status report (committed); False when it names no message we know yet.
+def record_status(
+    provider_ref: str,
+    provider_status: str,
+    error_code: str | None,
+    message_id: int | None = None,
+    to: str | None = None,
+) -> bool:
+    """Record a provider's status report (committed); False when it was not applied to a message (yet).
 
-    A report for a message whose send result is not recorded yet is kept and applied once it is.
+    A report naming its message (`message_id`) settles one whose send result was never written; one
+    naming only `provider_ref` before the send result is recorded is kept and applied once it is.
     """
-    known = callbacks.apply_status(provider_ref, provider_status, error_code)
-    db.session.commit()
+    try:
+        known = callbacks.apply_status(provider_ref, provider_status, error_code, message_id=message_id, to=to)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()  # the session stays usable for whoever answers the provider
+        raise
     return known

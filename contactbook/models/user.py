@@ -52,7 +52,8 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", foreign_keys="Grant.user_id"
     )
 
-    # Flask-Login protocol. The id carries the session token, so a changed token logs out everywhere.
+    # Flask-Login protocol. The id carries the session token, so a changed token logs out everywhere,
+    # and a staff account's school, under whose row-level scope the account is read back.
     @property
     def is_authenticated(self) -> bool:
         return True
@@ -66,7 +67,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        school = "" if self.school_id is None else f":{self.school_id}"
+        return f"{self.id}:{self.session_token}{school}"
 
 
 class Grant(Base):

@@ -39,8 +39,8 @@ def notices_of(school: School, user: User, *, sees_all: bool) -> Select[tuple[No
 
 
 def may_open(notice: Notice, user: User, *, sees_all: bool) -> bool:
-    """Whether `user` may see and manage `notice` (the caller has checked the school)."""
-    return sees_all or notice.author_id == user.id
+    """Whether `user` may see and manage `notice`: one of its own school's, written by it or seen with `sees_all`."""
+    return notice.school_id == user.school_id and (sees_all or notice.author_id == user.id)
 
 
 def audience_size(school: School, notice: Notice) -> int:

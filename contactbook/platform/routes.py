@@ -7,13 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
 from contactbook.auth.access import authority_only, operator_only, rule_for
 from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
-from contactbook.models import Authority, AuthorityKind, PlanPeriod, School, SchoolLevel, SchoolStatus, User
+from contactbook.models import Authority, AuthorityKind, PlanPeriod, School, SchoolLevel, SchoolStatus
 from contactbook.platform import services
 from contactbook.platform.forms import AuthorityForm, OfficerForm, SchoolForm, StatusForm
 from contactbook.schools.services import DelegationError
@@ -157,18 +157,9 @@ def authority_dashboard() -> ResponseReturnValue:
     """The schools under the officer's authority, with aggregate figures only (no personal data)."""
     authority = db.session.get(Authority, current_user.authority_id) or abort(404)
     ids = services.authority_subtree_ids(authority.id)
-    staff_counts = (
-        select(User.school_id, func.count(User.id).label("staff"))
-        .where(User.school_id.is_not(None))
-        .group_by(User.school_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(School, func.coalesce(staff_counts.c.staff, 0))
-        .outerjoin(staff_counts, staff_counts.c.school_id == School.id)
-        .where(School.authority_id.in_(ids))
-        .order_by(School.name)
-    ).all()
+    schools = db.session.scalars(select(School).where(School.authority_id.in_(ids)).order_by(School.name)).all()
+    counts = services.staff_counts(schools)
+    rows = [(school, counts[school.id]) for school in schools]
     return render_template("platform/authority_dashboard.html", authority=authority, rows=rows)
 
 

@@ -1,8 +1,15 @@
-"""Registering authorities, schools (each with its one admin account) and authority officers."""
+"""Platform accounts and registrations: operators, authorities, schools (each with its one admin account), officers.
+
+The platform's pages run with no school (`contactbook.tenancy`): whatever they read or write of a
+school's own rows (its admin account, its staff's sessions, staff counts) goes through a function here
+that does it under that school's scope, one school at a time.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import Role, password_problems
@@ -12,6 +19,7 @@ from contactbook.i18n import N_
 from contactbook.models import Authority, AuthorityKind, Grant, School, SchoolLevel, SchoolStatus, User
 from contactbook.models.user import new_session_token
 from contactbook.schools.services import DelegationError, new_user
+from contactbook.tenancy import school_scope
 
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "static", "platform", "authority", "dev", "mail"})
 
@@ -65,13 +73,18 @@ def create_school(
     )
     db.session.add(school)
     db.session.flush()
-    admin = new_user(
-        school=school, username=admin_username, full_name=admin_full_name, password=admin_password, email=admin_email
-    )
-    admin.grants.append(Grant(school_id=school.id, kind="role", name=Role.SCHOOL_ADMIN, granted_by_id=None))
     audit.record("school.created", actor=actor, school_id=school.id, target=school, slug=slug)
-    audit.record("grant", actor=actor, school_id=school.id, target=admin, kind="role", name=Role.SCHOOL_ADMIN)
-    db.session.commit()
+    with school_scope(school.id):  # the admin account and the audit rows are the new school's
+        admin = new_user(
+            school=school,
+            username=admin_username,
+            full_name=admin_full_name,
+            password=admin_password,
+            email=admin_email,
+        )
+        admin.grants.append(Grant(school_id=school.id, kind="role", name=Role.SCHOOL_ADMIN, granted_by_id=None))
+        audit.record("grant", actor=actor, school_id=school.id, target=admin, kind="role", name=Role.SCHOOL_ADMIN)
+        db.session.commit()
     return school
 
 
@@ -80,12 +93,21 @@ def set_school_status(actor: User, school: School, status: SchoolStatus) -> None
     if school.status == status:
         return
     school.status = status
-    if status == SchoolStatus.SUSPENDED:
-        # End every session now, so that reactivating the school does not revive old logins.
-        for user in db.session.scalars(select(User).where(User.school_id == school.id)):
-            user.session_token = new_session_token()
     audit.record("school.status", actor=actor, school_id=school.id, target=school, status=status.value)
+    with school_scope(school.id):
+        if status == SchoolStatus.SUSPENDED:
+            # End every session now, so that reactivating the school does not revive old logins.
+            for user in db.session.scalars(select(User).where(User.school_id == school.id)):
+                user.session_token = new_session_token()
+        db.session.commit()
+
+
+def create_operator(*, username: str, full_name: str, password: str, via: str) -> User:
+    """A platform operator account, made from the command line (`via` says which: "cli", "demo"), audited."""
+    user = new_user(school=None, username=username, full_name=full_name, password=password, is_platform_operator=True)
+    audit.record("operator.created", actor=None, school_id=None, target=user, via=via)
     db.session.commit()
+    return user
 
 
 def create_officer(
@@ -107,3 +129,12 @@ def authority_subtree_ids(authority_id: int) -> list[int]:
         frontier = list(db.session.scalars(select(Authority.id).where(Authority.parent_id.in_(frontier))))
         ids.extend(frontier)
     return ids
+
+
+def staff_counts(schools: Iterable[School]) -> dict[int, int]:
+    """How many staff accounts each school has: counted under each school's own scope, names never read."""
+    counts = {}
+    for school in schools:
+        with school_scope(school.id):
+            counts[school.id] = db.session.scalar(select(func.count(User.id)).where(User.school_id == school.id)) or 0
+    return counts

@@ -1,4 +1,5 @@
-"""Writing a roster import's plan: bulk inserts and updates in the caller's transaction, nothing else."""
+"""Writing a roster import's plan: bulk inserts and updates, nothing else, in the unit of work of the import
+service that applies it (`confirm_import`, `import_sheet`: only services call it, tests/test_module_homes.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from contactbook.roster.rules import StudentRow
 
 
 def apply_plan(plan: ImportPlan) -> None:
-    """Write the plan in the current transaction (the caller's service commits)."""
+    """Write the plan into the import service's unit of work, which its commit ends."""
     now = utcnow()
     if plan.new_guardians:
         keys = list(plan.new_guardians)

@@ -56,6 +56,19 @@ MANY_LEAVING = N_(
 )
 
 
+def _of_school(school: School, *rows: SchoolYear | SchoolClass | Subject | TeachingAssignment) -> None:
+    """Refuse a row of another school: the pages find rows within the school, the CLI and the portal must not
+    get further with another school's."""
+    if any(row.school_id != school.id for row in rows):
+        raise RosterError(N_("This belongs to another school."))
+
+
+def _check_teacher(school: School, teacher: User | None) -> None:
+    """A teacher (or homeroom teacher) is an active staff account of the school, as the pages offer."""
+    if teacher is not None and (teacher.school_id != school.id or not teacher.active):
+        raise RosterError(N_("Choose an active staff member of the school."))
+
+
 class ImportRefused(RosterError):
     """An import that must not be applied as it is: no valid row, or many students leaving (`classes`)."""
 
@@ -105,7 +118,10 @@ def create_year(
 def create_class(
     school: School, actor: User, *, year: SchoolYear, name: str, grade_level: int, homeroom_teacher: User | None
 ) -> SchoolClass:
-    """A class of `year`; names are unique within the year ignoring case and spaces."""
+    """A class of `year`, led by an active staff member or nobody; names are unique within the year ignoring
+    case and spaces."""
+    _of_school(school, year)
+    _check_teacher(school, homeroom_teacher)
     name = class_key(name)
     existing = db.session.scalars(select(SchoolClass.name).where(SchoolClass.school_year_id == year.id))
     if any(class_key(n) == name for n in existing):
@@ -125,7 +141,9 @@ def create_class(
 
 
 def set_homeroom_teacher(school: School, actor: User, school_class: SchoolClass, teacher: User | None) -> None:
-    """Make `teacher` the class's homeroom teacher (None: nobody)."""
+    """Make `teacher`, an active staff member, the class's homeroom teacher (None: nobody)."""
+    _of_school(school, school_class)
+    _check_teacher(school, teacher)
     school_class.homeroom_teacher_id = teacher.id if teacher else None
     audit.record(
         "class.homeroom",
@@ -157,7 +175,9 @@ def create_subject(
 def assign_teacher(
     school: School, actor: User, *, teacher: User, subject: Subject, school_class: SchoolClass
 ) -> TeachingAssignment:
-    """Record that `teacher` teaches `subject` to `school_class`."""
+    """Record that `teacher`, an active staff member, teaches `subject` to `school_class`."""
+    _of_school(school, subject, school_class)
+    _check_teacher(school, teacher)
     exists = db.session.scalar(
         select(TeachingAssignment).where(
             TeachingAssignment.teacher_id == teacher.id,
@@ -187,6 +207,7 @@ def assign_teacher(
 
 def remove_assignment(school: School, actor: User, assignment: TeachingAssignment) -> None:
     """End a teaching assignment."""
+    _of_school(school, assignment)
     audit.record("assignment.removed", actor=actor, school_id=school.id, target=assignment)
     db.session.delete(assignment)
     db.session.commit()

@@ -98,14 +98,12 @@ def staff_grants(user_id: int) -> ResponseReturnValue:
     form = GrantForm()
     if not form.validate_on_submit():
         abort(400)
-    kind, name = form.kind.data or "", form.name.data or ""
-    valid_names = {r.value for r in Role} if kind == "role" else {p.value for p in Permission}
-    if name not in valid_names:
-        abort(400)
     actor = staff_user()
     change = services.grant if form.action.data == "grant" else services.revoke
     try:
-        change(current_school(), actor, permissions_of(actor), target, kind, name)
+        change(current_school(), actor, permissions_of(actor), target, form.kind.data or "", form.name.data or "")
+    except services.UnknownGrant:
+        abort(400)
     except services.DelegationError as exc:
         flash(_(str(exc)), "error")
     else:

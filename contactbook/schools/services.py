@@ -25,6 +25,10 @@ class DelegationError(ValueError):
     """A grant or revoke that the rules forbid; the message says why."""
 
 
+class UnknownGrant(DelegationError):
+    """A grant or revoke naming no role or permission there is (no page offers one: a forged form)."""
+
+
 def username_taken(school: School | None, username: str) -> bool:
     """Whether `username` is already used in `school` (None: among platform accounts)."""
     query = select(User.id).where(User.username == username.strip().lower())
@@ -42,7 +46,8 @@ def new_user(
     authority_id: int | None = None,
     is_platform_operator: bool = False,
 ) -> User:
-    """A new account added to the session (not committed): the caller's service commits."""
+    """A new account, part of the unit of work of the service creating it (staff, a school's admin, an officer,
+    an operator); only services call it (tests/test_module_homes.py)."""
     username = username.strip().lower()
     problems = password_problems(password, username)
     if problems:
@@ -81,6 +86,14 @@ def _check_target(actor: User, target: User) -> None:
         raise DelegationError(N_("The school admin account's roles cannot be changed."))
 
 
+def _check_name(kind: str, name: str) -> None:
+    known = (
+        {r.value for r in Role} if kind == "role" else {p.value for p in Permission} if kind == "permission" else set()
+    )
+    if name not in known:
+        raise UnknownGrant(N_("There is no such role or permission."))
+
+
 def _find_grant(target: User, kind: str, name: str) -> Grant | None:
     return next((g for g in target.grants if g.kind == kind and g.name == name), None)
 
@@ -89,6 +102,7 @@ def grant(
     school: School, actor: User, actor_permissions: frozenset[Permission], target: User, kind: str, name: str
 ) -> Grant:
     """Grant a role or single permission to `target`; only what `actor` holds itself can be granted."""
+    _check_name(kind, name)
     _check_target(actor, target)
     if kind == "role" and name == Role.SCHOOL_ADMIN:
         raise DelegationError(N_("The school admin role belongs to the one account created with the school."))
@@ -111,6 +125,7 @@ def revoke(
     school: School, actor: User, actor_permissions: frozenset[Permission], target: User, kind: str, name: str
 ) -> None:
     """Revoke a role or permission from `target`; the same rule as granting applies."""
+    _check_name(kind, name)
     _check_target(actor, target)
     allowed = (
         can_grant_role(actor_permissions, Role(name))

@@ -1,17 +1,21 @@
-"""Who may receive what: a school's service settings as read, payments per subscription, and the
-eligibility of a (guardian, student) pair for a message at a moment.
+"""Who may receive what, read only: a school's service settings as read, what was paid per subscription,
+which channels may carry a message to a family at a moment, and whether a renewal reminder not yet sent
+still should go.
 
-Read only, and free of the delivery pipeline: the outbox and the send-time checks ask here, so the
-subscription services (which write the outbox) can use messaging without an import cycle.
+Outside the services package on purpose. The outbox and the send-time checks ask here, and the subscription
+services write the outbox (renewal reminders, `contactbook.subscriptions.services.renewals`): the services
+import messaging, messaging imports only this module, which imports neither, so there is no import cycle
+whichever is imported first. `contactbook.subscriptions.services` exports these names for its callers.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import aliased
 
 from contactbook.extensions import among, db
 from contactbook.messaging.vocabulary import Channel
@@ -160,3 +164,53 @@ def eligibility_for_many(
         )
         answers[(guardian_id, student_id)] = rules.eligible_channels(facts, category, local_day)
     return answers
+
+
+# --- Renewal reminders, checked again when they are sent -----------------------------------------------
+
+RENEWAL = "renewal"  # the kind and category of a renewal reminder's messages
+STOPPED = "the subscription stopped before the reminder was sent"
+RENEWED = "the subscription was renewed before the reminder was sent"
+SERVICE_OFF = "the paid service was switched off before the reminder was sent"
+
+
+def renewed_later() -> ColumnElement[bool]:
+    """Whether the same guardian already holds a running subscription for the same student after this one."""
+    later = aliased(Subscription)
+    return (
+        select(later.id)
+        .where(
+            later.guardian_id == Subscription.guardian_id,
+            later.student_id == Subscription.student_id,
+            later.status == SubscriptionStatus.ACTIVE,
+            later.starts_on > Subscription.ends_on,
+        )
+        .exists()
+    )
+
+
+def reasons_not_to_remind(subscription_ids: Iterable[int], today: date) -> dict[int, str]:
+    """For reminders about to be sent: why each subscription no longer wants one (absent: send it)."""
+    ids = sorted(set(subscription_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Subscription.id,
+            Subscription.status,
+            Subscription.ends_on,
+            ServiceSettings.enabled,
+            renewed_later().label("renewed"),
+        )
+        .outerjoin(ServiceSettings, ServiceSettings.school_id == Subscription.school_id)
+        .where(among(Subscription.id, ids))
+    ).tuples()
+    reasons: dict[int, str] = {}
+    for subscription_id, status, ends_on, enabled, renewed in rows:
+        if status != SubscriptionStatus.ACTIVE or ends_on < today:
+            reasons[subscription_id] = STOPPED
+        elif renewed:
+            reasons[subscription_id] = RENEWED
+        elif not enabled:
+            reasons[subscription_id] = SERVICE_OFF
+    return reasons

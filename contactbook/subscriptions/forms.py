@@ -30,9 +30,9 @@ from contactbook.subscriptions.labels import (
     PERIOD_LABELS,
     PURPOSE_LABELS,
 )
-from contactbook.subscriptions.payments import MAX_AMOUNT
 from contactbook.subscriptions.rules import ESSENTIAL_CHOICES, PURPOSES
-from contactbook.subscriptions.services import MAX_SEGMENT_PRICE
+from contactbook.subscriptions.services.payments import MAX_AMOUNT
+from contactbook.subscriptions.services.settings import MAX_SEGMENT_PRICE
 
 # Whole đồng, as typed: 50000, or grouped by thousands with dots or spaces (50.000, 50 000).
 WHOLE_DONG = re.compile(r"^(?:\d+|\d{1,3}(?:[.\s]\d{3})+)$")

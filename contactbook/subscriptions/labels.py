@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask_babel import LazyString
+from datetime import date
+
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 
 from contactbook.messaging.vocabulary import Category
 from contactbook.models import PlanPeriod, SubscriptionStatus
+from contactbook.subscriptions.rules import SubscriptionError
 
 PURPOSE_LABELS: dict[str, LazyString] = {
     "grades_sms": _l("Grades by SMS"),
@@ -69,3 +72,12 @@ def vnd(amount: int | None) -> str:
         return "—"
     grouped = f"{abs(int(amount)):,}".replace(",", ".")
     return f"{'-' if amount < 0 else ''}{grouped} đ"
+
+
+def refusal(error: SubscriptionError) -> str:
+    """A refusal of the rules as the page says it: translated, its amounts in đồng and its dates as dd/mm/yyyy."""
+    params = {
+        name: value.strftime("%d/%m/%Y") if isinstance(value, date) else vnd(value)
+        for name, value in error.params.items()
+    }
+    return gettext(str(error), **params)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import LazyString
@@ -15,11 +14,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from contactbook.i18n import N_
-from contactbook.inputs import HasLetters, Within, one_line
+from contactbook.inputs import HasLetters, one_line
 from contactbook.models import PaymentKind, PaymentMethod, PlanPeriod
 from contactbook.roster.forms import DATE_FORMATS
 from contactbook.subscriptions.labels import PERIOD_LABELS
-from contactbook.subscriptions.payments import MAX_AMOUNT
+from contactbook.subscriptions.services.payments import MAX_AMOUNT
 
 METHOD_LABELS: dict[str, LazyString] = {
     PaymentMethod.CASH: _l("Cash"),
@@ -93,36 +92,13 @@ class AmountField(StringField):
         return "" if self.data is None else grouped(int(self.data))
 
 
-MARGIN = timedelta(days=365)  # a payment is dated within its subscription's period, give or take a year
-
-
-def _earliest(form: Any) -> date:
-    return form.period[0] - MARGIN
-
-
-def _latest(form: Any) -> date:
-    return form.period[1] + MARGIN
-
-
-def _paid_on_range(earliest: date | datetime, latest: date | datetime) -> str:
-    return _(
-        "The date must be between %(earliest)s and %(latest)s (the subscription's period, give or take a year).",
-        earliest=earliest.strftime("%d/%m/%Y"),
-        latest=latest.strftime("%d/%m/%Y"),
-    )
-
-
 class MoneyForm(FlaskForm):
-    """Money received from a family, or paid back to it. A first submit shows a confirmation; `step` says which."""
+    """Money received from a family, or paid back to it, as typed. A first submit shows a confirmation; `step`
+    says which. The rules on the amount and the date are the service's (`payments.money_problems`)."""
 
     amount = AmountField(_l("Amount (đồng)"), validators=[InputRequired(message=_l("Write the amount."))])
     paid_on = DateField(
-        _l("Date"),
-        format=DATE_FORMATS,
-        validators=[
-            InputRequired(message=_l("Write the date, e.g. 15/09/2025.")),
-            Within(_earliest, _latest, _paid_on_range),
-        ],
+        _l("Date"), format=DATE_FORMATS, validators=[InputRequired(message=_l("Write the date, e.g. 15/09/2025."))]
     )
     method = RadioField(
         _l("Method"),
@@ -143,10 +119,6 @@ class MoneyForm(FlaskForm):
     )
     # Set on the confirmation page: a confirmed submit records once, however often it is sent.
     token = HiddenField(validators=[Optional(), Length(max=64)])
-
-    def __init__(self, *args: Any, period: tuple[date, date], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.period = period  # the subscription's first and last day: the dates a payment may have
 
 
 class CeilingForm(FlaskForm):

@@ -25,16 +25,9 @@ from contactbook.inputs import page_number
 from contactbook.models import Guardian, Payment, PaymentKind, PaymentMethod, Subscription
 from contactbook.roster.labels import domestic_phone, relation_label
 from contactbook.subscriptions import accounts
-from contactbook.subscriptions.labels import period_label, status_label, vnd
+from contactbook.subscriptions.labels import period_label, refusal, status_label, vnd
 from contactbook.subscriptions.payment_forms import MoneyForm, kind_label, method_label
-from contactbook.subscriptions.payments import (
-    AlreadyRecorded,
-    record_payment,
-    record_refund,
-    refund_owed,
-    unpaid_flagged,
-)
-from contactbook.subscriptions.services import SubscriptionError, net_paid, paid_for, settings_of
+from contactbook.subscriptions.services import SubscriptionError, net_paid, payments, settings_of
 from contactbook.tenancy import current_school, get_scoped_or_404
 from contactbook.timezones import school_today
 
@@ -100,7 +93,7 @@ def family(guardian_id: int) -> ResponseReturnValue:
 def unpaid() -> ResponseReturnValue:
     school = current_school()
     today = school_today()
-    flagged = unpaid_flagged(school, today)
+    flagged = payments.unpaid_flagged(school, today)
     ids = [s.id for s in flagged]
     subscriptions = db.session.scalars(
         select(Subscription)
@@ -122,10 +115,14 @@ def unpaid() -> ResponseReturnValue:
 
 
 def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturnValue:
-    """The payment or refund form of `subscription`, its confirmation, and the recording."""
+    """The payment or refund form of `subscription`, its confirmation, and the recording.
+
+    The rules are the service's: it names the refused fields before the confirmation, and recording a
+    confirmation twice answers with the first record.
+    """
     school = current_school()
-    owed = refund_owed(subscription) if kind == PaymentKind.REFUND else 0
-    paid = paid_for(subscription)
+    owed = payments.refund_owed(subscription) if kind == PaymentKind.REFUND else 0
+    paid = payments.paid_for(subscription)
     context = {
         "kind": kind,
         "subscription": subscription,
@@ -133,7 +130,7 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
         "due": max(subscription.charge - paid, 0),
         "owed": owed,
     }
-    form = MoneyForm(period=(subscription.starts_on, subscription.ends_on))
+    form = MoneyForm()
     if kind == PaymentKind.REFUND:
         form.payer.label.text = _("Paid to")
     if request.method == "GET":
@@ -141,17 +138,12 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
         form.payer.data = subscription.guardian.full_name
         if kind == PaymentKind.REFUND and owed:
             form.amount.data = owed
-    if kind == PaymentKind.REFUND and not owed:
-        return render_template("payments/money_form.html", form=form, **context)
     step = request.form.get("step")
-    if form.validate_on_submit() and not _refused(form, kind, owed) and step != "edit":
-        token = form.token.data or ""
-        if step != "record" or not token:
-            form.token.data = secrets.token_urlsafe(16)
-            return render_template("payments/money_confirm.html", form=form, **context)
-        record = record_payment if kind == PaymentKind.PAYMENT else record_refund
+    token = form.token.data or ""
+    if step == "record" and token and form.validate_on_submit():
+        record = payments.record_payment if kind == PaymentKind.PAYMENT else payments.record_refund
         try:
-            payment = record(
+            recorded = record(
                 school,
                 staff_user(),
                 subscription=subscription,
@@ -162,30 +154,37 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
                 reference=form.reference.data,
                 token=token,
             )
-        except AlreadyRecorded as exc:
-            flash(_("This was already recorded; here is its receipt."), "info")
-            return redirect(url_for("payments.receipt", payment_id=exc.payment.id))
         except SubscriptionError as exc:
-            form.amount.errors = [_(str(exc))]
+            _show_problems(form, [exc])
         else:
-            flash(_("Recorded, receipt %(number)s.", number=payment.receipt_no), "info")
-            return redirect(url_for("payments.receipt", payment_id=payment.id))
+            if recorded.already:
+                flash(_("This was already recorded; here is its receipt."), "info")
+            else:
+                flash(_("Recorded, receipt %(number)s.", number=recorded.payment.receipt_no), "info")
+            return redirect(url_for("payments.receipt", payment_id=recorded.payment.id))
+    elif kind == PaymentKind.REFUND and not owed:
+        return render_template("payments/money_form.html", form=form, **context)
+    elif form.validate_on_submit() and step != "edit":
+        problems = payments.money_problems(
+            school,
+            subscription,
+            kind=kind,
+            amount=int(form.amount.data or 0),
+            paid_on=form.paid_on.data,
+            payer=form.payer.data or "",
+        )
+        if not problems:
+            form.token.data = secrets.token_urlsafe(16)
+            return render_template("payments/money_confirm.html", form=form, **context)
+        _show_problems(form, problems)
     form.token.data = ""
     return render_template("payments/money_form.html", form=form, **context)
 
 
-def _refused(form: MoneyForm, kind: PaymentKind, owed: int) -> bool:
-    """Check what the form alone cannot: a date not in the future, a refund within what is owed."""
-    refused = False
-    if form.paid_on.data > school_today():
-        form.paid_on.errors = [_("The date cannot be in the future.")]
-        refused = True
-    if kind == PaymentKind.REFUND and int(form.amount.data or 0) > owed:
-        form.amount.errors = [
-            _("The school owes this family %(owed)s for this subscription; refund at most that.", owed=vnd(owed))
-        ]
-        refused = True
-    return refused
+def _show_problems(form: MoneyForm, problems: list[SubscriptionError]) -> None:
+    """Each refusal of the service under its field (the amount's when it names none)."""
+    for problem in problems:
+        getattr(form, problem.field or "amount").errors = [refusal(problem)]
 
 
 @bp.route("/subscriptions/<int:subscription_id>/payments/new", methods=["GET", "POST"])

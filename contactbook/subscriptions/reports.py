@@ -38,6 +38,7 @@ from contactbook.models import (
 )
 from contactbook.platform.services import authority_subtree_ids
 from contactbook.roster.services import current_year
+from contactbook.tenancy import school_scope
 
 
 @dataclass(frozen=True)
@@ -362,24 +363,27 @@ class SchoolOverview:
 
 
 def authority_overview(schools: Iterable[School], today: date) -> list[SchoolOverview]:
-    """For each school: its current year's uptake (as of today) and net revenue, and the plans it offers."""
-    schools = list(schools)
-    ids = [s.id for s in schools]
-    plans: dict[int, list[PlanOffer]] = defaultdict(list)
+    """For each school: its current year's uptake (as of today) and net revenue, and the plans it offers.
+
+    Each school is read under its own scope (the authority's pages have none), one school at a time.
+    """
     period_order = {p: i for i, p in enumerate(PlanPeriod)}
-    for school_id, name, period, price in db.session.execute(
-        select(Plan.school_id, Plan.name, Plan.period, Plan.price).where(Plan.school_id.in_(ids), Plan.active.is_(True))
-    ).tuples():
-        plans[school_id].append(PlanOffer(name, period, price))
     lines = []
     for school in schools:
-        year = current_year(school, today)
-        uptake, revenue = Uptake(0, 0), 0
-        if year is not None:
-            uptake = sum(class_uptake(year, uptake_day(year, today)).values(), Uptake(0, 0))
-            revenue = _year_revenue(year)
-        offers = sorted(plans[school.id], key=lambda p: (period_order[p.period], p.price, p.name))
-        lines.append(SchoolOverview(school.id, school.name, year.name if year else None, uptake, revenue, offers))
+        with school_scope(school.id):
+            offers = [
+                PlanOffer(name, period, price)
+                for name, period, price in db.session.execute(
+                    select(Plan.name, Plan.period, Plan.price).where(Plan.school_id == school.id, Plan.active.is_(True))
+                ).tuples()
+            ]
+            year = current_year(school, today)
+            uptake, revenue = Uptake(0, 0), 0
+            if year is not None:
+                uptake = sum(class_uptake(year, uptake_day(year, today)).values(), Uptake(0, 0))
+                revenue = _year_revenue(year)
+            offers.sort(key=lambda p: (period_order[p.period], p.price, p.name))
+            lines.append(SchoolOverview(school.id, school.name, year.name if year else None, uptake, revenue, offers))
     return lines
 
 
@@ -419,7 +423,15 @@ def ceilings_over(authority: Authority) -> list[CeilingLine]:
         current = current.parent
     names = {a.id: a.name for a in chain}
     rows = db.session.scalars(select(PriceCeiling).where(PriceCeiling.authority_id.in_(names))).all()
-    below = select(School.id).where(School.authority_id.in_(authority_subtree_ids(authority.id)))
+    below = db.session.scalars(select(School.id).where(School.authority_id.in_(authority_subtree_ids(authority.id))))
+    prices: list[tuple[PlanPeriod, int]] = []
+    for school_id in below.all():
+        with school_scope(school_id):  # each school's plans under its own scope
+            prices.extend(
+                db.session.execute(
+                    select(Plan.period, Plan.price).where(Plan.school_id == school_id, Plan.active.is_(True))
+                ).tuples()
+            )
     depth = {a.id: index for index, a in enumerate(chain)}
     period_order = {p: i for i, p in enumerate(PlanPeriod)}
     lines = [
@@ -429,15 +441,7 @@ def ceilings_over(authority: Authority) -> list[CeilingLine]:
             row.authority_id == authority.id,
             row.period,
             row.max_price,
-            db.session.scalar(
-                select(func.count(Plan.id)).where(
-                    Plan.school_id.in_(below),
-                    Plan.active.is_(True),
-                    Plan.period == row.period,
-                    Plan.price > row.max_price,
-                )
-            )
-            or 0,
+            sum(1 for period, price in prices if period == row.period and price > row.max_price),
         )
         for row in rows
     ]

@@ -8,7 +8,7 @@ subscriptions) see them; teachers see nothing of who subscribed or not. The rule
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -43,17 +43,15 @@ from contactbook.subscriptions.labels import (
     consent_method_label,
     period_label,
     purpose_label,
+    refusal,
     status_label,
     vnd,
 )
-from contactbook.subscriptions.payments import refund_owed
 from contactbook.tenancy import current_school, get_scoped_or_404
 from contactbook.timezones import school_today
 
 bp = Blueprint("subscriptions", __name__)
 MAX_QUERY_LENGTH = 100
-# How far from today a consent form's start date may be (a late paper form, or one for next term).
-START_WINDOW = timedelta(days=366)
 
 
 @bp.app_template_filter("vnd")
@@ -260,25 +258,13 @@ def _family_picker() -> ResponseReturnValue:
     )
 
 
-def _consent_day(starts_on: date | None) -> date:
-    """The day the child's age is judged on: today, or the start date when later (it must hold throughout)."""
-    today = school_today()
-    return max(today, starts_on) if starts_on else today
-
-
 def _record_consent(form: SubscriptionForm, student: Student, guardian: Guardian) -> Subscription | None:
     """Subscribe the family as its consent form says; None, with the form's errors set, if refused."""
-    starts_on: date = form.starts_on.data
-    if abs(starts_on - school_today()) > START_WINDOW:
-        form.starts_on.errors.append(_("Choose a start date within a year of today."))
-        return None
-    consent_day = _consent_day(starts_on)
     consent = services.ConsentForm(
         given_by=form.given_by.data or "",
         method=form.method.data or "paper",
         purposes=frozenset(form.purposes.data or []),
-        child_consent=rules.needs_child_consent(student.date_of_birth, consent_day) and bool(form.child_consent.data),
-        given_on=consent_day,
+        child_consent=bool(form.child_consent.data),
     )
     try:
         return services.subscribe(
@@ -290,11 +276,14 @@ def _record_consent(form: SubscriptionForm, student: Student, guardian: Guardian
             sms=bool(form.sms.data),
             email=bool(form.email.data),
             digest=bool(form.digest.data),
-            starts_on=starts_on,
+            starts_on=form.starts_on.data,
             consent=consent,
         )
     except services.SubscriptionError as exc:
-        form.form_errors.append(_(str(exc)))
+        if exc.field == "starts_on":
+            form.starts_on.errors.append(refusal(exc))
+        else:
+            form.form_errors.append(refusal(exc))
         return None
 
 
@@ -318,7 +307,7 @@ def new() -> ResponseReturnValue:
         if subscription is not None:
             flash(_("Subscription recorded with the family's consent."), "info")
             return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
-    age_day = _consent_day(form.starts_on.data if isinstance(form.starts_on.data, date) else None)
+    starts_on = form.starts_on.data if isinstance(form.starts_on.data, date) else school_today()
     return render_template(
         "subscriptions/new.html",
         form=form,
@@ -326,8 +315,8 @@ def new() -> ResponseReturnValue:
         guardian=guardian,
         plans=plans,
         service_enabled=enabled,
-        child_needed=rules.needs_child_consent(student.date_of_birth, age_day),
-        age=rules.age_on(student.date_of_birth, age_day),
+        child_needed=services.child_consent_needed(student, starts_on),
+        age=rules.age_on(student.date_of_birth, rules.consent_age_day(starts_on, school_today())),
         enrolment=roster_queries.enrolments_in_year([student.id], current_year(school)).get(student.id),
         existing=listing.subscriptions_of_family(student, guardian.id),
     )
@@ -344,7 +333,7 @@ def detail(subscription_id: int) -> ResponseReturnValue:
         subscription=subscription,
         consents=consents,
         paid=services.paid_for(subscription),
-        refund=refund_owed(subscription),
+        refund=services.refund_owed(subscription),
         names=listing.staff_names(
             current_school(), [subscription.created_by_id, *(c.recorded_by_id for c in consents)]
         ),
@@ -413,35 +402,34 @@ def opt_out(subscription_id: int) -> ResponseReturnValue:
     else:
         valid = form.validate_on_submit()
         stop_on = form.stop_on.data if valid else None
+        quote_form = QuoteForm(formdata=None, stop_on=stop_on)
         if valid and not form.confirm.data:
             form.confirm.errors = [_("Tick the box to confirm.")]
-        elif valid and stop_on is not None and _within(subscription, stop_on):
+        elif valid and stop_on is not None:
             try:
                 quote = services.opt_out(current_school(), staff_user(), subscription, stop_on, form.reason.data)
             except services.SubscriptionError as exc:
-                flash(_(str(exc)), "error")
+                if exc.field != "stop_on":
+                    flash(refusal(exc), "error")
+                    return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
+            else:
+                flash(
+                    _(
+                        "The subscription stops from %(day)s. Charge for the days used: %(charge)s. "
+                        "Refund owed: %(refund)s.",
+                        day=stop_on.strftime("%d/%m/%Y"),
+                        charge=vnd(quote.used_charge),
+                        refund=vnd(quote.refund),
+                    ),
+                    "info",
+                )
                 return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
-            flash(
-                _(
-                    "The subscription stops from %(day)s. Charge for the days used: %(charge)s. "
-                    "Refund owed: %(refund)s.",
-                    day=stop_on.strftime("%d/%m/%Y"),
-                    charge=vnd(quote.used_charge),
-                    refund=vnd(quote.refund),
-                ),
-                "info",
-            )
-            return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
-        quote_form = QuoteForm(formdata=None, stop_on=stop_on)
-    if stop_on is not None and not _within(subscription, stop_on):
-        quote_form.stop_on.errors = [
-            _(
-                "Choose a day from %(first)s to %(last)s.",
-                first=subscription.starts_on.strftime("%d/%m/%Y"),
-                last=subscription.ends_on.strftime("%d/%m/%Y"),
-            )
-        ]
-        stop_on = None
+    if stop_on is not None:
+        try:
+            services.check_stop_day(subscription, stop_on)
+        except services.SubscriptionError as exc:
+            quote_form.stop_on.errors = [refusal(exc)]
+            stop_on = None
     return render_template(
         "subscriptions/opt_out.html",
         subscription=subscription,
@@ -452,11 +440,6 @@ def opt_out(subscription_id: int) -> ResponseReturnValue:
         form=form,
         quote_form=quote_form,
     )
-
-
-def _within(subscription: Subscription, day: date) -> bool:
-    """Whether a family may opt out from `day`: a day of the subscription's period."""
-    return subscription.starts_on <= day <= subscription.ends_on
 
 
 @bp.route("/subscriptions/<int:subscription_id>/exemption", methods=["POST"])

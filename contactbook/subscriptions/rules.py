@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from contactbook.i18n import N_
 from contactbook.messaging.vocabulary import Category, Channel
@@ -27,6 +27,18 @@ DEFAULT_FREE_CATEGORIES: tuple[str, ...] = (Category.EMERGENCY.value, Category.C
 # Consent is given per purpose: a kind of content by a channel.
 PURPOSES: tuple[str, ...] = ("grades_sms", "notices_sms", "grades_email", "notices_email")
 CHILD_CONSENT_AGE = 7
+# How far from today a subscription may start: a late paper form, or one for next term.
+START_WINDOW = timedelta(days=366)
+
+
+class SubscriptionError(ValueError):
+    """A change the rules refuse. The message (an English message id) says why; `field` names the form field
+    it concerns, when one does, and `params` fill the message (amounts in đồng, dates)."""
+
+    def __init__(self, message: str, *, field: str | None = None, **params: int | date) -> None:
+        super().__init__(message)
+        self.field = field
+        self.params = params
 
 
 def purpose_for(category: str, channel: Channel) -> str:
@@ -59,6 +71,17 @@ def age_on(birth: date, on: date) -> int:
 def needs_child_consent(birth: date, on: date) -> bool:
     """From age 7, the child's own consent is needed too (Law 91/2025, Decree 356/2025)."""
     return age_on(birth, on) >= CHILD_CONSENT_AGE
+
+
+def starts_in_window(starts_on: date, today: date) -> bool:
+    """Whether a subscription may start on `starts_on`: within a year of `today`, before or after."""
+    return abs(starts_on - today) <= START_WINDOW
+
+
+def consent_age_day(starts_on: date, today: date) -> date:
+    """The day a child's age is judged on for consent: today, or the start date when later (the consent
+    must hold from the first day of the service)."""
+    return max(today, starts_on)
 
 
 def check_purposes(purposes: Iterable[str], sms: bool, email: bool) -> list[str]:

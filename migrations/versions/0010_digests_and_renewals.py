@@ -6,19 +6,23 @@
   messages at the digest hour they were queued for.
 - renewal_reminders.status goes: the reminder's messages carry what became of it. The reminders queued
   before this revision were never sent; they are removed, so the next daily run sends those still due.
+- The rows are rewritten as the delivery role (PostgreSQL): the tables are under forced row-level
+  security, so their owner alone would see, and change, no row.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009_row_level_security
 Create Date: 2026-12-06 04:00:00.000000
 
 """
 from alembic import op
 import sqlalchemy as sa
 
+from contactbook.row_security import DELIVERY_ROLE
+
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009_row_level_security'
 branch_labels = None
 depends_on = None
 
@@ -32,6 +36,9 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_messages_subscription_id_subscriptions'), 'subscriptions', ['subscription_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_messages_digest_id_messages'), 'messages', ['digest_id'], ['id'])
 
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    if postgresql:
+        op.execute(f'SET LOCAL ROLE {DELIVERY_ROLE}')
     messages = sa.table('messages', sa.column('digest', sa.Boolean), sa.column('status', sa.String))
     op.execute(
         messages.update()
@@ -40,6 +47,8 @@ def upgrade():
     )
 
     op.execute(sa.table('renewal_reminders').delete())
+    if postgresql:
+        op.execute('RESET ROLE')  # the owner again, for the schema change
     with op.batch_alter_table('renewal_reminders', schema=None) as batch_op:
         batch_op.drop_column('status')
 

@@ -28,11 +28,10 @@ from contactbook.auth.access import Access, rule_for
 from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
-from contactbook.grading import publishing
 from contactbook.grading import services as grading
 from contactbook.models import PaymentMethod, RosterImport, SchoolYear, Subscription
 from contactbook.notices.services import Audience, create_notice
-from contactbook.subscriptions.payments import record_payment
+from contactbook.subscriptions.services import record_payment
 from tests import conftest
 from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
 from tests.roster.factories import ClassWorld, make_class_world
@@ -382,7 +381,7 @@ def recorded_payment(people: SchoolPeople, subscription_id: int) -> int:
     """A cash payment for the subscription, with its receipt: the id of the payment."""
     subscription = db.session.get(Subscription, subscription_id)
     assert subscription is not None
-    payment = record_payment(
+    recorded = record_payment(
         people.school,
         people.staff["accountant"],
         subscription=subscription,
@@ -391,7 +390,7 @@ def recorded_payment(people: SchoolPeople, subscription_id: int) -> int:
         method=PaymentMethod.CASH,
         payer=subscription.guardian.full_name,
     )
-    return payment.id
+    return recorded.payment.id
 
 
 def notices_by_author(people: SchoolPeople, roster: ClassWorld) -> dict[str, int]:
@@ -424,7 +423,7 @@ def published_score(people: SchoolPeople, roster: ClassWorld) -> int:
     grid = grading.load_grid(roster.school_class, roster.subject, semester)
     column = grid.column("gk")
     assert column is not None
-    publishing.publish(people.school, people.staff["teacher"], grid, column)
+    grading.publish(people.school, people.staff["teacher"], grid, column)
     return grid.scores[(roster.student.id, "gk")].id
 
 

@@ -119,12 +119,12 @@ def callback_url(app: Flask, live_server: str, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture
 def calling_back_twilio(callback_url: str) -> Iterator[FakeTwilio]:
-    """A fake Twilio of its own, posting signed callbacks (queued, sent, delivered) to the live server."""
-    fake = start_fake_twilio(callback_url=callback_url)
+    """A fake Twilio of its own, posting signed callbacks (queued, sent, delivered) to each message's callback
+    URL: the live server's webhook, where the worker points them (`sms_worker`)."""
+    fake = start_fake_twilio(callbacks=True)
     try:
         # As Twilio's, the reports come after the API's answer: 1 s apart, so "delivered" arrives after
-        # the page has seen every message "sent" (it must keep asking) and after the worker has recorded
-        # each message's sid (a report for a sid not yet recorded is dropped).
+        # the page has seen every message "sent" (it must keep asking).
         fake.configure(callback_delay=CALLBACK_DELAY)
         yield fake
     finally:

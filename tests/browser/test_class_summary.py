@@ -10,7 +10,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, ViewportSize
 from sqlalchemy import select
 
-from contactbook.demo.services import DEMO_PASSWORD, seed
+from contactbook.demo.seed import DEMO_PASSWORD, seed
 from contactbook.extensions import db
 from contactbook.models import School, SchoolClass
 from tests.browser.conftest import TIMEOUT_MS

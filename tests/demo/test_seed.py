@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import func, select
 
-from contactbook.demo.services import DEMO_PASSWORD, demo_logins, seed
+from contactbook.demo.seed import DEMO_PASSWORD, demo_logins, seed
 from contactbook.extensions import db
 from contactbook.grading import summary
 from contactbook.models import AuditLog, Authority, Grant, School, SchoolClass, Score, Subject, TeachingAssignment, User

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from contactbook.extensions import db, tasks
-from contactbook.grading import publishing, services
+from contactbook.grading import services
 from contactbook.grading.grid import semester_average
 from contactbook.grading.services import GradingError
 from contactbook.models import AssessmentKind, AuditLog, Enrolment, Message, Score, ScoreCorrection, ScorePublication
@@ -139,7 +139,7 @@ def publish_midterm(gw: GradeWorld) -> ScorePublication:
     grid = grid_of(gw)
     column = grid.column("gk")
     assert column is not None
-    return publishing.publish(gw.people.school, teacher_of(gw), grid, column)
+    return services.publish(gw.people.school, teacher_of(gw), grid, column)
 
 
 def test_publishing_writes_one_message_per_subscribed_guardian_and_channel(gw: GradeWorld) -> None:
@@ -171,7 +171,7 @@ def test_published_cells_are_locked_and_a_second_publish_has_nothing_new(gw: Gra
     column = grid.column("gk")
     assert column is not None
     with pytest.raises(GradingError, match="không có điểm mới"):
-        publishing.publish(gw.people.school, teacher_of(gw), grid, column)
+        services.publish(gw.people.school, teacher_of(gw), grid, column)
     assert message_count(kind="score") == 2
 
 
@@ -181,7 +181,7 @@ def test_a_late_score_is_published_alone(gw: GradeWorld) -> None:
     grid = grid_of(gw)
     column = grid.column("gk")
     assert column is not None
-    second = publishing.publish(gw.people.school, teacher_of(gw), grid, column)
+    second = services.publish(gw.people.school, teacher_of(gw), grid, column)
     assert second.scores == 1 and second.messages == 0  # Hoa has no guardian to tell
     assert message_count(kind="score") == 2
 
@@ -191,7 +191,7 @@ def test_the_preview_counts_messages_and_cost_before_anything_is_written(gw: Gra
     grid = grid_of(gw)
     column = grid.column("gk")
     assert column is not None
-    preview = publishing.preview_publication(gw.people.school, grid, column)
+    preview = services.preview_publication(gw.people.school, grid, column)
     assert (preview.scores, preview.messages, preview.segments, preview.cost) == (1, {"email": 1, "sms": 1}, 1, 250)
     assert preview.sample.endswith("Diem giua ky I mon Toan cua em An: 8,5")
     assert message_count() == 0
@@ -208,8 +208,8 @@ def an_midterm(gw: GradeWorld) -> Score:
 
 def test_a_correction_keeps_the_trail_and_tells_the_family(gw: GradeWorld) -> None:
     publish_midterm(gw)
-    correction = publishing.correct(
-        gw.people.school, teacher_of(gw), grid_of(gw), an_midterm(gw), raw_value="9", raw_level="",
+    correction = services.correct(
+        gw.people.school, teacher_of(gw), an_midterm(gw), raw_value="9", raw_level="",
         reason="Cộng nhầm điểm bài 3",
     )  # fmt: skip
 
@@ -237,9 +237,7 @@ def test_a_correction_keeps_the_trail_and_tells_the_family(gw: GradeWorld) -> No
 def test_a_refused_correction_changes_nothing(gw: GradeWorld, value: str, reason: str, message: str) -> None:
     publish_midterm(gw)
     with pytest.raises(GradingError, match=message):
-        publishing.correct(
-            gw.people.school, teacher_of(gw), grid_of(gw), an_midterm(gw), raw_value=value, raw_level="", reason=reason
-        )
+        services.correct(gw.people.school, teacher_of(gw), an_midterm(gw), raw_value=value, raw_level="", reason=reason)
     db.session.rollback()
     assert an_midterm(gw).value == Decimal("8.5")
     assert db.session.scalar(select(func.count()).select_from(ScoreCorrection)) == 0
@@ -249,9 +247,7 @@ def test_a_refused_correction_changes_nothing(gw: GradeWorld, value: str, reason
 def test_an_unpublished_score_is_not_corrected_but_edited(gw: GradeWorld) -> None:
     score = put_score(gw, gw.an, gw.maths, gw.first, "gk", "8")
     with pytest.raises(GradingError, match="chưa công bố"):
-        publishing.correct(
-            gw.people.school, teacher_of(gw), grid_of(gw), score, raw_value="9", raw_level="", reason="Chấm lại bài"
-        )
+        services.correct(gw.people.school, teacher_of(gw), score, raw_value="9", raw_level="", reason="Chấm lại bài")
 
 
 # --- The pages ------------------------------------------------------------------------------------------------
@@ -377,7 +373,7 @@ def test_a_primary_grid_shows_whole_test_scores_and_saves_them_again(app: Flask,
     grid = services.load_grid(gw.roster.school_class, subject, gw.first)
     column = grid.column("ck")
     assert column is not None
-    publishing.publish(people.school, teacher_of(gw), grid, column)
+    services.publish(people.school, teacher_of(gw), grid, column)
     email = db.session.scalar(select(Message).where(Message.kind == "score", Message.channel == "email"))
     assert email is not None and email.body.endswith("môn Tiếng Việt của em An: Hoàn thành tốt (9)")
 
@@ -456,7 +452,7 @@ def test_a_published_assessment_keeps_its_level_but_its_comment_stays_editable(g
     grid = grid_of(gw, "music")
     column = grid.column("kq")
     assert column is not None
-    publishing.publish(gw.people.school, teacher_of(gw), grid, column)
+    services.publish(gw.people.school, teacher_of(gw), grid, column)
 
     changed = {f"l-{gw.an.id}-kq": "chua_dat", f"n-{gw.an.id}": "Hát tốt"}
     reading = services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw, "music"), changed)
@@ -490,7 +486,7 @@ def test_a_second_publish_from_a_stale_page_sends_nothing_again(gw: GradeWorld) 
     column = stale.column("gk")
     assert column is not None
     with pytest.raises(GradingError, match="không có điểm mới"):
-        publishing.publish(gw.people.school, teacher_of(gw), stale, column)
+        services.publish(gw.people.school, teacher_of(gw), stale, column)
     assert message_count(kind="score") == 2
     keys = db.session.scalars(select(Message.dedupe_key).where(Message.kind == "score")).all()
     assert len(set(keys)) == 2 and all(key.startswith("score:") for key in keys)
@@ -513,7 +509,7 @@ def test_a_published_level_the_browser_does_not_send_is_kept(gw: GradeWorld) -> 
     grid = grid_of(gw, "music")
     column = grid.column("kq")
     assert column is not None
-    publishing.publish(gw.people.school, teacher_of(gw), grid, column)
+    services.publish(gw.people.school, teacher_of(gw), grid, column)
     reading = services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw, "music"), {f"n-{gw.an.id}": "Tiến bộ"})
     assert reading.errors == {}
     assert stored(gw)[(gw.an.id, "kq")] == (None, "dat", "Tiến bộ")
@@ -534,8 +530,8 @@ def test_control_characters_never_reach_the_database(gw: GradeWorld) -> None:
     assert services.save_grid(gw.people.school, teacher_of(gw), grid_of(gw, "music"), form).errors == {}
     assert stored(gw)[(gw.an.id, "kq")][2] == "Hát tốt"
     publish_midterm(gw)
-    correction = publishing.correct(
-        gw.people.school, teacher_of(gw), grid_of(gw), an_midterm(gw), raw_value="9", raw_level="",
+    correction = services.correct(
+        gw.people.school, teacher_of(gw), an_midterm(gw), raw_value="9", raw_level="",
         reason="Cộng\x00 nhầm",
     )  # fmt: skip
     assert correction.reason == "Cộng nhầm"
@@ -571,3 +567,51 @@ def test_a_student_who_moved_class_has_scores_corrected_by_the_new_teacher(app: 
     client.get(url)
     assert post(client, url, {"value": "9", "reason": "Chấm phúc khảo"}).status_code == 302
     assert an_midterm(gw).value == Decimal("9.0")
+
+
+# --- Who corrects a published score: decided by the service, as the CLI and the portal will call it -------
+
+
+def an_moves_to_a_class_taught_by_teacher2(gw: GradeWorld) -> None:
+    other = make_class(gw.people, gw.roster.year, "6A2")
+    assign(gw.people, gw.teacher2, gw.maths, other)
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.student_id == gw.an.id))
+    assert enrolment is not None
+    enrolment.class_id = other.id
+    db.session.commit()
+
+
+def test_the_teacher_of_the_students_class_now_corrects_a_score_of_their_old_class(gw: GradeWorld) -> None:
+    publish_midterm(gw)
+    an_moves_to_a_class_taught_by_teacher2(gw)
+
+    correction = services.correct(
+        gw.people.school, gw.teacher2, an_midterm(gw), raw_value="9", raw_level="", reason="Chấm phúc khảo"
+    )
+
+    assert correction.corrected_by_id == gw.teacher2.id and an_midterm(gw).value == Decimal("9.0")
+
+
+def test_the_teacher_of_the_class_the_student_left_may_not_correct(gw: GradeWorld) -> None:
+    publish_midterm(gw)
+    an_moves_to_a_class_taught_by_teacher2(gw)
+
+    with pytest.raises(GradingError, match="lớp hiện tại của học sinh"):
+        services.correct(
+            gw.people.school, teacher_of(gw), an_midterm(gw), raw_value="9", raw_level="", reason="Chấm phúc khảo"
+        )
+    db.session.rollback()
+    assert an_midterm(gw).value == Decimal("8.5")
+    assert db.session.scalar(select(func.count()).select_from(ScoreCorrection)) == 0
+
+
+@pytest.mark.parametrize("username", ["homeroom", "principal", "admin"])
+def test_staff_who_do_not_teach_the_subject_there_may_not_correct(gw: GradeWorld, username: str) -> None:
+    publish_midterm(gw)
+    staff = gw.people.admin if username == "admin" else gw.people.staff[username]
+
+    with pytest.raises(GradingError, match="lớp hiện tại của học sinh"):
+        services.correct(gw.people.school, staff, an_midterm(gw), raw_value="9", raw_level="", reason="Chấm phúc khảo")
+    db.session.rollback()
+    assert an_midterm(gw).value == Decimal("8.5")
+    assert message_count(kind="score") == 2

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from contactbook.grading import publishing, services
+from contactbook.grading import services
 from contactbook.grading.grid import COMMENT_MAX, field_names
 from contactbook.grading.services import Grid
 from contactbook.grading.sheets import MAX_BYTES, MAX_STUDENTS, MAX_UNZIPPED, SheetReading, export_grid, read_grid_sheet
@@ -624,7 +624,7 @@ def test_refusals_of_the_save_name_the_cell_they_came_from(people: SchoolPeople,
     grid = grid_of(cw)
     save(people, grid, scored_form(grid))
     an = students(grid)["An"].id
-    publishing.publish(people.school, people.staff["teacher"], grid_of(cw), grid.columns[0])
+    services.publish(people.school, people.staff["teacher"], grid_of(cw), grid.columns[0])
     data = edited(export_grid(grid_of(cw)), {"D3": "4"})  # An's published TX1
     reading = read_grid_sheet(grid_of(cw), data)
     assert reading.errors == []

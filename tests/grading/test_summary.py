@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, func, select
 
 from contactbook.extensions import db
-from contactbook.grading import summary
+from contactbook.grading import services, summary
 from contactbook.grading.grid import columns_for
 from contactbook.grading.rules import Competence, Level, PrimaryResult, Title
 from contactbook.grading.services import GradingError
@@ -58,8 +58,8 @@ def record(gw: GradeWorld, student: Student, conduct: tuple[str, str], absences:
     for number, (level, count) in enumerate(zip(conduct, absences, strict=True), start=1):
         form[f"c-{student.id}-{number}"] = level
         form[f"a-{student.id}-{number}"] = str(count)
-    the_summary = summary.summarise(gw.roster.school_class)
-    assert summary.save_term_records(gw.people.school, gw.people.staff["homeroom"], the_summary, form) == {}
+    school_class = gw.roster.school_class
+    assert services.save_term_records(gw.people.school, gw.people.staff["homeroom"], school_class, form) == {}
 
 
 def line_of(gw: GradeWorld, student: Student) -> summary.StudentLine:
@@ -116,13 +116,13 @@ def test_a_missing_score_leaves_results_open(gw: GradeWorld) -> None:
 
 
 def test_only_the_homeroom_teacher_records_conduct_and_bad_entries_save_nothing(gw: GradeWorld) -> None:
-    the_summary = summary.summarise(gw.roster.school_class)
+    school_class = gw.roster.school_class
     with pytest.raises(GradingError):
-        summary.save_term_records(gw.people.school, gw.people.staff["teacher"], the_summary, {})
-    errors = summary.save_term_records(
+        services.save_term_records(gw.people.school, gw.people.staff["teacher"], school_class, {})
+    errors = services.save_term_records(
         gw.people.school,
         gw.people.staff["homeroom"],
-        the_summary,
+        school_class,
         {f"c-{gw.an.id}-1": "tot", f"c-{gw.cuong.id}-1": "xuat_sac", f"a-{gw.hoa.id}-2": "-3"},
     )
     assert errors == {
@@ -163,9 +163,7 @@ def test_a_primary_class_gets_its_year_result(world: World) -> None:
     assert summary.summarise(school_class).lines[0].primary_result is None  # qualities not assessed yet
 
     form = {f"q-{child.id}": Competence.TOT.value}
-    assert (
-        summary.save_term_records(people.school, people.staff["homeroom"], summary.summarise(school_class), form) == {}
-    )
+    assert services.save_term_records(people.school, people.staff["homeroom"], school_class, form) == {}
     assert summary.summarise(school_class).lines[0].primary_result == PrimaryResult.HOAN_THANH_XUAT_SAC
 
 
@@ -195,9 +193,8 @@ def test_the_summary_links_the_homeroom_teacher_to_every_grid_of_the_class(app: 
 
 @pytest.mark.parametrize("absences", ["²", "1e3", "-1", "401", "٣"])
 def test_absences_that_are_not_a_count_are_refused(gw: GradeWorld, absences: str) -> None:
-    the_summary = summary.summarise(gw.roster.school_class)
     form = {f"a-{gw.an.id}-1": absences}
-    errors = summary.save_term_records(gw.people.school, gw.people.staff["homeroom"], the_summary, form)
+    errors = services.save_term_records(gw.people.school, gw.people.staff["homeroom"], gw.roster.school_class, form)
     assert errors == {f"a-{gw.an.id}-1": "Số buổi nghỉ là số nguyên từ 0 đến 400"}
 
 

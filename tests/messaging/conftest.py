@@ -100,13 +100,14 @@ class FakeTwilio:
         self._call("/_reset", {})
 
 
-def start_fake_twilio(latency: float = 0.0, callback_url: str = "") -> FakeTwilio:
-    """A fake Twilio in its own process, answering; with `callback_url`, posting signed status callbacks."""
+def start_fake_twilio(latency: float = 0.0, callbacks: bool = False) -> FakeTwilio:
+    """A fake Twilio in its own process, answering; with `callbacks`, posting signed status callbacks to the
+    StatusCallback URL of each message's request."""
     port = free_port()
     command = [sys.executable, "-m", "contactbook.dev.fake_twilio", "--port", str(port), "--latency", str(latency)]
     command += ["--auth-token", AUTH_TOKEN]
-    if callback_url:
-        command += ["--callback-url", callback_url]
+    if callbacks:
+        command += ["--callbacks"]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
     fake = FakeTwilio(f"http://127.0.0.1:{port}", process)
 

@@ -19,7 +19,7 @@ def test_sent_sms_and_email_appear_on_the_outbox_page(app: Flask, urls: dict[str
     application = dev_app(urls, dev_pages=True)
     client = IsolatedClient(application, application.response_class, use_cookies=True)
     assert login(client, "teacher", "alpha").status_code == 302  # the outbox asks for a sign-in
-    [sms] = sms_provider(application).send_many([("k", "+84912345678", "Lớp 6A1 nghỉ học ngày mai.")])
+    [sms] = sms_provider(application).send_many([(1, "+84912345678", "Lớp 6A1 nghỉ học ngày mai.")])
     mail = email_provider(application).send_email("ph@example.com", "Thông báo", "Họp phụ huynh thứ Bảy.")
     assert sms.provider_ref != mail.provider_ref
 
@@ -32,7 +32,7 @@ def test_sent_sms_and_email_appear_on_the_outbox_page(app: Flask, urls: dict[str
 
 def test_outbox_page_is_not_served_without_dev_pages(app: Flask, urls: dict[str, str]) -> None:
     application = dev_app(urls, dev_pages=False)
-    sms_provider(application).send_many([("k", "+84912345678", "secret")])
+    sms_provider(application).send_many([(1, "+84912345678", "secret")])
     response = application.test_client().get("/dev/outbox")
     assert response.status_code == 404
     assert "secret" not in response.get_data(as_text=True)

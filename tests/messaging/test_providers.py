@@ -29,7 +29,7 @@ from config import load_config
 from contactbook.messaging.providers import email_provider, sms_provider
 from contactbook.messaging.providers.base import AmbiguousFailure, PermanentFailure, SendResult, TemporaryFailure
 from contactbook.messaging.providers.smtp import SmtpEmailProvider
-from contactbook.messaging.providers.twilio import TwilioSmsProvider
+from contactbook.messaging.providers.twilio import TwilioSmsProvider, status_callback_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_SID = "AC" + "0" * 32
@@ -62,14 +62,21 @@ class CallbackReceiver(ThreadingHTTPServer):
 
     def __init__(self) -> None:
         self.received: list[tuple[str, dict[str, str]]] = []
+        self.paths: dict[str, list[str]] = {}  # the path and query each callback of a sid was posted to
+        self.refuse: dict[str, int] = {}  # path -> how many of its next callbacks to answer 503 (no database)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append(
-                    (self.headers.get("X-Twilio-Signature", ""), dict(parse_qsl(body.decode(), keep_blank_values=True)))
-                )
+                if receiver.refuse.get(self.path, 0) > 0:
+                    receiver.refuse[self.path] -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+                receiver.received.append((self.headers.get("X-Twilio-Signature", ""), form))
+                receiver.paths.setdefault(form["MessageSid"], []).append(self.path)
                 self.send_response(204)
                 self.end_headers()
 
@@ -77,7 +84,8 @@ class CallbackReceiver(ThreadingHTTPServer):
                 pass
 
         super().__init__(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server_port}/webhooks/twilio/status"
+        self.base = f"http://127.0.0.1:{self.server_port}"
+        self.url = self.base + "/webhooks/twilio/status"
 
     def for_sid(self, sid: str) -> list[tuple[str, dict[str, str]]]:
         return [(signature, form) for signature, form in list(self.received) if form["MessageSid"] == sid]
@@ -111,12 +119,10 @@ def callbacks() -> Iterator[CallbackReceiver]:
     receiver.server_close()
 
 
-@pytest.fixture(scope="module")
-def fake_twilio_url(callbacks: CallbackReceiver) -> Iterator[str]:
+def _run_fake(*options: str) -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "contactbook.dev.fake_twilio", "--port", str(port)]
-    command += ["--callback-url", callbacks.url, "--auth-token", AUTH_TOKEN]
-    process = subprocess.Popen(command, cwd=ROOT)
+    command = [sys.executable, "-m", "contactbook.dev.fake_twilio", "--port", str(port), "--auth-token", AUTH_TOKEN]
+    process = subprocess.Popen([*command, *options], cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _answers(url + "/_stats"), timeout=10)
@@ -124,6 +130,18 @@ def fake_twilio_url(callbacks: CallbackReceiver) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def fake_twilio_url(callbacks: CallbackReceiver) -> Iterator[str]:
+    """A fake posting every message's callbacks to the receiver (`--callback-url`)."""
+    yield from _run_fake("--callback-url", callbacks.url)
+
+
+@pytest.fixture(scope="module")
+def calling_back_fake_url() -> Iterator[str]:
+    """A fake posting each message's callbacks to the StatusCallback of its request (`--callbacks`), as Twilio."""
+    yield from _run_fake("--callbacks")
 
 
 def _answers(url: str) -> bool:
@@ -166,8 +184,8 @@ def twilio(base_url: str, **overrides: Any) -> TwilioSmsProvider:
     return provider
 
 
-def batch(count: int, body: str = "Lớp 6A1 nghỉ học ngày mai.") -> list[tuple[str, str, str]]:
-    return [(f"key-{i}", f"+8491234{i:04d}", f"{body} #{i}") for i in range(count)]
+def batch(count: int, body: str = "Lớp 6A1 nghỉ học ngày mai.") -> list[tuple[int, str, str]]:
+    return [(i + 1, f"+8491234{i:04d}", f"{body} #{i}") for i in range(count)]
 
 
 def test_a_batch_reaches_twilio_once_per_message_in_order(fake: FakeTwilio) -> None:
@@ -218,18 +236,24 @@ def test_a_batch_can_be_sent_from_a_thread_already_running_a_loop(fake: FakeTwil
     assert fake.stats()["total"] == 3
 
 
-def test_each_message_names_the_service_the_callback_url_and_the_validity_period(fake: FakeTwilio) -> None:
-    twilio(fake.url, validity_period=1800).send_many(batch(2))
+def test_each_message_names_the_service_its_own_callback_url_and_the_validity_period(fake: FakeTwilio) -> None:
+    items = batch(2)
+    twilio(fake.url, validity_period=1800).send_many(items)
 
+    callbacks = {params["To"]: params["StatusCallback"] for params in fake.stats()["recent"]}
+    assert callbacks == {to: f"{STATUS_CALLBACK}?m={message_id}" for message_id, to, _ in items}
     for params in fake.stats()["recent"]:
         assert params["MessagingServiceSid"] == SERVICE_SID
-        assert params["StatusCallback"] == STATUS_CALLBACK
         assert params["ValidityPeriod"] == "1800"
         assert "From" not in params
 
 
+def test_a_callback_url_with_a_query_keeps_it_and_adds_the_message_id() -> None:
+    assert status_callback_for("https://cb.test/status?school=7", 42) == "https://cb.test/status?school=7&m=42"
+
+
 def test_a_sender_is_used_when_there_is_no_messaging_service(fake: FakeTwilio) -> None:
-    twilio(fake.url, messaging_service_sid="", from_="TRUONGTHCS").send_many([("k", "+84912345678", "Họp phụ huynh")])
+    twilio(fake.url, messaging_service_sid="", from_="TRUONGTHCS").send_many([(1, "+84912345678", "Họp phụ huynh")])
 
     (params,) = fake.stats()["recent"]
     assert params["From"] == "TRUONGTHCS" and "MessagingServiceSid" not in params
@@ -238,11 +262,11 @@ def test_a_sender_is_used_when_there_is_no_messaging_service(fake: FakeTwilio) -
 def test_refused_numbers_and_bodies_are_permanent_and_only_bad_numbers_are_unusable(fake: FakeTwilio) -> None:
     fake.configure(error_code_for={"+84900000001": 21211, "+84900000002": 21610, "+84900000003": 21614})
     items = [
-        ("ok", "+84912345678", "Thông báo"),
-        ("invalid", "+84900000001", "Thông báo"),
-        ("unsubscribed", "+84900000002", "Thông báo"),
-        ("not-mobile", "+84900000003", "Thông báo"),
-        ("too-long", "+84912345679", "x" * 1601),
+        (1, "+84912345678", "Thông báo"),  # accepted
+        (2, "+84900000001", "Thông báo"),  # invalid
+        (3, "+84900000002", "Thông báo"),  # unsubscribed
+        (4, "+84900000003", "Thông báo"),  # not a mobile
+        (5, "+84912345679", "x" * 1601),  # too long
     ]
     results = twilio(fake.url).send_many(items)
 
@@ -288,7 +312,7 @@ def test_status_callbacks_are_signed_and_report_queued_sent_delivered(
     fake: FakeTwilio, callbacks: CallbackReceiver
 ) -> None:
     fake.configure(undelivered_for={"+84900000009": 30003})
-    ok, undelivered = twilio(fake.url).send_many([("a", "+84912345678", "Chào"), ("b", "+84900000009", "Chào")])
+    ok, undelivered = twilio(fake.url).send_many([(1, "+84912345678", "Chào"), (2, "+84900000009", "Chào")])
     assert isinstance(ok, SendResult) and isinstance(undelivered, SendResult)
     wait_until(
         lambda: len(callbacks.for_sid(ok.provider_ref)) == 3 and len(callbacks.for_sid(undelivered.provider_ref)) == 3
@@ -305,12 +329,50 @@ def test_status_callbacks_are_signed_and_report_queued_sent_delivered(
 
 def test_status_callbacks_can_come_twice_and_out_of_order(fake: FakeTwilio, callbacks: CallbackReceiver) -> None:
     fake.configure(callback_duplicate=1.0, callback_shuffle=1.0, seed=7)
-    (result,) = twilio(fake.url).send_many([("a", "+84912345678", "Chào")])
+    (result,) = twilio(fake.url).send_many([(1, "+84912345678", "Chào")])
     assert isinstance(result, SendResult)
     wait_until(lambda: len(callbacks.for_sid(result.provider_ref)) == 6)
 
     statuses = [form["MessageStatus"] for _, form in callbacks.for_sid(result.provider_ref)]
     assert sorted(statuses) == sorted(["queued", "sent", "delivered"] * 2)
+
+
+def test_callbacks_go_to_each_messages_own_url_signed_over_the_whole_url(
+    calling_back_fake_url: str, callbacks: CallbackReceiver
+) -> None:
+    fake = FakeTwilio(calling_back_fake_url)
+    fake.call("/_reset", {})
+    first, second = twilio(fake.url, status_callback=callbacks.url).send_many(batch(2))
+    assert isinstance(first, SendResult) and isinstance(second, SendResult)
+    wait_until(lambda: len(callbacks.for_sid(first.provider_ref)) == len(callbacks.for_sid(second.provider_ref)) == 3)
+
+    validator = RequestValidator(AUTH_TOKEN)
+    for message_id, result in ((1, first), (2, second)):
+        assert set(callbacks.paths[result.provider_ref]) == {f"/webhooks/twilio/status?m={message_id}"}
+        url = status_callback_for(callbacks.url, message_id)
+        for signature, form in callbacks.for_sid(result.provider_ref):
+            assert validator.validate(url, form, signature)
+            assert not validator.validate(status_callback_for(callbacks.url, 3 - message_id), form, signature)
+
+
+def test_a_callback_answered_503_is_posted_again_when_retries_are_on(
+    calling_back_fake_url: str, callbacks: CallbackReceiver
+) -> None:
+    fake = FakeTwilio(calling_back_fake_url)
+    fake.call("/_reset", {})
+    fake.configure(callback_retries=3, callback_retry_delay=0.05)
+    callbacks.refuse["/webhooks/twilio/status?m=7"] = 2
+    (result,) = twilio(fake.url, status_callback=callbacks.url).send_many([(7, "+84912345678", "Họp phụ huynh")])
+    assert isinstance(result, SendResult)
+    wait_until(lambda: fake.stats()["callbacks_pending"] == 0)
+
+    assert [form["MessageStatus"] for _, form in callbacks.for_sid(result.provider_ref)] == [
+        "queued",
+        "sent",
+        "delivered",
+    ]
+    stats = fake.stats()
+    assert (stats["callbacks_sent"], stats["callbacks_retried"], stats["callback_errors"]) == (3, 2, 0)
 
 
 # --- SMTP: a real aiosmtpd server in this process ---

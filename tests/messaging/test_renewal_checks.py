@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from contactbook.extensions import db
 from contactbook.messaging import services as delivery
 from contactbook.models import MessageStatus, Subscription, SubscriptionStatus
-from contactbook.subscriptions import renewals
+from contactbook.subscriptions import eligibility
 from contactbook.subscriptions import services as subscriptions
 from contactbook.timezones import school_today
 from tests.messaging.conftest import FakeTwilio, SubscribedSchool, build_subscribed_school, phone_of
@@ -61,7 +61,7 @@ def test_a_reminder_for_a_subscription_stopped_meanwhile_is_skipped(
 
     delivery.dispatch()
 
-    assert outcome_for_first_family(world) == (MessageStatus.SKIPPED, renewals.STOPPED)
+    assert outcome_for_first_family(world) == (MessageStatus.SKIPPED, eligibility.STOPPED)
     assert [key.split("|")[0] for key in fake_twilio.stats()["messages"]] == [phone_of(1)]
 
 
@@ -89,7 +89,7 @@ def test_a_reminder_for_a_subscription_renewed_meanwhile_is_skipped(
 
     delivery.dispatch()
 
-    assert outcome_for_first_family(world) == (MessageStatus.SKIPPED, renewals.RENEWED)
+    assert outcome_for_first_family(world) == (MessageStatus.SKIPPED, eligibility.RENEWED)
     assert fake_twilio.stats()["total"] == 1
 
 
@@ -100,5 +100,5 @@ def test_reminders_wait_no_longer_once_the_service_is_switched_off(
 
     delivery.dispatch()
 
-    assert {(m.status, m.error) for m in messages(kind="renewal")} == {(MessageStatus.SKIPPED, renewals.SERVICE_OFF)}
+    assert {(m.status, m.error) for m in messages(kind="renewal")} == {(MessageStatus.SKIPPED, eligibility.SERVICE_OFF)}
     assert fake_twilio.stats()["total"] == 0

@@ -36,6 +36,7 @@ from contactbook.models import (
     ServiceSettings,
     Student,
 )
+from contactbook.notices import queries
 from contactbook.notices.services import Audience, create_notice
 from tests.factories import SchoolPeople, World, login
 from tests.roster.factories import ClassWorld, make_class, make_class_world, make_guardian, make_student
@@ -506,6 +507,14 @@ def test_notice_of_another_school_answers_404(admin: FlaskClient, world: World, 
     assert admin.get(f"{A}/{theirs.id}").status_code == 404
     assert admin.get(f"{A}/{theirs.id}/progress.json").status_code == 404
     assert post_form(admin, f"{A}/{theirs.id}/retry", {}).status_code == 404
+
+
+def test_only_staff_of_its_school_may_open_a_notice_even_seeing_everything(world: World, alpha: Alpha) -> None:
+    ours = sent_notice(world.a, alpha)
+
+    assert queries.may_open(ours, world.a.staff["principal"], sees_all=True)
+    assert not queries.may_open(ours, world.b.admin, sees_all=True)
+    assert not queries.may_open(ours, world.a.staff["teacher"], sees_all=False)
 
 
 # --- Retrying failures ------------------------------------------------------------------------------

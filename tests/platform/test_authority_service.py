@@ -215,6 +215,14 @@ def test_an_unknown_period_is_refused(app: Flask, world: World) -> None:
     assert ceilings_of(world.ward.id) == {}
 
 
+@pytest.mark.parametrize("max_price", [0, -30_000, 100_000_001])
+def test_the_service_refuses_a_ceiling_that_is_no_positive_amount(world: World, max_price: int) -> None:
+    with pytest.raises(services.SubscriptionError, match="positive number"):
+        services.set_price_ceiling(world.ward, world.officer, PlanPeriod.MONTH, max_price)
+    db.session.rollback()
+    assert ceilings_of(world.ward.id) == {}
+
+
 def test_the_officer_removes_its_own_ceiling(app: Flask, world: World) -> None:
     services.set_price_ceiling(world.ward, world.officer, PlanPeriod.SEMESTER, 80_000)
     client = signed_in(app, "officer")

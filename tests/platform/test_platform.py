@@ -9,12 +9,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from contactbook.auth.services import PasswordPolicyError
 from contactbook.extensions import db
 from contactbook.models import Authority, AuthorityKind, School, SchoolLevel, SchoolStatus, User
 from contactbook.platform import services as platform
-from contactbook.schools.services import create_staff
+from contactbook.schools.services import DelegationError, create_staff
 from tests.factories import PASSWORD, World, login, post
-from tests.support import browser, count_users, flashes, follow, grants_of, page, translated
+from tests.support import audit_rows, browser, count_users, flashes, follow, grants_of, page, translated
 
 NEW_PASSWORD = "Fresh-lotus-2025"
 TAKEN = "This school address is already taken."
@@ -307,3 +308,39 @@ def test_an_operator_refused_an_officers_page_gets_the_plain_refusal(app: Flask,
     response = client.get("/platform/authority")
     assert response.status_code == 403
     assert 'data-test="officer-pages"' not in page(response)
+
+
+# --- Platform operators: created from the command line, through the service ------------------------------
+
+
+def test_create_operator_makes_an_audited_platform_operator(world: World) -> None:
+    user = platform.create_operator(
+        username="Nhanvien", full_name="Nhân viên vận hành", password=NEW_PASSWORD, via="cli"
+    )
+
+    assert (user.username, user.school_id, user.is_platform_operator) == ("nhanvien", None, True)
+    [entry] = audit_rows("operator.created")
+    assert (entry.target_id, entry.details["via"], entry.actor_id) == (user.id, "cli", None)
+
+
+@pytest.mark.parametrize(("username", "password"), [("op", NEW_PASSWORD), ("nhanvien", "short")])
+def test_a_taken_username_or_a_weak_password_creates_no_operator(world: World, username: str, password: str) -> None:
+    before = count_users(None)
+
+    with pytest.raises((PasswordPolicyError, DelegationError)):
+        platform.create_operator(username=username, full_name="Nhân viên", password=password, via="cli")
+
+    db.session.rollback()
+    assert count_users(None) == before and audit_rows("operator.created") == []
+
+
+def test_the_create_operator_command_calls_the_service(app: Flask, world: World) -> None:
+    runner = app.test_cli_runner()
+    args = ["accounts", "create-operator", "nhanvien", "--full-name", "Nhân viên vận hành"]
+
+    made = runner.invoke(args=args, input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    refused = runner.invoke(args=args, input="short\nshort\n")
+
+    assert made.exit_code == 0 and "Operator nhanvien created." in made.output
+    assert refused.exit_code != 0 and len(audit_rows("operator.created")) == 1
+    assert login(browser(app), "nhanvien", password=NEW_PASSWORD).status_code == 302

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from contactbook.extensions import db
 from contactbook.models import AssessmentKind, SchoolClass, SchoolYear, Subject, TeachingAssignment
+from contactbook.roster import services as roster
+from contactbook.schools import services as schools
 from tests.factories import World, login, post
 from tests.roster.factories import ClassWorld, make_class, make_class_world, make_subject, make_year
 from tests.support import audit_rows, browser, flashes, follow, page, translated
@@ -490,3 +492,50 @@ def test_removing_another_schools_assignment_answers_404(
 def test_removing_an_assignment_needs_the_csrf_token(admin: FlaskClient, alpha: ClassWorld) -> None:
     assert admin.post(f"{A}/assignments/{alpha.assignment.id}/delete").status_code == 400
     assert count(TeachingAssignment, id=alpha.assignment.id) == 1
+
+
+# --- The structure's rules hold in the services, as the CLI and the portal call them ---------------------
+
+
+def test_the_services_refuse_another_schools_year_class_subject_or_assignment(world: World, alpha: ClassWorld) -> None:
+    beta = make_class_world(world.b)
+    school, admin, teacher = world.a.school, world.a.admin, world.a.staff["teacher"]
+    refusals = [
+        lambda: roster.create_class(school, admin, year=beta.year, name="9Z9", grade_level=9, homeroom_teacher=None),
+        lambda: roster.set_homeroom_teacher(school, admin, beta.school_class, None),
+        lambda: roster.assign_teacher(
+            school, admin, teacher=teacher, subject=beta.subject, school_class=alpha.school_class
+        ),
+        lambda: roster.assign_teacher(
+            school, admin, teacher=teacher, subject=alpha.subject, school_class=beta.school_class
+        ),
+        lambda: roster.remove_assignment(school, admin, beta.assignment),
+    ]
+    for refusal in refusals:
+        with pytest.raises(roster.RosterError, match="another school"):
+            refusal()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(SchoolClass.id)).where(SchoolClass.name == "9Z9")) == 0
+    assert db.session.get(TeachingAssignment, beta.assignment.id) is not None
+
+
+def test_only_an_active_staff_member_of_the_school_teaches_or_leads_a_class(world: World, alpha: ClassWorld) -> None:
+    school, admin = world.a.school, world.a.admin
+    gone = world.a.staff["norole"]
+    schools.set_active(school, admin, gone, False)
+    strangers = [gone, world.b.staff["teacher"]]
+    for teacher in strangers:
+        with pytest.raises(roster.RosterError, match="active staff member"):
+            roster.set_homeroom_teacher(school, admin, alpha.school_class, teacher)
+        with pytest.raises(roster.RosterError, match="active staff member"):
+            roster.assign_teacher(
+                school, admin, teacher=teacher, subject=alpha.subject, school_class=alpha.school_class
+            )
+        with pytest.raises(roster.RosterError, match="active staff member"):
+            roster.create_class(school, admin, year=alpha.year, name="6A9", grade_level=6, homeroom_teacher=teacher)
+    db.session.rollback()
+    assert alpha.school_class.homeroom_teacher_id == world.a.staff["homeroom"].id
+    assert (
+        db.session.scalar(select(func.count(TeachingAssignment.id)).where(TeachingAssignment.school_id == school.id))
+        == 1
+    )

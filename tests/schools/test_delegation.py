@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.models import Grant, User
+from contactbook.schools import services
 from contactbook.schools.services import create_staff
 from tests.factories import PASSWORD, World, login, post
 from tests.support import (
@@ -242,6 +245,17 @@ def test_grant_of_an_invalid_name_is_refused_and_changes_nothing(
     response = change_grant(admin, target.id, "grant", kind, name, world.a.slug)
     assert response.status_code == 400
     assert translated(app, "The request was not valid. Go back and check the form.") in page(response)
+    assert grants_of(target.id) == set()
+
+
+@pytest.mark.parametrize(("kind", "name"), [("role", "superuser"), ("permission", "everything"), ("group", "teacher")])
+@pytest.mark.parametrize("change", [services.grant, services.revoke])
+def test_the_service_refuses_a_name_that_is_no_role_or_permission(
+    world: World, kind: str, name: str, change: Callable[..., object]
+) -> None:
+    target = world.a.staff["norole"]
+    with pytest.raises(services.UnknownGrant):
+        change(world.a.school, world.a.admin, frozenset(Permission), target, kind, name)
     assert grants_of(target.id) == set()
 
 

@@ -15,7 +15,7 @@ from contactbook.extensions import db
 from contactbook.models import Message, MessageStatus, User
 from contactbook.roster.services import current_year
 from contactbook.schools import home
-from contactbook.subscriptions import payments
+from contactbook.subscriptions.services import payments
 from contactbook.timezones import school_today
 from tests.factories import World, login
 from tests.roster.factories import ClassWorld, assign, make_class, make_class_world, make_guardian, make_student

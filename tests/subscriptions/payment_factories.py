@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from datetime import date
 
 from contactbook.models import Guardian, Payment, PaymentMethod, Plan, PlanPeriod, Student, Subscription, User
-from contactbook.subscriptions import payments, services
+from contactbook.subscriptions import services
 from contactbook.subscriptions.rules import PURPOSES
-from tests.factories import SchoolPeople
+from contactbook.subscriptions.services import payments
+from tests.factories import SchoolPeople, school_day
 
 YEAR_START = date(2025, 9, 5)  # 2025-2026 as tests/roster/factories.py makes it: 5/9/2025 to 31/5/2026
 YEAR_END = date(2026, 5, 31)
@@ -48,26 +49,26 @@ def subscribe(
     actor: User | None = None,
 ) -> Subscription:
     """The guardian subscribes the student by SMS (and email), with a paper consent form signed by both
-    (the child is 7+) on `starts_on`, recorded by `actor` (the accountant unless given)."""
+    (the child is 7+) and recorded on `starts_on` by `actor` (the accountant unless given)."""
     consent = services.ConsentForm(
         given_by=guardian.full_name,
         method="paper",
         purposes=frozenset(purposes),
         child_consent=True,
-        given_on=starts_on,
     )
-    return services.subscribe(
-        people.school,
-        actor or people.staff["accountant"],
-        guardian=guardian,
-        student=student,
-        plan=plan,
-        sms=True,
-        email=email,
-        digest=False,
-        starts_on=starts_on,
-        consent=consent,
-    )
+    with school_day(starts_on):
+        return services.subscribe(
+            people.school,
+            actor or people.staff["accountant"],
+            guardian=guardian,
+            student=student,
+            plan=plan,
+            sms=True,
+            email=email,
+            digest=False,
+            starts_on=starts_on,
+            consent=consent,
+        )
 
 
 def pay(
@@ -85,7 +86,7 @@ def pay(
         paid_on=paid_on,
         method=method,
         payer=subscription.guardian.full_name,
-    )
+    ).payment
 
 
 def refund(people: SchoolPeople, subscription: Subscription, amount: int, paid_on: date) -> Payment:
@@ -97,7 +98,7 @@ def refund(people: SchoolPeople, subscription: Subscription, amount: int, paid_o
         paid_on=paid_on,
         method=PaymentMethod.CASH,
         payer=subscription.guardian.full_name,
-    )
+    ).payment
 
 
 def year_plan(people: SchoolPeople, price: int = 100_000) -> Plan:

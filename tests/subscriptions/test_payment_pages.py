@@ -369,6 +369,20 @@ def test_a_refund_is_confirmed_then_recorded_with_its_own_receipt(
     assert 'name="amount"' not in page(nothing_left)
 
 
+def test_a_refund_confirmation_sent_twice_shows_the_first_receipt(
+    app: Flask, accountant: FlaskClient, opted_out: Subscription
+) -> None:
+    url = f"{A}/subscriptions/{opted_out.id}/refund"
+    confirmed = {**hidden_fields(submit(accountant, url, payment_form(amount="78.810"))), "step": "record"}
+
+    first = submit(accountant, url, confirmed)
+    second = submit(accountant, url, confirmed)  # nothing is owed any more: still the same refund
+
+    assert count_payments(kind=PaymentKind.REFUND) == 1
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    assert flashes(follow(accountant, second)) == [translated(app, "This was already recorded; here is its receipt.")]
+
+
 def test_nothing_to_refund_on_a_running_subscription(accountant: FlaskClient, alpha: Alpha) -> None:
     url = f"{A}/subscriptions/{alpha.subscription.id}/refund"
     assert 'data-test="nothing-owed"' in page(accountant.get(url))

@@ -7,13 +7,25 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
 from contactbook.extensions import db
-from contactbook.models import Guardian, Plan, PlanPeriod, Student, StudentGuardian, Subscription, SubscriptionStatus
-from contactbook.subscriptions import accounts, payments, services
+from contactbook.models import (
+    Guardian,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    Plan,
+    PlanPeriod,
+    Student,
+    StudentGuardian,
+    Subscription,
+    SubscriptionStatus,
+)
+from contactbook.subscriptions import accounts, services
 from contactbook.subscriptions.payment_forms import AmountError, parse_dong
-from contactbook.subscriptions.services import SubscriptionError
-from tests.factories import World
+from contactbook.subscriptions.services import SubscriptionError, payments
+from tests.factories import World, school_day
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
 from tests.subscriptions.payment_factories import (
     YEAR_START,
@@ -25,6 +37,7 @@ from tests.subscriptions.payment_factories import (
     subscribe,
     year_plan,
 )
+from tests.support import audit_rows
 
 
 @dataclass
@@ -87,6 +100,90 @@ def test_a_payment_outside_any_school_year_is_numbered_in_its_calendar_year(worl
     assert pay(world.a, alpha.subscription, 20_000, date(2025, 9, 12)).receipt_no == "2025-2026/00001"
 
 
+# --- Once per confirmation, and the rules, in the service ------------------------------------------
+
+
+CONFIRMATION = "a-token-from-the-confirmation-page"
+
+
+def record(world: World, subscription: Subscription, amount: int, paid_on: date, *, kind: str = "payment",
+           token: str | None = CONFIRMATION, payer: str = "Trần Thị Bình") -> payments.Recorded:  # fmt: skip
+    """Record money as the page does after its confirmation (`token`), or the CLI without one."""
+    record_money = payments.record_payment if kind == "payment" else payments.record_refund
+    return record_money(
+        world.a.school,
+        world.a.staff["accountant"],
+        subscription=subscription,
+        amount=amount,
+        paid_on=paid_on,
+        method=PaymentMethod.CASH,
+        payer=payer,
+        token=token,
+    )
+
+
+def test_a_confirmation_recorded_again_returns_the_first_payment_flagged(world: World, alpha: Alpha) -> None:
+    first = record(world, alpha.subscription, 50_000, date(2025, 9, 20))
+    again = record(world, alpha.subscription, 50_000, date(2025, 9, 20))
+
+    assert (first.already, again.already) == (False, True)
+    assert again.payment.id == first.payment.id and again.payment.receipt_no == "2025-2026/00001"
+    assert db.session.scalar(select(func.count(Payment.id))) == 1
+    assert len(audit_rows("payment.recorded", world.a.school.id)) == 1
+    assert pay(world.a, alpha.subscription, 10_000, date(2025, 9, 21)).receipt_no == "2025-2026/00002"  # no gap
+
+
+def test_a_refund_confirmed_twice_returns_the_first_though_nothing_is_owed_any_more(world: World, alpha: Alpha) -> None:
+    pay(world.a, alpha.subscription, 100_000, date(2025, 9, 10))
+    services.opt_out(world.a.school, world.a.admin, alpha.subscription, date(2025, 11, 1), None)
+    first = record(world, alpha.subscription, 78_810, date(2025, 11, 3), kind="refund")
+    assert payments.refund_owed(alpha.subscription) == 0
+
+    again = record(world, alpha.subscription, 78_810, date(2025, 11, 3), kind="refund")
+
+    assert again.already and again.payment.id == first.payment.id
+    assert db.session.scalar(select(func.count(Payment.id)).where(Payment.kind == PaymentKind.REFUND)) == 1
+
+
+def test_without_a_token_each_call_records_money(world: World, alpha: Alpha) -> None:
+    record(world, alpha.subscription, 10_000, date(2025, 9, 20), token=None)
+    record(world, alpha.subscription, 10_000, date(2025, 9, 20), token=None)
+    assert db.session.scalar(select(func.count(Payment.id))) == 2
+
+
+def test_every_problem_of_the_money_is_named_with_its_field(world: World, alpha: Alpha) -> None:
+    problems = payments.money_problems(
+        world.a.school, alpha.subscription, kind=PaymentKind.REFUND, amount=5_000, paid_on=date(2999, 1, 1), payer=" "
+    )
+    fields = {problem.field: (str(problem), problem.params) for problem in problems}
+
+    assert fields == {
+        "amount": ("The school owes this family %(owed)s for this subscription; refund at most that.", {"owed": 0}),
+        "paid_on": (
+            "The date must be between %(earliest)s and %(latest)s (the subscription's period, give or take a year).",
+            {"earliest": date(2024, 9, 5), "latest": date(2027, 5, 31)},
+        ),
+        "payer": ("Write who paid or received the money.", {}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "message"),
+    [
+        (date(2024, 9, 4), "The date must be between %(earliest)s and %(latest)s"),
+        (date(2027, 6, 1), "The date must be between %(earliest)s and %(latest)s"),
+        (date(2025, 10, 2), "The date cannot be in the future."),  # today is 1 October 2025
+    ],
+)
+def test_a_payment_dated_far_from_its_period_or_in_the_future_is_refused(
+    world: World, alpha: Alpha, paid_on: date, message: str
+) -> None:
+    with school_day(date(2025, 10, 1)), pytest.raises(SubscriptionError) as refused:
+        record(world, alpha.subscription, 10_000, paid_on)
+    assert refused.value.field == "paid_on" and str(refused.value).startswith(message)
+    assert db.session.scalar(select(func.count(Payment.id))) == 0
+
+
 # --- Balances -------------------------------------------------------------------------------------
 
 
@@ -136,8 +233,9 @@ def test_a_refund_cannot_exceed_what_is_owed(world: World, alpha: Alpha) -> None
     pay(world.a, alpha.subscription, 100_000, date(2025, 9, 10))
     services.opt_out(world.a.school, world.a.admin, alpha.subscription, date(2025, 11, 1), None)
 
-    with pytest.raises(SubscriptionError, match="more than the school owes"):
+    with pytest.raises(SubscriptionError, match="owes this family") as refused:
         refund(world.a, alpha.subscription, 78_811, date(2025, 11, 3))
+    assert (refused.value.field, refused.value.params) == ("amount", {"owed": 78_810})
     refund(world.a, alpha.subscription, 50_000, date(2025, 11, 3))
     assert payments.refund_owed(alpha.subscription) == 28_810
     refund(world.a, alpha.subscription, 28_810, date(2025, 11, 4))

@@ -15,24 +15,12 @@ from contactbook.messaging.text import to_gsm
 from contactbook.models import Guardian, Message, MessageStatus, Plan, RenewalReminder, Subscription
 from contactbook.subscriptions import services
 from contactbook.subscriptions.rules import PURPOSES
+from contactbook.subscriptions.services import subscribing
 from tests.factories import World, make_world
 from tests.roster.factories import ClassWorld, make_class_world
 from tests.subscriptions.test_services import make_plan, reminders_of, subscribe
 
 REMINDER_DAY = date(2025, 9, 27)  # a monthly subscription from 5 September ends on 4 October: 7 days later
-
-
-@pytest.fixture
-def alpha(world: World) -> ClassWorld:
-    """School alpha's class, student An and his mother (phone and email), with the paid service on."""
-    class_world = make_class_world(world.a)
-    services.set_service_enabled(world.a.school, world.a.admin, True)
-    return class_world
-
-
-@pytest.fixture
-def monthly(world: World, alpha: ClassWorld) -> Plan:
-    return make_plan(world.a)
 
 
 def reminder_messages(subscription: Subscription) -> list[Message]:
@@ -140,7 +128,7 @@ def test_a_reminder_written_at_night_waits_for_the_end_of_the_quiet_hours(
 ) -> None:
     zone = ZoneInfo(app.config["TIMEZONE"])
     at_ten_pm = datetime.combine(REMINDER_DAY, time(22, 0), tzinfo=zone).astimezone(UTC)
-    monkeypatch.setattr(services, "utcnow", lambda: at_ten_pm)
+    monkeypatch.setattr(subscribing, "utcnow", lambda: at_ten_pm)  # the daily run's clock
     subscription = subscribe(world.a, alpha, monthly)
 
     services.run_daily(REMINDER_DAY)

@@ -32,7 +32,7 @@ from contactbook.models import (
 from contactbook.subscriptions import services
 from contactbook.subscriptions.forms import PriceError, parse_price
 from contactbook.subscriptions.labels import vnd
-from contactbook.subscriptions.payments import record_payment
+from contactbook.subscriptions.services import record_payment
 from tests.factories import SchoolPeople, World, login, post
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
 from tests.subscriptions import payment_factories as factories
@@ -559,7 +559,7 @@ def test_the_list_shows_subscriptions_and_filters_them_by_status(
         email=False,
         digest=False,
         starts_on=today(),
-        consent=services.ConsentForm("Nguyễn Văn Ba", "paper", frozenset({"notices_sms"}), True, today()),
+        consent=services.ConsentForm("Nguyễn Văn Ba", "paper", frozenset({"notices_sms"}), child_consent=True),
     )
     services.opt_out(world.a.school, world.a.admin, stopped, today(), None)
 

@@ -29,34 +29,20 @@ from contactbook.models import (
 )
 from contactbook.models.base import utcnow
 from contactbook.platform import services as platform
-from contactbook.subscriptions import eligibility, payments, services
+from contactbook.subscriptions import eligibility, services
 from contactbook.subscriptions.rules import PURPOSES, Refund
-from contactbook.subscriptions.services import ConsentForm, SubscriptionError
+from contactbook.subscriptions.services import ConsentForm, SubscriptionError, payments
 from contactbook.timezones import school_today
-from tests.factories import SchoolPeople, World
+from tests.factories import SchoolPeople, World, school_day
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
 from tests.support import audit_rows
 
 SMS, EMAIL = Channel.SMS, Channel.EMAIL
 NOTHING: frozenset[Channel] = frozenset()
 SEPT_5 = date(2025, 9, 5)  # a monthly subscription from here runs to 4 October: 30 days
-FORM_SIGNED = date(2025, 9, 1)
 
 
 # --- Helpers ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def alpha(world: World) -> ClassWorld:
-    """School alpha's year, class, student (born 2014) and mother, with the paid service switched on."""
-    class_world = make_class_world(world.a)
-    services.set_service_enabled(world.a.school, world.a.admin, True)
-    return class_world
-
-
-@pytest.fixture
-def monthly(world: World, alpha: ClassWorld) -> Plan:
-    return make_plan(world.a)
 
 
 def make_plan(
@@ -84,15 +70,8 @@ def form(
     *,
     child_consent: bool = True,
     given_by: str = "Trần Thị Bình",
-    given_on: date = FORM_SIGNED,
 ) -> ConsentForm:
-    return ConsentForm(
-        given_by=given_by,
-        method="paper",
-        purposes=frozenset(purposes),
-        child_consent=child_consent,
-        given_on=given_on,
-    )
+    return ConsentForm(given_by=given_by, method="paper", purposes=frozenset(purposes), child_consent=child_consent)
 
 
 def subscribe(
@@ -107,22 +86,24 @@ def subscribe(
     starts_on: date = SEPT_5,
     consent: ConsentForm | None = None,
 ) -> Subscription:
-    """Subscribe the class world's mother (or `guardian`) for its student, consenting to the chosen channels."""
+    """Subscribe the class world's mother (or `guardian`) for its student, consenting to the chosen channels,
+    with the form recorded on its first day."""
     channels = {"sms"} if sms else set()
     channels |= {"email"} if email else set()
     purposes = [p for p in PURPOSES if p.rsplit("_", 1)[1] in channels]
-    return services.subscribe(
-        people.school,
-        people.admin,
-        guardian=guardian or family.guardian,
-        student=student or family.student,
-        plan=plan,
-        sms=sms,
-        email=email,
-        digest=False,
-        starts_on=starts_on,
-        consent=consent or form(purposes),
-    )
+    with school_day(starts_on):
+        return services.subscribe(
+            people.school,
+            people.admin,
+            guardian=guardian or family.guardian,
+            student=student or family.student,
+            plan=plan,
+            sms=sms,
+            email=email,
+            digest=False,
+            starts_on=starts_on,
+            consent=consent or form(purposes),
+        )
 
 
 def refused(message: str) -> AbstractContextManager[Any]:
@@ -211,7 +192,7 @@ def test_for_a_child_under_7_no_child_consent_is_stored(world: World, alpha: Cla
     mother = make_guardian(world.a, [young], "Lê Thị Mai", email="mai@example.vn")
     subscription = subscribe(
         world.a, alpha, monthly, guardian=mother, student=young, consent=form(child_consent=False)
-    )  # six on the day the form was signed
+    )  # six on the day the form was recorded, the first of the service
     assert subscription.consents[0].child_consent is None
 
 
@@ -222,6 +203,69 @@ def test_the_child_turning_7_on_the_day_of_the_form_must_consent(
     mother = make_guardian(world.a, [child], "Lê Thị Mai", email="mai@example.vn")
     with refused("The student is 7 or older: the child's own consent is needed too."):
         subscribe(world.a, alpha, monthly, guardian=mother, student=child, consent=form(child_consent=False))
+
+
+def subscribe_recorded_on(
+    people: SchoolPeople, family: ClassWorld, plan: Plan, *, today: date, starts_on: date, **options: Any
+) -> Subscription:
+    """`subscribe`, the form recorded on `today` (not on its first day)."""
+    with school_day(today):
+        return services.subscribe(
+            people.school,
+            people.admin,
+            guardian=options.get("guardian", family.guardian),
+            student=options.get("student", family.student),
+            plan=plan,
+            sms=True,
+            email=True,
+            digest=False,
+            starts_on=starts_on,
+            consent=options.get("consent") or form(),
+        )
+
+
+@pytest.mark.parametrize("days", [-367, 367, -36_500])
+def test_a_start_date_more_than_a_year_from_today_is_refused(
+    world: World, alpha: ClassWorld, monthly: Plan, days: int
+) -> None:
+    today = date(2025, 9, 10)
+    with pytest.raises(SubscriptionError, match="within a year of today") as refusal:
+        subscribe_recorded_on(world.a, alpha, monthly, today=today, starts_on=today + timedelta(days=days))
+    assert refusal.value.field == "starts_on"
+    assert db.session.scalar(select(func.count(Subscription.id))) == 0
+
+
+@pytest.mark.parametrize("days", [-366, 366])
+def test_a_late_form_or_one_for_next_year_starts_within_a_year_of_today(
+    world: World, alpha: ClassWorld, monthly: Plan, days: int
+) -> None:
+    today = date(2025, 9, 10)
+    subscription = subscribe_recorded_on(world.a, alpha, monthly, today=today, starts_on=today + timedelta(days=days))
+    assert subscription.starts_on == today + timedelta(days=days)
+
+
+def test_a_child_turning_7_before_the_service_starts_must_consent(
+    world: World, alpha: ClassWorld, monthly: Plan
+) -> None:
+    child = make_student(world.a, alpha.school_class, "Nguyễn Bé Út", "790100000009", born=date(2018, 10, 1))
+    mother = make_guardian(world.a, [child], "Lê Thị Mai", email="mai@example.vn")
+    family = {"guardian": mother, "student": child, "consent": form(child_consent=False)}
+    with refused("The student is 7 or older: the child's own consent is needed too."):
+        subscribe_recorded_on(world.a, alpha, monthly, today=date(2025, 9, 10), starts_on=date(2025, 10, 1), **family)
+    earlier = subscribe_recorded_on(
+        world.a, alpha, monthly, today=date(2025, 9, 10), starts_on=date(2025, 9, 30), **family
+    )
+    assert earlier.consents[0].child_consent is None  # six throughout: no child consent asked or stored
+
+
+def test_a_backdated_start_judges_the_childs_age_today(world: World, alpha: ClassWorld, monthly: Plan) -> None:
+    child = make_student(world.a, alpha.school_class, "Nguyễn Bé Út", "790100000009", born=date(2018, 10, 1))
+    mother = make_guardian(world.a, [child], "Lê Thị Mai", email="mai@example.vn")
+    with refused("The student is 7 or older: the child's own consent is needed too."):
+        subscribe_recorded_on(
+            world.a, alpha, monthly, today=date(2025, 10, 2), starts_on=date(2025, 9, 15),
+            guardian=mother, student=child, consent=form(child_consent=False),
+        )  # fmt: skip
 
 
 def test_nobody_is_subscribed_while_the_service_is_off(world: World, alpha: ClassWorld, monthly: Plan) -> None:
@@ -484,6 +528,17 @@ def test_a_subscription_cannot_be_opted_out_of_twice(world: World, paid: Subscri
     with refused("This subscription is no longer running."):
         services.opt_out(world.a.school, world.a.admin, paid, date(2025, 9, 20), None)
     assert paid.charge == 33_334
+
+
+@pytest.mark.parametrize("stop_on", [date(2025, 9, 4), date(2025, 10, 5)])
+def test_a_family_stops_only_from_a_day_of_its_subscription(world: World, paid: Subscription, stop_on: date) -> None:
+    with pytest.raises(SubscriptionError, match="Choose a day from") as refusal:
+        services.opt_out(world.a.school, world.a.admin, paid, stop_on, None)
+    assert refusal.value.field == "stop_on"
+    assert refusal.value.params == {"first": date(2025, 9, 5), "last": date(2025, 10, 4)}
+    assert (status_of(paid), paid.charge) == (SubscriptionStatus.ACTIVE, 100_000)
+    with pytest.raises(SubscriptionError, match="Choose a day from"):
+        services.opt_out_quote(paid, stop_on)
 
 
 def test_opting_out_is_audited_with_the_money(world: World, paid: Subscription) -> None:

@@ -71,8 +71,12 @@ class AmbiguousFailure(ProviderFailure):
 
 
 class SmsProvider(Protocol):
-    def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
-        """Hand `(message_key, to, body)` items over; one result or `ProviderFailure` per item, in order."""
+    def send_many(self, items: list[tuple[int, str, str]]) -> list[SendResult | Exception]:
+        """Hand `(message_id, to, body)` items over; one result or `ProviderFailure` per item, in order.
+
+        The provider's status reports name the message by `message_id` (Twilio: in the status callback
+        URL), so a report settles a message whose send result was never written.
+        """
         ...
 
 

@@ -43,8 +43,8 @@ class _ConsoleOutbox:
 
 
 class ConsoleSmsProvider(_ConsoleOutbox):
-    def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
-        return self._push_many([{"channel": "sms", "key": key, "to": to, "body": body} for key, to, body in items])
+    def send_many(self, items: list[tuple[int, str, str]]) -> list[SendResult | Exception]:
+        return self._push_many([{"channel": "sms", "message": id_, "to": to, "body": body} for id_, to, body in items])
 
 
 class ConsoleEmailProvider(_ConsoleOutbox):

@@ -13,7 +13,7 @@ import base64
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -34,6 +34,16 @@ DEFAULT_TIMEOUT = 10.0
 # Idle connections are closed by us after this long, well before Twilio's side closes them: a request
 # written to a connection the server has just closed would come back "ambiguous" for nothing.
 KEEPALIVE_SECONDS = 10.0
+# The query argument of a message's status callback URL that carries the message's id. Twilio signs the
+# whole URL, so nobody without the auth token can make a report name another message.
+MESSAGE_ARGUMENT = "m"
+
+
+def status_callback_for(webhook_url: str, message_id: int) -> str:
+    """The status callback URL of one message: the webhook's URL with the message's id in its query."""
+    parts = urlsplit(webhook_url)
+    query = "&".join(part for part in (parts.query, urlencode({MESSAGE_ARGUMENT: message_id})) if part)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 def _rebase(url: str, base_url: str) -> str:
@@ -144,8 +154,7 @@ class TwilioSmsProvider:
             self._params["messaging_service_sid"] = messaging_service_sid
         if from_:
             self._params["from_"] = from_
-        if status_callback:
-            self._params["status_callback"] = status_callback
+        self.status_callback = status_callback
         if validity_period:
             self._params["validity_period"] = validity_period
         # The sending loop, its thread and its client; rebuilt in a forked child (see `_loop_running`).
@@ -157,8 +166,8 @@ class TwilioSmsProvider:
     def _client(self, http_client: AsyncTwilioHttpClient) -> Client:
         return Client(self.account_sid, self.auth_token, http_client=http_client)
 
-    def send_many(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
-        """Send `(message_key, to, body)` items concurrently; a result or a `ProviderFailure` per item, in order.
+    def send_many(self, items: list[tuple[int, str, str]]) -> list[SendResult | Exception]:
+        """Send `(message_id, to, body)` items concurrently; a result or a `ProviderFailure` per item, in order.
 
         The requests run on this provider's own loop, in a thread of its own, whatever the caller's
         thread is doing (Celery's threads pool, or a host already running a loop).
@@ -187,20 +196,23 @@ class TwilioSmsProvider:
             self._async = None
         loop.call_soon_threadsafe(loop.stop)
 
-    async def _send_all(self, items: list[tuple[str, str, str]]) -> list[SendResult | Exception]:
+    async def _send_all(self, items: list[tuple[int, str, str]]) -> list[SendResult | Exception]:
         if self._async is None:  # built inside the loop that uses it, as aiohttp requires
             http_client = RebasedAsyncHttpClient(self.base_url, self.timeout, limit=self.concurrency)
             self._async = (http_client, self._client(http_client))
         client = self._async[1]
         in_flight = asyncio.Semaphore(self.concurrency)
-        return list(await asyncio.gather(*(self._send_one(client, in_flight, to, body) for _, to, body in items)))
+        return list(await asyncio.gather(*(self._send_one(client, in_flight, *item) for item in items)))
 
     async def _send_one(
-        self, client: Client, in_flight: asyncio.Semaphore, to: str, body: str
+        self, client: Client, in_flight: asyncio.Semaphore, message_id: int, to: str, body: str
     ) -> SendResult | Exception:
+        params = dict(self._params)
+        if self.status_callback:
+            params["status_callback"] = status_callback_for(self.status_callback, message_id)
         async with in_flight:
             try:
-                message = await client.messages.create_async(to=to, body=body, **self._params)
+                message = await client.messages.create_async(to=to, body=body, **params)
             except TwilioRestException as exc:
                 return _caused_by(classify_rest_error(exc), exc)
             except (aiohttp.ClientError, TimeoutError) as exc:

@@ -1,7 +1,7 @@
-"""Publishing a grid's column to the families, and correcting a published score with a reason.
+"""Publishing a grid's column to the families: what it would send, then the sending itself.
 
-Each is one unit of work: the cells, the trail and the outbox rows are written in one commit, which
-nudges the workers. Families receive their own child's score only.
+Publishing is one unit of work: the cells, the publication and the outbox rows are written in one
+commit, which nudges the workers. Families receive their own child's score only.
 """
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 
 from contactbook.audit import services as audit
 from contactbook.extensions import among, db
 from contactbook.grading import rules
-from contactbook.grading.grid import Column, cell_text, plain_text, read_cells
-from contactbook.grading.services import REASON_MAX, REASON_MIN, GradingError, Grid, teaches
+from contactbook.grading.grid import Column, cell_text
+from contactbook.grading.services.grids import GradingError, Grid, teaches
 from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments
 from contactbook.messaging.vocabulary import Category, Channel
-from contactbook.models import School, Score, ScoreCorrection, ScorePublication, Student, User
+from contactbook.models import School, Score, ScorePublication, User
 from contactbook.models.base import utcnow
 from contactbook.roster.rules import given_name
 from contactbook.subscriptions.services import settings_of
@@ -63,11 +63,12 @@ def _level_label(level: str) -> str:
     return level
 
 
-def _shown(score: Score, column: Column) -> str:
+def shown_score(score: Score, column: Column) -> str:
+    """A stored score of `column` as a family reads it."""
     return shown(score.value, score.level, primary=column.kind == "level")
 
 
-class _ScoreTexts:
+class ScoreTexts:
     """The SMS and email text of a published or corrected score, rendered once per action."""
 
     def __init__(self, school: School, kind: str, context: dict[str, str]) -> None:
@@ -93,8 +94,8 @@ def preview_publication(school: School, grid: Grid, column: Column) -> PublishPr
     scores = _unpublished(grid, column)
     names = {s.id: s.full_name for s in grid.students}
     reached = recipients(school, [s.student_id for s in scores], Category.GRADES, utcnow())
-    shown = {s.student_id: _shown(s, column) for s in scores}
-    texts = _ScoreTexts(school, "score", _context(grid, column))
+    shown = {s.student_id: shown_score(s, column) for s in scores}
+    texts = ScoreTexts(school, "score", message_context(grid, column))
     messages: dict[str, int] = {}
     segments = 0
     for recipient in reached:
@@ -110,7 +111,8 @@ def preview_publication(school: School, grid: Grid, column: Column) -> PublishPr
     return PublishPreview(len(scores), messages, segments, segments * price, sample)
 
 
-def _context(grid: Grid, column: Column) -> dict[str, str]:
+def message_context(grid: Grid, column: Column) -> dict[str, str]:
+    """What a score message says of its cell besides the score: the subject and the column's name."""
     return {"subject": grid.subject.name, "column": column.heading(grid.semester.number)}
 
 
@@ -151,7 +153,7 @@ def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePub
     db.session.flush()
     names = {s.id: s.full_name for s in grid.students}
     by_student = {row.student_id: row for row in claimed}
-    texts = _ScoreTexts(school, "score", _context(grid, column))
+    texts = ScoreTexts(school, "score", message_context(grid, column))
     outbox = Outbox(school, kind="score", category=Category.GRADES, now=now)
     subject_line = f"Điểm {column.heading(grid.semester.number)} môn {grid.subject.name}"
     primary = column.kind == "level"
@@ -183,98 +185,3 @@ def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePub
     )
     db.session.commit()
     return publication
-
-
-# --- Corrections ----------------------------------------------------------------------------------
-
-
-def correct(
-    school: School, actor: User, grid: Grid, score: Score, *, raw_value: str, raw_level: str, reason: str
-) -> ScoreCorrection:
-    """Change a published cell: the old and new value, who, when and why are kept, and the family told.
-
-    Raises `GradingError` (nothing changed) for a bad value, a missing reason, or no change at all.
-    """
-    if not teaches(actor, grid.school_class, grid.subject):
-        raise GradingError("Chỉ giáo viên dạy môn này ở lớp này được sửa điểm.")
-    if score.published_at is None:
-        raise GradingError("Điểm này chưa công bố: sửa trực tiếp trong bảng điểm.")
-    column = grid.column(score.column)
-    assert column is not None
-    form = {}
-    names = {"value": f"s-{score.student_id}-{column.key}", "level": f"l-{score.student_id}-{column.key}"}
-    if column.kind == "score" or column.test:
-        form[names["value"]] = raw_value
-    if column.kind in ("pass", "level"):
-        form[names["level"]] = raw_level
-    reading = read_cells(form, [score.student_id], [column], primary=grid.primary)
-    if reading.errors:
-        raise GradingError(next(iter(reading.errors.values())))
-    cell = reading.cells[(score.student_id, column.key)]
-    if cell.value is None and cell.level is None:
-        raise GradingError("Nhập điểm mới.")
-    reason = plain_text(reason)
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        raise GradingError(f"Ghi lý do sửa điểm ({REASON_MIN} đến {REASON_MAX} ký tự).")
-    if (cell.value, cell.level) == (score.value, score.level):
-        raise GradingError("Điểm mới giống điểm cũ: không có gì để sửa.")
-    now = utcnow()
-    old_shown = _shown(score, column)
-    correction = ScoreCorrection(
-        school_id=school.id,
-        score_id=score.id,
-        old_value=score.value,
-        new_value=cell.value,
-        old_level=score.level,
-        new_level=cell.level,
-        reason=reason,
-        corrected_by_id=actor.id,
-        corrected_at=now,
-    )
-    db.session.add(correction)
-    score.value, score.level = cell.value, cell.level
-    score.updated_by_id, score.updated_at = actor.id, now
-    db.session.flush()
-    student = db.session.get(Student, score.student_id)
-    assert student is not None
-    texts = _ScoreTexts(school, "score_correction", _context(grid, column))
-    outbox = Outbox(school, kind="score", category=Category.GRADES, now=now)
-    values = {
-        "student": given_name(student.full_name),
-        "score": _shown(score, column),
-        "old": old_shown,
-        "reason": reason,
-    }
-    for recipient in recipients(school, [score.student_id], Category.GRADES, now):
-        body, segments = texts.text(recipient.channel, values)
-        outbox.add(
-            recipient,
-            key=f"correction:{correction.id}:{recipient.guardian_id}:{recipient.student_id}:{recipient.channel}",
-            body=body,
-            subject=f"Sửa điểm {column.heading(grid.semester.number)} môn {grid.subject.name}",
-            segments=segments,
-            line=texts.line(values) if recipient.digest else None,
-        )
-    messages = outbox.write()
-    audit.record(
-        "grades.corrected",
-        actor=actor,
-        school_id=school.id,
-        target=score,
-        old=old_shown,
-        new=values["score"],
-        reason=reason,
-        messages=messages,
-    )
-    db.session.commit()
-    return correction
-
-
-def corrections_of(grid: Grid) -> list[ScoreCorrection]:
-    """The grid's corrections, newest first."""
-    ids = [score.id for score in grid.scores.values()]
-    return list(
-        db.session.scalars(
-            select(ScoreCorrection).where(among(ScoreCorrection.score_id, ids)).order_by(ScoreCorrection.id.desc())
-        )
-    )

@@ -1,4 +1,4 @@
-"""`seed()` builds the demo world once; running it again changes nothing."""
+"""`seed()` builds the demo world once, through the services; running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from contactbook.auth.rules import Role
 from contactbook.demo import gradebook
+from contactbook.demo.gradebook import staff_member
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
 from contactbook.models import (
@@ -17,7 +18,6 @@ from contactbook.models import (
     Authority,
     AuthorityKind,
     Enrolment,
-    Grant,
     Guardian,
     PaymentMethod,
     Plan,
@@ -34,9 +34,8 @@ from contactbook.models import (
 from contactbook.platform import services as platform
 from contactbook.roster import services as roster
 from contactbook.roster.reading import read_roster
-from contactbook.schools.services import new_user
-from contactbook.subscriptions import payments
 from contactbook.subscriptions import services as service
+from contactbook.tenancy import school_scope
 
 DEMO_PASSWORD = "SoLienLac2026"  # noqa: S105 (demo data only, printed by `flask demo seed`)
 
@@ -89,14 +88,9 @@ def _platform_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.school_id.is_(None), User.username == username))
 
 
-def _authority(name: str, kind: AuthorityKind, parent: Authority | None) -> Authority:
+def _authority(operator: User, name: str, kind: AuthorityKind, parent: Authority | None) -> Authority:
     found = db.session.scalar(select(Authority).where(Authority.name == name))
-    if found is not None:
-        return found
-    authority = Authority(name=name, kind=kind, parent_id=parent.id if parent else None)
-    db.session.add(authority)
-    db.session.flush()
-    return authority
+    return found or platform.create_authority(operator, name=name, kind=kind, parent=parent)
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -112,21 +106,21 @@ def demo_logins() -> list[DemoLogin]:
 
 
 def seed() -> list[DemoLogin]:
-    """Create the demo data that is missing and return every demo login."""
-    operator = _platform_user("operator") or new_user(
-        school=None,
-        username="operator",
-        full_name="Quản trị nền tảng",
-        password=DEMO_PASSWORD,
-        is_platform_operator=True,
+    """Create the demo data that is missing, through the services a school would use, and return every login."""
+    operator = _platform_user("operator") or platform.create_operator(
+        username="operator", full_name="Quản trị nền tảng", password=DEMO_PASSWORD, via="demo"
     )
-    province = _authority("Sở GD&ĐT TP. Hồ Chí Minh", AuthorityKind.PROVINCE, None)
-    ward = _authority("UBND phường Sài Gòn", AuthorityKind.WARD_COMMUNE, province)
+    province = _authority(operator, "Sở GD&ĐT TP. Hồ Chí Minh", AuthorityKind.PROVINCE, None)
+    ward = _authority(operator, "UBND phường Sài Gòn", AuthorityKind.WARD_COMMUNE, province)
     if _platform_user("canbo.so") is None:
-        new_user(
-            school=None, username="canbo.so", full_name="Võ Thanh Tâm", password=DEMO_PASSWORD, authority_id=province.id
+        platform.create_officer(
+            operator,
+            authority=province,
+            username="canbo.so",
+            full_name="Võ Thanh Tâm",
+            password=DEMO_PASSWORD,
+            email=None,
         )
-    db.session.commit()
 
     for name, slug, level in DEMO_SCHOOLS:
         school = db.session.scalar(select(School).where(School.slug == slug))
@@ -142,17 +136,21 @@ def seed() -> list[DemoLogin]:
                 admin_full_name="Quản trị " + name,
                 admin_password=DEMO_PASSWORD,
             )
-        for username, full_name, role in DEMO_STAFF:
-            exists = db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
-            if exists is None:
-                user = new_user(school=school, username=username, full_name=full_name, password=DEMO_PASSWORD)
-                user.grants.append(Grant(school_id=school.id, kind="role", name=role))
-        db.session.commit()
-        _seed_roster(school, level)
-        if level == SchoolLevel.LOWER_SECONDARY:
-            _seed_service(school)
-            _seed_grades(school)
+        with school_scope(school.id):
+            _seed_school(school, level)
     return demo_logins()
+
+
+def _seed_school(school: School, level: SchoolLevel) -> None:
+    """The school's staff, roster, and for the lower secondary school its service and grades."""
+    for username, full_name, role in DEMO_STAFF:
+        exists = db.session.scalar(select(User).where(User.school_id == school.id, User.username == username))
+        if exists is None:
+            staff_member(school, username, full_name, role, DEMO_PASSWORD)
+    _seed_roster(school, level)
+    if level == SchoolLevel.LOWER_SECONDARY:
+        _seed_service(school)
+        _seed_grades(school)
 
 
 def demo_year_bounds(today: date) -> tuple[int, int]:
@@ -280,14 +278,14 @@ def _seed_service(school: School) -> None:
                 email=bool(guardian.email),
                 digest=False,
                 starts_on=today,
-                consent=service.ConsentForm(guardian.full_name, "paper", frozenset(purposes), True, today),
+                consent=service.ConsentForm(guardian.full_name, "paper", frozenset(purposes), child_consent=True),
             )
         except service.SubscriptionError:
             return  # today is outside the school year's semesters: no demo subscriptions
         if len(seen) % 10 == 0:
             service.set_exemption(school, accountant, subscription, "Hộ nghèo")
         elif len(seen) % 4:
-            payments.record_payment(
+            service.record_payment(
                 school,
                 accountant,
                 subscription=subscription,

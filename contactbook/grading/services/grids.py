@@ -1,8 +1,8 @@
 """The grade book's grids: who may see and enter them, loading one, and saving a whole grid at once.
 
 Saving is one unit of work that commits once; a refused submission changes nothing. Who may do what
-is decided here (`teaches`, `leads`, `may_view`), so the pages and the spreadsheet import ask the same
-rule. Publishing and corrections are in `publishing`.
+is decided here (`teaches`, `leads`, `may_view`), so the pages, the spreadsheet import and every other
+service of the grade book ask the same rule.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from contactbook.models import (
 from contactbook.models.base import utcnow
 from contactbook.roster.queries import name_order
 
-REASON_MIN, REASON_MAX = 5, 300
 LOCKED = "Điểm đã công bố: dùng “Sửa điểm” và ghi lý do"
 GRID_ERROR = "_grid"  # a refusal of the whole submission, not of one cell
 CHANGED_MEANWHILE = "Bảng điểm vừa thay đổi (lưu hoặc công bố ở nơi khác); chưa lưu gì. Hãy tải lại trang."

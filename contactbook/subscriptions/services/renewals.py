@@ -1,9 +1,10 @@
-"""Renewal reminders: who is owed one, the messages that carry it, and whether one not yet sent still should be.
+"""Renewal reminders: who is owed one and the messages that carry it, written in the daily run's unit of work.
 
 A reminder is an essential message about the family's own contract: it goes to the subscribing guardian on
 the channels of that subscription that have a usable contact, whatever the consent purposes say, but only
 while the subscription runs (the service switched on, not stopped, not yet renewed). It is not urgent, so
-the quiet hours hold it. Statements only: `contactbook.subscriptions.services.run_daily` commits them.
+the quiet hours hold it. Statements only: `subscribing.run_daily` commits them, one school at a time. When
+a reminder is sent it is checked again (`contactbook.subscriptions.eligibility.reasons_not_to_remind`).
 
 Once per subscription: the `RenewalReminder` row (unique per subscription) is inserted with ON CONFLICT DO
 NOTHING, and only the run whose insert went in writes the messages, in the same transaction. A second run,
@@ -12,14 +13,13 @@ even at the same moment on another worker, waits for the first one's row and the
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from contactbook.extensions import among, conflict_insert, db
+from contactbook.extensions import conflict_insert, db
 from contactbook.messaging.outbox import Outbox, Recipient
 from contactbook.messaging.render import render_message
 from contactbook.messaging.text import sms_segments
@@ -33,46 +33,29 @@ from contactbook.models import (
     SubscriptionStatus,
 )
 from contactbook.roster.rules import given_name
-from contactbook.subscriptions.eligibility import settings_of
+from contactbook.subscriptions.eligibility import RENEWAL, renewed_later, settings_of
 
-KIND = "renewal"
+KIND = RENEWAL
 # How to renew, until families can renew in the portal: at the school office, as they subscribed.
 RENEW_HOW = "liên hệ văn phòng nhà trường"
 SUBJECT = "Gia hạn dịch vụ Sổ liên lạc điện tử"
 
-STOPPED = "the subscription stopped before the reminder was sent"
-RENEWED = "the subscription was renewed before the reminder was sent"
-SERVICE_OFF = "the paid service was switched off before the reminder was sent"
 
-
-def _renewed() -> ColumnElement[bool]:
-    """Whether the same guardian already holds a running subscription for the same student after this one."""
-    later = aliased(Subscription)
-    return (
-        select(later.id)
-        .where(
-            later.guardian_id == Subscription.guardian_id,
-            later.student_id == Subscription.student_id,
-            later.status == SubscriptionStatus.ACTIVE,
-            later.starts_on > Subscription.ends_on,
-        )
-        .exists()
-    )
-
-
-def _due(today: date) -> list[tuple[Subscription, ServiceSettings]]:
-    """Running subscriptions of switched-on schools that end within the school's reminder days, not reminded yet."""
+def _due(school_id: int, today: date) -> list[tuple[Subscription, ServiceSettings]]:
+    """The school's running subscriptions that end within its reminder days and were not reminded yet (none while
+    the service is switched off)."""
     rows = db.session.execute(
         select(Subscription, ServiceSettings)
         .join(ServiceSettings, ServiceSettings.school_id == Subscription.school_id)
         .outerjoin(RenewalReminder, RenewalReminder.subscription_id == Subscription.id)
         .where(
+            Subscription.school_id == school_id,
             ServiceSettings.enabled.is_(True),  # no reminders to renew a service that is switched off
             Subscription.status == SubscriptionStatus.ACTIVE,
             Subscription.starts_on <= today,
             Subscription.ends_on >= today,
             RenewalReminder.id.is_(None),
-            ~_renewed(),
+            ~renewed_later(),
         )
         .order_by(Subscription.id)
         .options(selectinload(Subscription.guardian), selectinload(Subscription.student))
@@ -113,22 +96,17 @@ def _claim_reminders(due: Sequence[Subscription], today: date) -> set[int]:
     return set(db.session.scalars(statement))
 
 
-def queue_reminders(today: date, now: datetime) -> int:
-    """Write a reminder and its outbox messages for each subscription owed one today; how many reminders."""
+def queue_reminders(school: School, today: date, now: datetime) -> int:
+    """Write a reminder and its outbox messages for each subscription of `school` owed one today; how many."""
     wanted: list[tuple[Subscription, list[Channel]]] = []
-    for subscription, _settings in _due(today):
+    for subscription, _settings in _due(school.id, today):
         channels = _channels(subscription, subscription.guardian)
         # Without a usable contact there is nothing to send: a later run tries again should one be given.
         if channels:
             wanted.append((subscription, channels))
     mine = _claim_reminders([s for s, _ in wanted], today)
-    by_school: dict[int, list[tuple[Subscription, list[Channel]]]] = defaultdict(list)
-    for subscription, channels in wanted:
-        if subscription.id in mine:
-            by_school[subscription.school_id].append((subscription, channels))
-    for school_id, reminders in by_school.items():
-        school = db.session.get(School, school_id)
-        assert school is not None
+    reminders = [(subscription, channels) for subscription, channels in wanted if subscription.id in mine]
+    if reminders:
         _write_messages(school, reminders, today, now)
     return len(mine)
 
@@ -167,30 +145,3 @@ def _write_messages(
                 subscription_id=subscription.id,
             )
     outbox.write()
-
-
-def reasons_not_to_send(subscription_ids: Iterable[int], today: date) -> dict[int, str]:
-    """For reminders about to be sent: why each subscription no longer wants one (absent: send it)."""
-    ids = sorted(set(subscription_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            Subscription.id,
-            Subscription.status,
-            Subscription.ends_on,
-            ServiceSettings.enabled,
-            _renewed().label("renewed"),
-        )
-        .outerjoin(ServiceSettings, ServiceSettings.school_id == Subscription.school_id)
-        .where(among(Subscription.id, ids))
-    ).tuples()
-    reasons: dict[int, str] = {}
-    for subscription_id, status, ends_on, enabled, renewed in rows:
-        if status != SubscriptionStatus.ACTIVE or ends_on < today:
-            reasons[subscription_id] = STOPPED
-        elif renewed:
-            reasons[subscription_id] = RENEWED
-        elif not enabled:
-            reasons[subscription_id] = SERVICE_OFF
-    return reasons

@@ -1,4 +1,8 @@
-"""Money of the paid service: payments, refunds, numbered receipts and each family's balance."""
+"""Money of the paid service: payments, refunds, numbered receipts and each family's balance.
+
+A confirmation is recorded once: recording with a `token` already recorded (a double click, a second tab,
+even at the same moment) returns the first record, flagged `already`, whatever the rules say now.
+"""
 
 from __future__ import annotations
 
@@ -23,18 +27,25 @@ from contactbook.models import (
     SubscriptionStatus,
     User,
 )
-from contactbook.subscriptions.services import SubscriptionError, paid_for, settings_of
+from contactbook.subscriptions.eligibility import net_paid, settings_of
+from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.timezones import school_today
 
 MAX_AMOUNT = 100_000_000
+MARGIN = timedelta(days=365)  # a payment is dated within its subscription's period, give or take a year
 
 
-class AlreadyRecorded(Exception):
-    """This confirmation was recorded before (a double click, a second tab): `payment` is that record."""
+@dataclass(frozen=True)
+class Recorded:
+    """A payment or refund recorded; `already`: its confirmation was recorded before, `payment` is that record."""
 
-    def __init__(self, payment: Payment) -> None:
-        super().__init__(payment.receipt_no)
-        self.payment = payment
+    payment: Payment
+    already: bool = False
+
+
+def paid_for(subscription: Subscription) -> int:
+    """Payments for the subscription less refunds made for it."""
+    return net_paid([subscription.id]).get(subscription.id, 0)
 
 
 def recorded_for(school: School, token: str) -> Payment | None:
@@ -67,6 +78,40 @@ def next_receipt_no(school: School, on: date) -> str:
     return f"{label}/{sequence.last_number:05d}"
 
 
+def refund_owed(subscription: Subscription) -> int:
+    """What the school owes back: paid beyond the (possibly reduced) charge."""
+    return max(paid_for(subscription) - subscription.charge, 0)
+
+
+def money_problems(
+    school: School, subscription: Subscription, *, kind: PaymentKind, amount: int, paid_on: date, payer: str
+) -> list[SubscriptionError]:
+    """Every reason the rules refuse this payment or refund (each naming its form field); empty if none.
+
+    The amount is a positive whole number of đồng, a refund at most what is owed; the date is not in the
+    future and within the subscription's period, give or take a year; someone paid or received it.
+    """
+    problems: list[SubscriptionError] = []
+    if subscription.school_id != school.id:
+        return [SubscriptionError(N_("This subscription is not of this school."))]
+    if not 0 < amount <= MAX_AMOUNT:
+        problems.append(SubscriptionError(N_("The amount must be a positive number of đồng."), field="amount"))
+    elif kind == PaymentKind.REFUND and amount > (owed := refund_owed(subscription)):
+        message = N_("The school owes this family %(owed)s for this subscription; refund at most that.")
+        problems.append(SubscriptionError(message, field="amount", owed=owed))
+    earliest, latest = subscription.starts_on - MARGIN, subscription.ends_on + MARGIN
+    if not earliest <= paid_on <= latest:
+        message = N_(
+            "The date must be between %(earliest)s and %(latest)s (the subscription's period, give or take a year)."
+        )
+        problems.append(SubscriptionError(message, field="paid_on", earliest=earliest, latest=latest))
+    elif paid_on > school_today():
+        problems.append(SubscriptionError(N_("The date cannot be in the future."), field="paid_on"))
+    if not payer.strip():
+        problems.append(SubscriptionError(N_("Write who paid or received the money."), field="payer"))
+    return problems
+
+
 def _record(
     school: School,
     actor: User,
@@ -79,18 +124,15 @@ def _record(
     payer: str,
     reference: str | None,
     token: str | None,
-) -> Payment:
-    if subscription.school_id != school.id:
-        raise SubscriptionError(N_("This subscription is not of this school."))
-    if not 0 < amount <= MAX_AMOUNT:
-        raise SubscriptionError(N_("The amount must be a positive number of đồng."))
-    if paid_on > school_today():
-        raise SubscriptionError(N_("The date cannot be in the future."))
-    if not payer.strip():
-        raise SubscriptionError(N_("Write who paid or received the money."))
+) -> Recorded:
+    # Once per confirmation, before any rule: the second click of a refund finds nothing left to refund,
+    # yet it is the same refund, already recorded.
     earlier = recorded_for(school, token) if token else None
     if earlier is not None:
-        raise AlreadyRecorded(earlier)
+        return Recorded(earlier, already=True)
+    problems = money_problems(school, subscription, kind=kind, amount=amount, paid_on=paid_on, payer=payer)
+    if problems:
+        raise problems[0]
     payment = Payment(
         school_id=school.id,
         guardian_id=subscription.guardian_id,
@@ -114,7 +156,7 @@ def _record(
         earlier = recorded_for(school, token) if token else None
         if earlier is None:
             raise
-        raise AlreadyRecorded(earlier) from None
+        return Recorded(earlier, already=True)
     audit.record(
         f"{kind.value}.recorded",
         actor=actor,
@@ -125,7 +167,7 @@ def _record(
         receipt_no=payment.receipt_no,
     )
     db.session.commit()
-    return payment
+    return Recorded(payment)
 
 
 def record_payment(
@@ -139,8 +181,11 @@ def record_payment(
     payer: str,
     reference: str | None = None,
     token: str | None = None,
-) -> Payment:
-    """Record money received for a subscription, with a numbered receipt; once per confirmation `token`."""
+) -> Recorded:
+    """Record money received for a subscription, with a numbered receipt; once per confirmation `token`.
+
+    Raises `SubscriptionError` (the first of `money_problems`) and records nothing when the rules refuse it.
+    """
     return _record(
         school,
         actor,
@@ -155,11 +200,6 @@ def record_payment(
     )
 
 
-def refund_owed(subscription: Subscription) -> int:
-    """What the school owes back: paid beyond the (possibly reduced) charge."""
-    return max(paid_for(subscription) - subscription.charge, 0)
-
-
 def record_refund(
     school: School,
     actor: User,
@@ -171,10 +211,11 @@ def record_refund(
     payer: str,
     reference: str | None = None,
     token: str | None = None,
-) -> Payment:
-    """Record money paid back to a family; never more than is owed; once per confirmation `token`."""
-    if amount > refund_owed(subscription):
-        raise SubscriptionError(N_("The refund is more than the school owes for this subscription."))
+) -> Recorded:
+    """Record money paid back to a family, never more than is owed; once per confirmation `token`.
+
+    Raises `SubscriptionError` (the first of `money_problems`) and records nothing when the rules refuse it.
+    """
     return _record(
         school,
         actor,

@@ -1,0 +1,92 @@
+"""Plans of the paid service and the price ceilings authorities set above them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from contactbook.audit import services as audit
+from contactbook.extensions import db
+from contactbook.i18n import N_
+from contactbook.models import Authority, Plan, PlanPeriod, PriceCeiling, School, User
+from contactbook.subscriptions.rules import SubscriptionError
+from contactbook.subscriptions.services.payments import MAX_AMOUNT
+
+
+def price_ceiling(school: School, period: PlanPeriod) -> int | None:
+    """The lowest ceiling that the school's authorities (its own and those above) set for `period`."""
+    ids: list[int] = []
+    authority: Authority | None = school.authority
+    while authority is not None:
+        ids.append(authority.id)
+        authority = authority.parent
+    return db.session.scalar(
+        select(func.min(PriceCeiling.max_price)).where(
+            PriceCeiling.authority_id.in_(ids), PriceCeiling.period == period
+        )
+    )
+
+
+def set_price_ceiling(authority: Authority, actor: User, period: PlanPeriod, max_price: int | None) -> None:
+    """An authority sets (or, with None, removes) the maximum price of plans of `period` below it: a positive
+    number of đồng."""
+    if max_price is not None and not 0 < max_price <= MAX_AMOUNT:
+        raise SubscriptionError(N_("The amount must be a positive number of đồng."), field="max_price")
+    row = db.session.scalar(
+        select(PriceCeiling).where(PriceCeiling.authority_id == authority.id, PriceCeiling.period == period)
+    )
+    if max_price is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(PriceCeiling(authority_id=authority.id, period=period, max_price=max_price))
+    else:
+        row.max_price = max_price
+    audit.record(
+        "price_ceiling.set", actor=actor, school_id=None, target=authority, period=period.value, max_price=max_price
+    )
+    db.session.commit()
+
+
+def create_plan(
+    school: School,
+    actor: User,
+    *,
+    name: str,
+    price: int,
+    period: PlanPeriod,
+    sms: bool,
+    email: bool,
+    digest_only: bool,
+) -> Plan:
+    """Publish a plan; its price must be positive and within the authority's ceiling."""
+    if price <= 0:
+        raise SubscriptionError(N_("The price must be a positive number of đồng."))
+    if not (sms or email):
+        raise SubscriptionError(N_("A plan includes SMS, email or both."))
+    ceiling = price_ceiling(school, period)
+    if ceiling is not None and price > ceiling:
+        raise SubscriptionError(N_("The price is above the ceiling set by the education authority."))
+    plan = Plan(
+        school_id=school.id,
+        name=" ".join(name.split()),
+        price=price,
+        period=period,
+        sms=sms,
+        email=email,
+        digest_only=digest_only,
+        active=True,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    audit.record("plan.created", actor=actor, school_id=school.id, target=plan, name=plan.name, price=price)
+    db.session.commit()
+    return plan
+
+
+def set_plan_active(school: School, actor: User, plan: Plan, active: bool) -> None:
+    """Withdraw a plan from new subscriptions (running ones keep it), or offer it again."""
+    if plan.school_id != school.id:
+        raise SubscriptionError(N_("This plan is not offered."))
+    plan.active = active
+    audit.record("plan.activated" if active else "plan.withdrawn", actor=actor, school_id=school.id, target=plan)
+    db.session.commit()
