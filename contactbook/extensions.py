@@ -17,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from psycopg import sql
 from sqlalchemy import ARRAY, ColumnElement, Table, any_, insert, literal
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from contactbook.models.base import Base
@@ -81,6 +82,13 @@ def insert_many(table: Table, rows: list[dict[str, Any]]) -> None:
             cursor.execute(sql.SQL("DROP TABLE {}").format(staging))
     except psycopg.errors.IntegrityError as exc:  # as an INSERT would report it: callers catch one kind
         raise IntegrityError(str(statement.as_string(driver)), None, exc) from exc
+
+
+def conflict_insert(entity: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say what to do when a row meets a unique key (ON CONFLICT), on PostgreSQL and SQLite."""
+    if db.engine.dialect.name == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)
 
 
 class TaskClient:

@@ -65,6 +65,24 @@ def test_sms_providers_send_only_in_batches_as_delivery_does() -> None:
     assert [hasattr(kind, "send_sms") for kind in (SmsProvider, ConsoleSmsProvider, TwilioSmsProvider)] == [False] * 3
 
 
+# The subscription services write the outbox (renewal reminders), so the pipeline reads the paid service only
+# through `contactbook.subscriptions.eligibility`: importing the services package from messaging is a cycle.
+def test_messaging_reads_the_paid_service_without_importing_its_services() -> None:
+    services = "contactbook.subscriptions.services"
+    reaching_in = [
+        f"{path.relative_to(PACKAGE).as_posix()}: {module}"
+        for path, tree in _modules()
+        if path.relative_to(PACKAGE).as_posix().startswith("messaging/")
+        for module, names in _imports(tree)
+        if module == services
+        or module.startswith(services + ".")
+        or (module == "contactbook.subscriptions" and "services" in names)
+    ]
+    assert reaching_in == []
+    eligibility = next(tree for path, tree in _modules() if path == PACKAGE / "subscriptions" / "eligibility.py")
+    assert not [m for m, _ in _imports(eligibility) if m.startswith((services, "contactbook.messaging.outbox"))]
+
+
 # --- Only services commit ----------------------------------------------------------------------------------
 #
 # A feature's services are its `services.py`, or the modules of its `services/` package when they outgrew one

@@ -20,11 +20,12 @@ import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from flask import Flask, template_rendered
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import ProgrammingError
 
 from contactbook.extensions import db
 from contactbook.models import (
+    Message,
     MessageStatus,
     RenewalReminder,
     RosterImport,
@@ -46,6 +47,7 @@ from contactbook.row_security import (
 from contactbook.tenancy import delivery_scope, platform_scope, school_scope
 from tests.factories import SchoolPeople, World, login
 from tests.grading.factories import make_grade_world
+from tests.messaging.digest_support import digest_school, notice
 from tests.messaging.factories import sms_message
 from tests.subscriptions.payment_factories import pay
 from tests.support import browser
@@ -271,6 +273,28 @@ def test_a_school_accounts_session_at_a_page_of_no_school_stays_in_its_school(
     with probed(app) as seen:
         assert client.get("/dev/outbox").status_code == 200
     assert {(row[0], row[1]) for row in seen} == {(SCHOOL_ROLE, str(world.b.school.id))}
+
+
+def test_a_notice_for_families_on_the_daily_digest_is_written_under_the_school_role(ctx: None) -> None:
+    school = digest_school()
+    with school_scope(school.school_id):
+        assert db.session.scalar(text("select current_user")) == SCHOOL_ROLE
+        notice(school, "Họp phụ huynh")  # writes the day's digests (INSERT ... ON CONFLICT DO NOTHING)
+        first = db.session.scalar(select(func.count()).where(Message.digest.is_(True)))
+        assert db.session.scalar(text("select current_user")) == SCHOOL_ROLE
+        notice(school, "Nghỉ học thứ Sáu")  # finds them again: its items join them
+        digests = db.session.execute(
+            select(Message.id, Message.guardian_id, Message.channel).where(Message.kind == "digest")
+        ).all()
+        items = db.session.execute(
+            select(Message.digest_id, Message.guardian_id, Message.channel).where(Message.digest.is_(True))
+        ).all()
+    assert first and len(items) == 2 * first
+    routes = {digest_id: (guardian_id, channel) for digest_id, guardian_id, channel in digests}
+    assert len(routes) == len(set(routes.values()))  # one digest per guardian and channel
+    assert {(routes[digest_id], (guardian_id, channel)) for digest_id, guardian_id, channel in items} == {
+        (route, route) for route in routes.values()
+    }
 
 
 # --- The delivery role, and only it, crosses schools ----------------------------------------------

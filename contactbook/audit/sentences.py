@@ -292,6 +292,12 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         "%(actor)s removed the exemption of the subscription of %(student)s.", actor=e.actor, student=e.student
     ),
     "subscription.expired": lambda e: _("The subscription of %(student)s expired.", student=e.student),
+    "subscription.digest_chosen": lambda e: _(
+        "%(actor)s chose the daily digest for %(student)s.", actor=e.actor, student=e.student
+    ),
+    "subscription.instant_chosen": lambda e: _(
+        "%(actor)s chose single messages for %(student)s.", actor=e.actor, student=e.student
+    ),
     "payment.recorded": lambda e: _(
         "%(actor)s recorded a payment of %(amount)s for %(student)s (receipt %(receipt)s).",
         actor=e.actor,

@@ -1,24 +1,52 @@
 """What is checked again when a claimed message is about to be sent: expiry, quiet hours, eligibility
-(the family may have stopped or withdrawn consent since the row was written) and digest grouping."""
+(the family may have stopped or withdrawn consent since the row was written), a renewal reminder's
+subscription, and the composing of daily digests from their items."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import select
 
-from contactbook.extensions import db
-from contactbook.messaging.outcomes import Outcome
+from contactbook.extensions import among, db
+from contactbook.messaging import composing, digests
+from contactbook.messaging.outcomes import NO_LONGER_ELIGIBLE, Outcome
 from contactbook.messaging.timing import next_allowed
-from contactbook.models import Message, MessageStatus, School
-from contactbook.subscriptions.services import eligibility_for_many, settings_of
+from contactbook.models import Guardian, Message, MessageStatus, School
+from contactbook.subscriptions.eligibility import (
+    RENEWAL,
+    STOPPED,
+    eligibility_for_many,
+    reasons_not_to_remind,
+    settings_of,
+)
+from contactbook.timezones import school_today
+
+CONTACT_REFUSED = "the provider refused this phone number or address since the message was written"
+
+
+class Addressed(Protocol):
+    """What eligibility is checked on: a message, or an item of a digest."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def guardian_id(self) -> int: ...
+    @property
+    def student_id(self) -> int | None: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
 
 
 def checked(messages: Sequence[Message], now: datetime) -> tuple[list[Message], dict[int, Outcome]]:
-    """The messages to send now, and the outcome of each of the others (held, expired, skipped, digested)."""
+    """The messages to send now, and the outcome of each of the others (held, expired, skipped)."""
     outcomes: dict[int, Outcome] = {}
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     by_school: dict[int, list[Message]] = defaultdict(list)
@@ -29,44 +57,74 @@ def checked(messages: Sequence[Message], now: datetime) -> tuple[list[Message], 
         school = db.session.get(School, school_id)
         assert school is not None
         settings = settings_of(school)
-        by_category: dict[str, list[Message]] = defaultdict(list)
+        plain: list[Message] = []
+        reminders: list[Message] = []
+        gathering: list[Message] = []
+        expired: list[Message] = []
         for message in group:
             if message.expires_at is not None and message.expires_at < now:
                 outcomes[message.id] = Outcome(MessageStatus.EXPIRED, "expired before it could be sent")
+                expired.append(message)
                 continue
             allowed = next_allowed(now, zone, settings.quiet_end_hour, settings.quiet_start_hour, message.urgent)
             if allowed > now:
                 outcomes[message.id] = Outcome(MessageStatus.QUEUED, next_attempt_at=allowed)
-                continue
-            by_category[message.category].append(message)
-        for category, candidates in by_category.items():
-            pairs = [(m.guardian_id, m.student_id or 0) for m in candidates]
-            channels = eligibility_for_many(school, pairs, category, now) if category != "renewal" else {}
-            for message in candidates:
-                allowed_channels = channels.get((message.guardian_id, message.student_id or 0), frozenset())
-                if category != "renewal" and message.channel not in {c.value for c in allowed_channels}:
-                    outcomes[message.id] = Outcome(
-                        MessageStatus.SKIPPED, "no longer eligible (opted out or consent withdrawn)"
-                    )
-                else:
-                    ready.append(message)
-    return _digests(ready, outcomes), outcomes
+            elif message.kind == digests.KIND:
+                gathering.append(message)
+            elif message.kind == RENEWAL:
+                reminders.append(message)
+            else:
+                plain.append(message)
+        items = composing.items_of(gathering)
+        eligible = _eligible(school, [*plain, *(item for found in items.values() for item in found)], now)
+        for message in plain:
+            if message.id in eligible:
+                ready.append(message)
+            else:
+                outcomes[message.id] = Outcome(MessageStatus.SKIPPED, NO_LONGER_ELIGIBLE)
+        ready += _reminders_still_due(reminders, now, outcomes)
+        composing.expire([m for m in expired if m.kind == digests.KIND])
+        ready += composing.compose(school, settings, gathering, items, eligible, outcomes)
+    return ready, outcomes
 
 
-def _digests(ready: list[Message], outcomes: dict[int, Outcome]) -> list[Message]:
-    """Gather digest messages of one guardian, child and channel into the first of them."""
-    groups: dict[tuple[int, int | None, str], list[Message]] = defaultdict(list)
-    result = []
-    for message in ready:
-        if message.digest:
-            groups[(message.guardian_id, message.student_id, message.channel)].append(message)
+def _eligible(school: School, candidates: Iterable[Addressed], now: datetime) -> set[int]:
+    """The ids of the candidates whose channel may still carry their category to their guardian."""
+    by_category: dict[str, list[Addressed]] = defaultdict(list)
+    for candidate in candidates:
+        by_category[candidate.category].append(candidate)
+    eligible: set[int] = set()
+    for category, group in by_category.items():
+        channels = eligibility_for_many(school, [(c.guardian_id, c.student_id or 0) for c in group], category, now)
+        for candidate in group:
+            allowed = channels.get((candidate.guardian_id, candidate.student_id or 0), frozenset())
+            if candidate.channel in {c.value for c in allowed}:
+                eligible.add(candidate.id)
+    return eligible
+
+
+def _reminders_still_due(messages: list[Message], now: datetime, outcomes: dict[int, Outcome]) -> list[Message]:
+    """Renewal reminders go, whatever the consent purposes, while their subscription runs and is not renewed."""
+    if not messages:
+        return []
+    reasons = reasons_not_to_remind([m.subscription_id for m in messages if m.subscription_id], school_today(now))
+    refused = {
+        (guardian_id, channel)
+        for guardian_id, phone_refused, email_refused in db.session.execute(
+            select(Guardian.id, Guardian.phone_unusable_at, Guardian.email_unusable_at).where(
+                among(Guardian.id, {m.guardian_id for m in messages})
+            )
+        ).tuples()
+        for channel, refused_at in (("sms", phone_refused), ("email", email_refused))
+        if refused_at is not None
+    }
+    ready = []
+    for message in messages:
+        reason = reasons.get(message.subscription_id) if message.subscription_id else STOPPED
+        if reason is None and (message.guardian_id, message.channel) in refused:
+            reason = CONTACT_REFUSED
+        if reason is None:
+            ready.append(message)
         else:
-            result.append(message)
-    for group in groups.values():
-        head, rest = group[0], group[1:]
-        if rest:
-            head.body = "\n".join(m.body for m in group)
-            for message in rest:
-                outcomes[message.id] = Outcome(MessageStatus.DIGESTED, f"in digest message {head.id}")
-        result.append(head)
-    return result
+            outcomes[message.id] = Outcome(MessageStatus.SKIPPED, reason)
+    return ready

@@ -3,14 +3,15 @@ messaging services (`contactbook.messaging.services`) decide when they are commi
 
 A row left `claimed` by a dead worker never reached the provider, so it is queued again; a row left
 `sending` may have reached it, so it is flagged `ambiguous` and never resent (a status callback may
-still settle it: `contactbook.messaging.callbacks`).
+still settle it: `contactbook.messaging.callbacks`). Items of a daily digest are never claimed: their
+digest is (`contactbook.messaging.digests`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 
 from contactbook.extensions import among, db
 from contactbook.messaging.outbox import nudge_after_commit
@@ -21,14 +22,14 @@ BATCH = 500
 WORKER_STOPPED = "the worker stopped while sending; not resent"
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Queued messages whose time has come, other than the items that wait in a digest."""
+    return and_(Message.status == MessageStatus.QUEUED, Message.next_attempt_at <= now, Message.digest_id.is_(None))
+
+
 def claim_due(now: datetime, limit: int = BATCH) -> list[int]:
     """Mark up to `limit` due messages `claimed` for this worker; other workers skip the locked rows."""
-    query = (
-        select(Message.id)
-        .where(Message.status == MessageStatus.QUEUED, Message.next_attempt_at <= now)
-        .order_by(Message.urgent.desc(), Message.next_attempt_at)
-        .limit(limit)
-    )
+    query = select(Message.id).where(_due(now)).order_by(Message.urgent.desc(), Message.next_attempt_at).limit(limit)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(query))
@@ -63,9 +64,7 @@ def recover_stale(now: datetime, stale_claim: timedelta, stale_sending: timedelt
 
 def any_due(now: datetime) -> bool:
     """Whether a queued message is due now."""
-    due = db.session.scalar(
-        select(Message.id).where(Message.status == MessageStatus.QUEUED, Message.next_attempt_at <= now).limit(1)
-    )
+    due = db.session.scalar(select(Message.id).where(_due(now)).limit(1))
     return due is not None
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Table, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from contactbook.extensions import among, db, insert_many, tasks
+from contactbook.messaging import digests
 from contactbook.messaging.timing import next_allowed, next_digest_time
 from contactbook.messaging.vocabulary import Channel
 from contactbook.models import (
@@ -28,7 +29,7 @@ from contactbook.models import (
     Subscription,
     SubscriptionStatus,
 )
-from contactbook.subscriptions.services import eligibility_for_many, settings_of
+from contactbook.subscriptions.eligibility import eligibility_for_many, settings_of
 from contactbook.timezones import school_zone
 
 EXPIRY = timedelta(hours=48)
@@ -109,41 +110,63 @@ class Outbox:
         segments: int = 0,
         start: datetime | None = None,
         notice_id: int | None = None,
+        line: str | None = None,
+        subscription_id: int | None = None,
     ) -> None:
-        """One message to `recipient`; `key` (unique across the outbox) makes it never written twice."""
+        """One message to `recipient`; `key` (unique across the outbox) makes it never written twice.
+
+        For a guardian who chose the daily digest (and a message that is not urgent) the row is an item of
+        that guardian's digest: `line` (by default `body`) is how it reads there, and the digest carries the cost.
+        """
         start = max(start or self.now, self.now)
         settings = self.settings
-        digest = recipient.digest and not self.urgent
-        due = next_digest_time(start, self.zone, settings.digest_hour) if digest else start
-        self.rows.append(
-            {
-                "school_id": self.school.id,
-                "notice_id": notice_id,
-                "kind": self.kind,
-                "category": self.category,
-                "urgent": self.urgent,
-                "guardian_id": recipient.guardian_id,
-                "student_id": recipient.student_id,
-                "channel": recipient.channel.value,
-                "to_address": recipient.address,
-                "subject": None if recipient.channel == Channel.SMS else subject,
-                "body": body,
-                "dedupe_key": key,
-                "status": MessageStatus.QUEUED,
-                "digest": digest,
-                "attempts": 0,
-                "next_attempt_at": next_allowed(
-                    due, self.zone, settings.quiet_end_hour, settings.quiet_start_hour, self.urgent
-                ),
-                "expires_at": due + EXPIRY,
-                "segments": segments,
-                "cost": segments * settings.sms_segment_price,
-                "created_at": self.now,
-            }
-        )
+        row: dict[str, Any] = {
+            "school_id": self.school.id,
+            "notice_id": notice_id,
+            "kind": self.kind,
+            "category": self.category,
+            "urgent": self.urgent,
+            "guardian_id": recipient.guardian_id,
+            "student_id": recipient.student_id,
+            "channel": recipient.channel.value,
+            "to_address": recipient.address,
+            "subject": None if recipient.channel == Channel.SMS else subject,
+            "body": body,
+            "dedupe_key": key,
+            "status": MessageStatus.QUEUED,
+            "digest": False,
+            "digest_id": None,
+            "digest_on": None,
+            "subscription_id": subscription_id,
+            "attempts": 0,
+            "next_attempt_at": next_allowed(
+                start, self.zone, settings.quiet_end_hour, settings.quiet_start_hour, self.urgent
+            ),
+            "expires_at": start + EXPIRY,
+            "segments": segments,
+            "cost": segments * settings.sms_segment_price,
+            "created_at": self.now,
+        }
+        if recipient.digest and not self.urgent:
+            due = next_digest_time(start, self.zone, settings.digest_hour)
+            # `digests.attach` fills in the digest (and may move the item to the next day's).
+            # One line in the digest, whatever paragraphs the notice had.
+            row |= {"body": " ".join((line or body).split()), "digest": True}
+            row |= {"digest_on": due.astimezone(self.zone).date()}
+            row |= {"next_attempt_at": due, "expires_at": None, "segments": 0, "cost": 0}
+        self.rows.append(row)
 
     def write(self) -> int:
-        """Insert the rows (COPY on PostgreSQL); the caller commits, which nudges the workers. Returns how many."""
+        """Insert the rows (COPY on PostgreSQL), digests first; the caller commits, which nudges the workers.
+        Returns how many rows, not counting the digests."""
+        digests.attach(
+            [row for row in self.rows if row["digest"]],
+            school_id=self.school.id,
+            settings=self.settings,
+            zone=self.zone,
+            now=self.now,
+            expiry=EXPIRY,
+        )
         insert_many(cast(Table, Message.__table__), self.rows)
         if self.rows:
             nudge_after_commit()

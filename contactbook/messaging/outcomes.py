@@ -13,6 +13,7 @@ from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Message, MessageStatus
 
 MAX_ATTEMPTS = 6
+NO_LONGER_ELIGIBLE = "no longer eligible (opted out or consent withdrawn)"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from contactbook.messaging.text import to_gsm
 
-KINDS = ("notice", "digest", "renewal", "email_notice", "score", "score_correction")
+KINDS = ("notice", "digest", "email_digest", "digest_item", "renewal", "email_notice", "score", "score_correction")
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 

@@ -2,9 +2,10 @@
 
 Sending a message at most once rests on the order of the commits here:
 - `claim`: due rows become `claimed` in one commit (FOR UPDATE SKIP LOCKED on PostgreSQL);
-- `deliver`: the rows that may not go now get their outcome (held, expired, skipped, digested) in one
-  commit; then, chunk by chunk, the rows about to be handed over are marked `sending` in a commit of
-  their own *before* the provider is called, and the results are recorded in the next commit;
+- `deliver`: the rows that may not go now get their outcome (held, expired, skipped) in one commit, with
+  the text of the digests about to go and the outcome of their items (`contactbook.messaging.composing`);
+  then, chunk by chunk, the rows about to be handed over are marked `sending` in a commit of their own
+  *before* the provider is called, and the results are recorded in the next commit;
 - `sweep`: a dead worker's `claimed` rows are queued again, its `sending` rows flagged `ambiguous`;
 - `record_status`: a provider's status report moves a message on, never backwards, and settles one whose
   send result was never written (`sending` or `ambiguous`) as if it had been.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactbook.messaging.vocabulary import FailureKind
@@ -70,7 +70,7 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # notice | digest | renewal
+    kind: Mapped[str] = mapped_column(String(20))  # notice | score | digest | renewal
     category: Mapped[str] = mapped_column(String(20))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
@@ -81,7 +81,12 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus, "message_status"))
+    # An item of a daily digest (`digest`) is never sent alone: its body is its line in the digest it points
+    # to (`digest_id`), a message of kind "digest" for the guardian, channel and school-local day `digest_on`.
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    digest_on: Mapped[date | None] = mapped_column(Date)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"))  # what a renewal is about
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

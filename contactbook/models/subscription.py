@@ -199,7 +199,8 @@ class ReceiptSequence(Base):
 
 
 class RenewalReminder(Base):
-    """A renewal reminder owed to a family before its subscription ends (queued for the delivery pipeline)."""
+    """That a subscription's renewal reminder was written (once per subscription, on `due_on`); its messages
+    (kind "renewal", pointing to the subscription) carry what became of it."""
 
     __tablename__ = "renewal_reminders"
     __table_args__ = (UniqueConstraint("subscription_id", name="uq_renewal_reminders_subscription_id"),)
@@ -208,6 +209,5 @@ class RenewalReminder(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -184,6 +184,7 @@ def create_notice(
     db.session.flush()
     outbox = Outbox(school, kind="notice", category=category, urgent=urgent, now=now)
     texts = _Texts(school, title, body, settings.sms_unaccented)
+    line = render_message("digest_item", "vi", {"kind": "notice", "title": title, "body": body}, unaccented=False)
     for recipient in recipients(school, students, category, now):
         if recipient.channel == Channel.SMS:
             text, segments = texts.sms(recipient.student_name)
@@ -197,6 +198,7 @@ def create_notice(
             segments=segments,
             start=send_at,
             notice_id=notice.id,
+            line=line,
         )
     count = outbox.write()
     audit.record("notice.created", actor=author, school_id=school.id, target=notice, messages=count, urgent=urgent)

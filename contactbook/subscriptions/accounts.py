@@ -25,8 +25,8 @@ from contactbook.models import (
 from contactbook.roster.queries import enrolments_in_year, name_order
 from contactbook.roster.rules import fold
 from contactbook.roster.services import current_year
-from contactbook.subscriptions.services.payments import Balance, balance_of, net_paid
-from contactbook.subscriptions.services.settings import settings_of
+from contactbook.subscriptions.eligibility import net_paid, settings_of
+from contactbook.subscriptions.services.payments import Balance, balance_of
 
 PAGE_SIZE = 50
 _PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")

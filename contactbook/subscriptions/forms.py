@@ -223,6 +223,10 @@ class WithdrawForm(FlaskForm):
     purpose = HiddenField(validators=[AnyOf(list(PURPOSES))])
 
 
+class DigestForm(FlaskForm):
+    choice = HiddenField(validators=[AnyOf(["digest", "instant"])])
+
+
 class QuoteForm(FlaskForm):
     """The day from which a family would opt out (a GET form: no CSRF token needed to look)."""
 

@@ -27,7 +27,7 @@ from contactbook.roster.labels import domestic_phone, relation_label
 from contactbook.subscriptions import accounts
 from contactbook.subscriptions.labels import period_label, refusal, status_label, vnd
 from contactbook.subscriptions.payment_forms import MoneyForm, kind_label, method_label
-from contactbook.subscriptions.services import SubscriptionError, payments, settings_of
+from contactbook.subscriptions.services import SubscriptionError, net_paid, payments, settings_of
 from contactbook.tenancy import current_school, get_scoped_or_404
 from contactbook.timezones import school_today
 
@@ -103,7 +103,7 @@ def unpaid() -> ResponseReturnValue:
         )
         .order_by(Subscription.starts_on, Subscription.id)
     ).all()
-    paid = payments.net_paid(ids)
+    paid = net_paid(ids)
     return render_template(
         "payments/unpaid.html",
         lines=[accounts.SubscriptionLine(s, paid.get(s.id, 0), 0, True) for s in subscriptions],

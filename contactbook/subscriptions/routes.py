@@ -27,6 +27,7 @@ from contactbook.roster.services import current_year
 from contactbook.subscriptions import listing, rules, services
 from contactbook.subscriptions.forms import (
     DeliverySettingsForm,
+    DigestForm,
     ExemptionForm,
     OptOutForm,
     PlanActiveForm,
@@ -338,6 +339,7 @@ def detail(subscription_id: int) -> ResponseReturnValue:
         ),
         exemption_form=exemption_form,
         withdraw_form=WithdrawForm(formdata=None),
+        digest_form=DigestForm(formdata=None, choice="instant" if subscription.digest else "digest"),
         enrolment=roster_queries.enrolments_in_year([subscription.student_id], current_year(current_school())).get(
             subscription.student_id
         ),
@@ -359,6 +361,26 @@ def withdraw(subscription_id: int) -> ResponseReturnValue:
             flash(_(str(exc)), "error")
         else:
             flash(_("Consent withdrawn for %(purpose)s.", purpose=purpose_label(purpose)), "info")
+    return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
+
+
+@bp.route("/subscriptions/<int:subscription_id>/digest", methods=["POST"])
+@school_member(Permission.SUBSCRIPTIONS_MANAGE)
+def digest(subscription_id: int) -> ResponseReturnValue:
+    """Switch the family between single messages and the daily digest, for the messages written from now on."""
+    subscription = get_scoped_or_404(Subscription, subscription_id)
+    form = DigestForm()
+    if not form.validate_on_submit():
+        flash(_("Choose single messages or the daily digest."), "error")
+    else:
+        chosen = form.choice.data == "digest"
+        try:
+            services.set_digest(current_school(), staff_user(), subscription, chosen)
+        except services.SubscriptionError as exc:
+            flash(_(str(exc)), "error")
+        else:
+            done = _("The family now gets one daily digest.") if chosen else _("The family now gets single messages.")
+            flash(done, "info")
     return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
 
 

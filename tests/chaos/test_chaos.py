@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 from celery import Celery
 from flask import Flask
+from sqlalchemy import select, update
 
-from contactbook.models import MessageStatus
+from contactbook.extensions import db
+from contactbook.models import Message, MessageStatus, ServiceSettings, Subscription
+from contactbook.models.base import utcnow
 from tests.chaos.conftest import (
+    CALLBACKS_TIMEOUT,
     ON_SQLITE,
     DeliveryStack,
     N,
@@ -117,3 +123,49 @@ def test_provider_failing_and_timing_out_for_a_while(
         f"\nfaults: ambiguous before callbacks {ambiguous_before}, after {counts.get('ambiguous', 0)}, {counts}, "
         f"HTTP {stats['statuses']}, {time.monotonic() - started:.1f} s"
     )
+
+
+def test_worker_killed_while_sending_daily_digests(
+    ctx_app: Flask, stack: DeliveryStack, fake_twilio: FakeTwilio, celery_client: Celery
+) -> None:
+    fake_twilio.configure(latency=0.05)
+    world = build_subscribed_school(N)
+    # Every family chose the digest; two notices are written before the digest hour, which then comes.
+    db.session.execute(update(Subscription).values(digest=True))
+    hour = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo(ctx_app.config["TIMEZONE"])).hour
+    db.session.execute(update(ServiceSettings).values(digest_hour=hour))
+    db.session.commit()
+    start_notice(world, celery_client)
+    start_notice(world, celery_client)
+    db.session.execute(update(Message).where(Message.kind == "digest").values(next_attempt_at=utcnow()))
+    db.session.commit()
+    celery_client.send_task("messaging.dispatch")
+    wait_until(lambda: handed_over() >= 300, 60, 0.05, "the first digests to be sent")
+    wait_until(lambda: count(MessageStatus.SENDING) > 0, 30, 0.01, "a chunk in flight")
+
+    stack.worker.kill()
+    stack.worker.start()
+    drive_until_final(celery_client, timeout=120)
+
+    wait_until(lambda: fake_twilio.stats()["callbacks_pending"] == 0, CALLBACKS_TIMEOUT, 0.5, "the status callbacks")
+    stats = fake_twilio.stats()
+    assert stats["callback_errors"] == 0
+    assert stats["duplicates"] == {}, f"requested twice: {list(stats['duplicates'])[:5]}"
+    assert sum(stats["messages"].values()) <= N  # one digest per family at most, whatever was in flight
+    db.session.rollback()
+    digests = db.session.execute(
+        select(Message.id, Message.to_address, Message.body, Message.status, Message.error).where(
+            Message.kind == "digest"
+        )
+    ).all()
+    assert len(digests) == N
+    accepted = stats["accepted_messages"]
+    for _id, to, body, status, error in digests:
+        if f"{to}|{body}" in accepted:
+            assert status == MessageStatus.DELIVERED and body.count("\n- ") == 2, f"{to} reached it, ended {status}"
+        else:
+            assert status == MessageStatus.AMBIGUOUS and error, f"{to} never reached the provider, ended {status}"
+    items = db.session.execute(select(Message.status, Message.digest_id).where(Message.digest.is_(True))).all()
+    assert len(items) == 2 * N and {status for status, _ in items} == {MessageStatus.DIGESTED}
+    assert {digest_id for _, digest_id in items} == {row[0] for row in digests}
+    db.session.rollback()

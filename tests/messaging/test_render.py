@@ -22,7 +22,9 @@ def context(**overrides: Any) -> dict[str, Any]:
         "title": "Họp phụ huynh cuối học kỳ I",
         "body": "Mời phụ huynh dự họp lúc 7h30 thứ Bảy 17/01 tại phòng 6A1.",
         "day": date(2026, 1, 15),
-        "items": ["Toán: 9,0 (kiểm tra 15 phút)", "Đi học muộn 10 phút"],
+        "children": [{"name": "Phương", "lines": ["Toán: 9,0 (kiểm tra 15 phút)", "Đi học muộn 10 phút"]}],
+        "more": 0,
+        "kind": "notice",
         "ends_on": date(2026, 5, 31),
         "renew_how": "vào lienlac.example.vn hoặc liên hệ văn phòng trường",
         "subject": "Toán",
@@ -35,9 +37,11 @@ def context(**overrides: Any) -> dict[str, Any]:
 
 
 ALL_TEMPLATES = [(kind, locale) for kind in KINDS for locale in LOCALES]
+# A digest's line names neither the school nor the student: the digest around it does.
+WHOLE_MESSAGES = [(kind, locale) for kind, locale in ALL_TEMPLATES if kind != "digest_item"]
 
 
-@pytest.mark.parametrize(("kind", "locale"), ALL_TEMPLATES)
+@pytest.mark.parametrize(("kind", "locale"), WHOLE_MESSAGES)
 def test_every_template_renders_with_the_school_and_student(kind: str, locale: str) -> None:
     text = render_message(kind, locale, context(), unaccented=False)
     assert "Lê Lợi" in text and "Phương" in text
@@ -48,7 +52,8 @@ def test_every_template_renders_with_the_school_and_student(kind: str, locale: s
 def test_every_template_unaccented_is_gsm7(kind: str, locale: str) -> None:
     text = render_message(kind, locale, context(), unaccented=True)
     assert sms_segments(text)[0] == "GSM-7"
-    assert "Le Loi" in text and "Phuong" in text
+    if (kind, locale) in WHOLE_MESSAGES:
+        assert "Le Loi" in text and "Phuong" in text
 
 
 def test_languages_differ() -> None:
@@ -91,13 +96,59 @@ def test_accented_text_is_composed() -> None:
     assert "Phương" in text
 
 
-def test_digest_puts_each_item_on_its_own_line() -> None:
-    text = render_message("digest", "vi", context(), unaccented=True)
+def test_digest_puts_each_child_under_a_heading_and_each_item_on_its_own_line() -> None:
+    children = [
+        {"name": "Phương", "lines": ["Toán: 9,0 (kiểm tra 15 phút)", "Đi học muộn 10 phút"]},
+        {"name": "Minh", "lines": ["Họp phụ huynh. Thứ Bảy 8 giờ."]},
+    ]
+    text = render_message("digest", "vi", context(children=children), unaccented=True)
     assert text.splitlines() == [
-        "THCS Le Loi TB PHHS em Phuong ngay 15/01/2026:",
+        "THCS Le Loi TB PHHS ngay 15/01/2026:",
+        "Em Phuong:",
         "- Toan: 9,0 (kiem tra 15 phut)",
         "- Di hoc muon 10 phut",
+        "Em Minh:",
+        "- Hop phu huynh. Thu Bay 8 gio.",
     ]
+
+
+def test_digest_counts_the_items_left_out() -> None:
+    assert render_message("digest", "vi", context(more=3), unaccented=True).endswith("(+3 tin khac)")
+    assert render_message("digest", "en", context(more=3), unaccented=True).endswith("(+3 more)")
+
+
+def test_email_digest_greets_the_guardian_and_lists_each_child() -> None:
+    children = [{"name": "Nguyễn Văn Phương", "lines": ["Toán: 9,0"]}, {"name": "Nguyễn Văn Minh", "lines": ["Nghỉ"]}]
+    text = render_message("email_digest", "vi", context(children=children), unaccented=False)
+    assert text.splitlines() == [
+        "Kính gửi chị Nguyễn Thị Lan,",
+        "",
+        "Trường THCS Lê Lợi xin gửi Quý phụ huynh các tin trong ngày 15/01/2026:",
+        "",
+        "Em Nguyễn Văn Phương:",
+        "- Toán: 9,0",
+        "",
+        "Em Nguyễn Văn Minh:",
+        "- Nghỉ",
+        "",
+        "Trân trọng,",
+        "Trường THCS Lê Lợi",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "vi", "en"),
+    [
+        ("notice", "Họp phụ huynh cuối học kỳ I. Mời phụ huynh dự họp", "Họp phụ huynh cuối học kỳ I. Mời"),
+        ("score", "Điểm giữa kỳ I môn Toán: 8,5", "Toán score (giữa kỳ I): 8,5"),
+        ("score_correction", "Sửa điểm giữa kỳ I môn Toán: 8,0 thành 8,5. Lý do:", "corrected from 8,0 to 8,5"),
+    ],
+)
+def test_a_digest_item_reads_without_the_school_or_the_student(kind: str, vi: str, en: str) -> None:
+    for locale, expected in (("vi", vi), ("en", en)):
+        text = render_message("digest_item", locale, context(kind=kind), unaccented=False)
+        assert expected in text
+        assert "Lê Lợi" not in text and "Phương" not in text
 
 
 def test_renewal_gives_the_end_date_and_how_to_renew() -> None:

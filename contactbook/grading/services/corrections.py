@@ -130,6 +130,7 @@ def correct(
             body=body,
             subject=f"Sửa điểm {column.heading(grid.semester.number)} môn {grid.subject.name}",
             segments=segments,
+            line=texts.line(values) if recipient.digest else None,
         )
     messages = outbox.write()
     audit.record(

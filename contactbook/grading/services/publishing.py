@@ -17,7 +17,7 @@ from contactbook.grading import rules
 from contactbook.grading.grid import Column, cell_text
 from contactbook.grading.services.grids import GradingError, Grid, teaches
 from contactbook.messaging.outbox import Outbox, recipients
-from contactbook.messaging.render import personalised
+from contactbook.messaging.render import personalised, render_message
 from contactbook.messaging.text import sms_segments
 from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import School, Score, ScorePublication, User
@@ -76,6 +76,11 @@ class ScoreTexts:
         fields = ["student", "score", "old", "reason"] if kind == "score_correction" else ["student", "score"]
         self.sms = personalised(kind, "vi", {"school": school.name, **context}, fields, unaccented=unaccented)
         self.email = personalised(kind, "vi", {"school": school.name, **context}, fields, unaccented=False)
+        self.kind, self.context = kind, context
+
+    def line(self, values: dict[str, str]) -> str:
+        """How the score reads as an item of a daily digest, which names the school and the student itself."""
+        return render_message("digest_item", "vi", {"kind": self.kind, **self.context, **values}, unaccented=False)
 
     def text(self, channel: Channel, values: dict[str, str]) -> tuple[str, int]:
         if channel == Channel.SMS:
@@ -166,6 +171,7 @@ def publish(school: School, actor: User, grid: Grid, column: Column) -> ScorePub
             body=body,
             subject=subject_line,
             segments=segments,
+            line=texts.line(values) if recipient.digest else None,
         )
     publication.messages = outbox.write()
     audit.record(

@@ -2,22 +2,27 @@
 commit, every change audited. The pages, the CLI, the workers and the family portal call these, so the
 rules hold for all of them.
 
-- `settings`: the switch, free essentials, payment rules and message timing (`settings_of` reads them).
+- `settings`: the switch, free essentials, payment rules and message timing (a new digest hour moves the
+  digests not yet sent).
 - `plans`: plans and the authorities' price ceilings.
-- `subscribing`: a family's opt-in with consent, withdrawal, opt-out, exemption, and the daily expiry.
+- `subscribing`: a family's opt-in with consent, withdrawal, opt-out, exemption, single messages or the daily
+  digest, and the daily run (expiry, then renewal reminders).
+- `renewals`: the renewal reminders the daily run writes, with their outbox messages.
 - `payments`: payments and refunds (once per confirmation), receipts, balances, unpaid flags.
-- `eligibility`: which channels may carry a message to a family at a moment.
+
+What is only read (the settings as read, payments per subscription, eligibility) is in
+`contactbook.subscriptions.eligibility`, outside this package: the delivery pipeline reads it, and these
+services write the outbox, so the pipeline never imports this package. Its names are exported here too.
 """
 
+from contactbook.subscriptions.eligibility import eligibility_for_many, eligible_channels, net_paid, settings_of
 from contactbook.subscriptions.rules import SubscriptionError
-from contactbook.subscriptions.services.eligibility import eligibility_for_many, eligible_channels
 from contactbook.subscriptions.services.payments import (
     MAX_AMOUNT,
     Balance,
     Recorded,
     balance_of,
     money_problems,
-    net_paid,
     paid_for,
     record_payment,
     record_refund,
@@ -28,7 +33,6 @@ from contactbook.subscriptions.services.plans import create_plan, price_ceiling,
 from contactbook.subscriptions.services.settings import (
     MAX_SEGMENT_PRICE,
     set_service_enabled,
-    settings_of,
     update_delivery_settings,
     update_settings,
 )
@@ -40,6 +44,7 @@ from contactbook.subscriptions.services.subscribing import (
     opt_out_quote,
     period_bounds,
     run_daily,
+    set_digest,
     set_exemption,
     subscribe,
     withdraw_purpose,
@@ -69,6 +74,7 @@ __all__ = [
     "record_refund",
     "refund_owed",
     "run_daily",
+    "set_digest",
     "set_exemption",
     "set_plan_active",
     "set_price_ceiling",

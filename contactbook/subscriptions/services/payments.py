@@ -6,8 +6,6 @@ even at the same moment) returns the first record, flagged `already`, whatever t
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from contactbook.audit import services as audit
-from contactbook.extensions import among, db
+from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.models import (
     Guardian,
@@ -29,8 +27,8 @@ from contactbook.models import (
     SubscriptionStatus,
     User,
 )
+from contactbook.subscriptions.eligibility import net_paid, settings_of
 from contactbook.subscriptions.rules import SubscriptionError
-from contactbook.subscriptions.services.settings import settings_of
 from contactbook.timezones import school_today
 
 MAX_AMOUNT = 100_000_000
@@ -43,23 +41,6 @@ class Recorded:
 
     payment: Payment
     already: bool = False
-
-
-def net_paid(subscription_ids: Iterable[int]) -> dict[int, int]:
-    """Payments less refunds for each subscription (those with none are left out)."""
-    ids = list(subscription_ids)
-    totals: dict[int, int] = defaultdict(int)
-    if not ids:
-        return totals
-    rows = db.session.execute(
-        select(Payment.subscription_id, Payment.kind, func.sum(Payment.amount))
-        .where(among(Payment.subscription_id, ids))
-        .group_by(Payment.subscription_id, Payment.kind)
-    ).tuples()
-    for subscription_id, kind, total in rows:
-        if subscription_id is not None:
-            totals[subscription_id] += int(total or 0) * (1 if kind == PaymentKind.PAYMENT else -1)
-    return totals
 
 
 def paid_for(subscription: Subscription) -> int:

@@ -1,4 +1,7 @@
-"""The school's settings of the paid service: the switch, free essentials, payment rules, message timing."""
+"""The school's settings of the paid service: the switch, free essentials, payment rules, message timing.
+
+Reading them (`settings_of`) is in `contactbook.subscriptions.eligibility`, which the delivery pipeline reads.
+"""
 
 from __future__ import annotations
 
@@ -7,40 +10,22 @@ from collections.abc import Iterable
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
+from contactbook.messaging import digests
 from contactbook.models import School, ServiceSettings, User
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
-from contactbook.subscriptions.rules import DEFAULT_FREE_CATEGORIES, SubscriptionError
+from contactbook.subscriptions.eligibility import default_settings
+from contactbook.subscriptions.rules import SubscriptionError
+from contactbook.timezones import school_zone
 
 # The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).
 MAX_SEGMENT_PRICE = 10_000
 
 
-def settings_of(school: School) -> ServiceSettings:
-    """The school's service settings (off, with the default free essentials, until changed); read only."""
-    return db.session.get(ServiceSettings, school.id) or _default_settings(school)
-
-
-def _default_settings(school: School) -> ServiceSettings:
-    return ServiceSettings(
-        school_id=school.id,
-        enabled=False,
-        free_categories=list(DEFAULT_FREE_CATEGORIES),
-        allow_unpaid_start=True,
-        unpaid_flag_days=14,
-        reminder_days=7,
-        quiet_end_hour=7,
-        quiet_start_hour=21,
-        digest_hour=18,
-        sms_unaccented=True,
-        sms_segment_price=300,
-    )
-
-
 def _settings_to_change(school: School) -> ServiceSettings:
     settings = db.session.get(ServiceSettings, school.id)
     if settings is None:
-        settings = _default_settings(school)
+        settings = default_settings(school)
         db.session.add(settings)
         db.session.flush()
     return settings
@@ -96,7 +81,9 @@ def update_delivery_settings(
     digest_hour: int,
     sms_segment_price: int,
 ) -> ServiceSettings:
-    """Change the quiet hours, the digest hour and the price per SMS segment; checked again at send time."""
+    """Change the quiet hours, the digest hour and the price per SMS segment. Quiet hours are checked again at
+    send time; the digests not yet sent move to the new digest hour; the price applies to messages written,
+    and digests composed, from now on."""
     if not all(0 <= hour <= 23 for hour in (quiet_start_hour, quiet_end_hour, digest_hour)):
         raise SubscriptionError(N_("An hour is from 00:00 to 23:00."))
     if quiet_start_hour == quiet_end_hour:
@@ -104,8 +91,12 @@ def update_delivery_settings(
     if not 0 <= sms_segment_price <= MAX_SEGMENT_PRICE:
         raise SubscriptionError(N_("The price per SMS segment is from 0 to 10.000 đồng."))
     settings = _settings_to_change(school)
+    hours = (settings.quiet_start_hour, settings.quiet_end_hour, settings.digest_hour)
     settings.quiet_start_hour, settings.quiet_end_hour = quiet_start_hour, quiet_end_hour
     settings.digest_hour, settings.sms_segment_price = digest_hour, sms_segment_price
+    if hours != (quiet_start_hour, quiet_end_hour, digest_hour):
+        # The digests not yet sent go at the new hour, today's included (at once if it has passed).
+        digests.reschedule(school.id, settings, school_zone())
     audit.record(
         "service.delivery_settings",
         actor=actor,

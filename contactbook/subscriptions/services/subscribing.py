@@ -1,12 +1,12 @@
-"""A family's subscription: opt-in with consent, withdrawal, opt-out with its refund, exemption, expiry."""
+"""A family's subscription: opt-in with consent, withdrawal, opt-out with its refund, exemption, single messages
+or the daily digest, and the daily run (expiry and renewal reminders)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, or_, select, update
 
 from contactbook.audit import services as audit
 from contactbook.extensions import db
@@ -17,10 +17,8 @@ from contactbook.models import (
     Guardian,
     Plan,
     PlanPeriod,
-    RenewalReminder,
     School,
     SchoolYear,
-    ServiceSettings,
     Student,
     StudentGuardian,
     Subscription,
@@ -29,9 +27,10 @@ from contactbook.models import (
 )
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
+from contactbook.subscriptions.eligibility import settings_of
 from contactbook.subscriptions.rules import SubscriptionError
+from contactbook.subscriptions.services import renewals
 from contactbook.subscriptions.services.payments import paid_for
-from contactbook.subscriptions.services.settings import settings_of
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 
@@ -245,6 +244,24 @@ def opt_out(
     return quote
 
 
+def set_digest(school: School, actor: User | None, subscription: Subscription, digest: bool) -> None:
+    """Switch a running subscription between single messages and the daily digest, for what is written next.
+
+    A message already written keeps the route chosen when it was written: an item waiting for today's digest
+    still goes in it, and a message queued to go alone (held by the quiet hours, say) still goes alone.
+    """
+    _check_school(school, subscription)
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        raise SubscriptionError(N_("This subscription is no longer running."))
+    if not digest and subscription.plan.digest_only:
+        raise SubscriptionError(N_("This plan sends only the daily digest."))
+    if subscription.digest != digest:
+        subscription.digest = digest
+        action = "subscription.digest_chosen" if digest else "subscription.instant_chosen"
+        audit.record(action, actor=actor, school_id=school.id, target=subscription)
+    db.session.commit()
+
+
 def set_exemption(school: School, actor: User, subscription: Subscription, reason: str | None) -> None:
     """Waive the fee (with a reason, such as a policy household), or, with None, charge it again."""
     _check_school(school, subscription)
@@ -265,9 +282,11 @@ def set_exemption(school: School, actor: User, subscription: Subscription, reaso
 
 
 def run_daily(today: date) -> dict[str, int]:
-    """Expire subscriptions past their end and queue renewal reminders; safe to run more than once a day.
+    """Expire subscriptions past their end and remind the families whose subscription ends soon; safe to run more
+    than once a day, and on two workers at once.
 
-    One school at a time, each under its own scope and in its own commit.
+    One school at a time, each under its own scope and in its own commit: each expiry is recorded once, and
+    each subscription gets one reminder, written with its outbox messages (`renewals`).
     """
     totals = {"expired": 0, "reminders": 0}
     for school_id in db.session.scalars(select(School.id).order_by(School.id)).all():
@@ -280,50 +299,20 @@ def run_daily(today: date) -> dict[str, int]:
 def _run_daily_for(school_id: int, today: date) -> dict[str, int]:
     expired = list(
         db.session.scalars(
-            select(Subscription).where(
+            update(Subscription)
+            .where(
                 Subscription.school_id == school_id,
                 Subscription.status == SubscriptionStatus.ACTIVE,
                 Subscription.ends_on < today,
             )
+            .values(status=SubscriptionStatus.EXPIRED)
+            .returning(Subscription)  # only the rows this run changed: a concurrent run waits, then skips them
         )
     )
     for subscription in expired:
-        subscription.status = SubscriptionStatus.EXPIRED
         audit.record("subscription.expired", actor=None, school_id=subscription.school_id, target=subscription)
-    reminders = 0
-    later = aliased(Subscription)
-    renewed = (
-        select(later.id)
-        .where(
-            later.guardian_id == Subscription.guardian_id,
-            later.student_id == Subscription.student_id,
-            later.status == SubscriptionStatus.ACTIVE,
-            later.starts_on > Subscription.ends_on,
-        )
-        .exists()
-    )
-    for subscription, settings in db.session.execute(
-        select(Subscription, ServiceSettings)
-        .join(ServiceSettings, ServiceSettings.school_id == Subscription.school_id)
-        .outerjoin(RenewalReminder, RenewalReminder.subscription_id == Subscription.id)
-        .where(
-            Subscription.school_id == school_id,
-            ServiceSettings.enabled.is_(True),  # no reminders to renew a service that is switched off
-            Subscription.status == SubscriptionStatus.ACTIVE,
-            Subscription.ends_on >= today,
-            RenewalReminder.id.is_(None),
-            ~renewed,  # already renewed for the next period
-        )
-    ):
-        if (subscription.ends_on - today).days <= settings.reminder_days:
-            db.session.add(
-                RenewalReminder(
-                    school_id=subscription.school_id,
-                    subscription_id=subscription.id,
-                    due_on=today,
-                    details={"ends_on": subscription.ends_on.isoformat(), "guardian_id": subscription.guardian_id},
-                )
-            )
-            reminders += 1
+    school = db.session.get(School, school_id)
+    assert school is not None
+    reminders = renewals.queue_reminders(school, today, utcnow())
     db.session.commit()
     return {"expired": len(expired), "reminders": reminders}
