@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from contactbook.auth.rules import Permission, Role, effective_permissions
 from contactbook.extensions import db
 from contactbook.models import Grant, User
 
-AccessKind = Literal["public", "school", "operator", "authority", "dev", "webhook"]
+AccessKind = Literal["public", "school", "operator", "authority", "dev", "webhook", "family"]
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 # Flask's own static view is a bound method that cannot carry an attribute.
@@ -48,6 +48,9 @@ authority_only = _declare(Access("authority"))
 dev_only = _declare(Access("dev"))
 # A provider's callback: no session, the view itself checks the provider's signature (403 otherwise).
 webhook = _declare(Access("webhook"))
+# A family portal page: only a signed-in family (`contactbook.family.session`), never a staff session.
+family_only = _declare(Access("family"))
+FAMILY_SESSION_KEY = "family"
 
 
 def school_member(permission: Permission | None = None) -> Callable[[F], F]:
@@ -116,6 +119,10 @@ def enforce_access() -> ResponseReturnValue | None:
     if rule is None:
         abort(403)
     if rule.kind in ("public", "webhook"):
+        return None
+    if rule.kind == "family":
+        if not isinstance(session.get(FAMILY_SESSION_KEY), dict):
+            return redirect(url_for("family.sign_in", next=request.full_path.rstrip("?")))
         return None
     if rule.kind == "dev":
         if not current_app.config["DEV_PAGES"]:

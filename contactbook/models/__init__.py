@@ -1,6 +1,7 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from contactbook.models.base import Base
+from contactbook.models.family import Family, FamilySignIn
 from contactbook.models.grading import Score, ScoreCorrection, ScorePublication, TermRecord
 from contactbook.models.messaging import FINAL_STATUSES, Message, MessageStatus, Notice
 from contactbook.models.roster import (
@@ -47,6 +48,8 @@ __all__ = [
     "ConsentPurpose",
     "Enrolment",
     "EnrolmentStatus",
+    "Family",
+    "FamilySignIn",
     "Gender",
     "Grant",
     "Guardian",

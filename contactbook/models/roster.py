@@ -159,6 +159,9 @@ class Guardian(Base):
     __table_args__ = (
         Index("ix_guardians_school_phone", "school_id", "phone"),
         Index("ix_guardians_school_email", "school_id", "email"),
+        # A family signing in is found by number or address across schools.
+        Index("ix_guardians_phone", "phone"),
+        Index("ix_guardians_email", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
