@@ -13,7 +13,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from config import load_config
     from contactbook import web
     from contactbook.extensions import babel, csrf, db, init_sqlite, limiter, login_manager, migrate, tasks
-    from contactbook.messaging.outbox import install_nudges
+    from contactbook.messaging.services.outbox import install_nudges
     from contactbook.tenancy import install_row_scopes
 
     app = Flask(__name__, instance_relative_config=True)

@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, and_, select
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
-from contactbook.messaging import claiming
-from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.outcomes import worth_another_try
 from contactbook.messaging.render import personalised, render_message
+from contactbook.messaging.services import claiming
+from contactbook.messaging.services.outbox import Outbox, recipients
 from contactbook.messaging.text import sms_segments, to_gsm
 from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import Enrolment, EnrolmentStatus, Message, Notice, School, SchoolClass, User

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from contactbook.extensions import db
-from contactbook.messaging import services as delivery
+from contactbook.messaging.services import delivery
 from contactbook.models import Enrolment, Message, SchoolYear, Student, StudentGuardian, Subscription
 from contactbook.notices import services as notices
 from contactbook.notices.services import Audience

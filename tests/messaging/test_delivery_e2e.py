@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from twilio.request_validator import RequestValidator
 
 from contactbook.extensions import db
-from contactbook.messaging import services as delivery
+from contactbook.messaging.services import delivery
 from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Guardian, Message, MessageStatus, Subscription
 from contactbook.notices import services as notices

@@ -14,8 +14,8 @@ from flask import Flask
 from sqlalchemy import update
 
 from contactbook.extensions import db
-from contactbook.messaging import services as delivery
-from contactbook.messaging.composing import NOTHING_LEFT, SMS_MAX_CHARS
+from contactbook.messaging.services import delivery
+from contactbook.messaging.services.composing import NOTHING_LEFT, SMS_MAX_CHARS
 from contactbook.messaging.text import sms_segments, to_gsm
 from contactbook.models import MessageStatus, ServiceSettings, Subscription
 from contactbook.subscriptions import services as subscriptions

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 
 from contactbook.audit import services as audit
 from contactbook.extensions import TaskClient, db, tasks
-from contactbook.messaging.outbox import DISPATCH_TASK, Outbox, recipients
+from contactbook.messaging.services.outbox import DISPATCH_TASK, Outbox, recipients
 from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Message, MessageStatus, Notice
 from contactbook.models.base import utcnow

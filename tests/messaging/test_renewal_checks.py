@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from contactbook.extensions import db
-from contactbook.messaging import services as delivery
+from contactbook.messaging.services import delivery
 from contactbook.models import MessageStatus, Subscription, SubscriptionStatus
 from contactbook.subscriptions import eligibility
 from contactbook.subscriptions import services as subscriptions

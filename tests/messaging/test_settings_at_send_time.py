@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from contactbook.extensions import db
-from contactbook.messaging import services as delivery
+from contactbook.messaging.services import delivery
 from contactbook.models import MessageStatus, Subscription
 from contactbook.notices import services as notices
 from contactbook.subscriptions import services as subscriptions

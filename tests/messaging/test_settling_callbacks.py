@@ -11,10 +11,9 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from contactbook.extensions import db
-from contactbook.messaging import claiming, sending
 from contactbook.messaging.outcomes import Outcome
 from contactbook.messaging.providers.twilio import status_callback_for
-from contactbook.messaging.services import record_status
+from contactbook.messaging.services import claiming, record_status, sending
 from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Message, MessageStatus
 from contactbook.models.base import utcnow

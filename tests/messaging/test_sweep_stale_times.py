@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from contactbook.extensions import db
-from contactbook.messaging import services as delivery
+from contactbook.messaging.services import delivery
 from contactbook.models import Message, MessageStatus
 from contactbook.models.base import utcnow
 from tests.factories import World

@@ -14,7 +14,7 @@ from contactbook.grading.grid import read_cells
 from contactbook.grading.services.grids import GradingError, Grid, load_grid, teaches
 from contactbook.grading.services.publishing import ScoreTexts, message_context, shown_score
 from contactbook.inputs import plain_text
-from contactbook.messaging.outbox import Outbox, recipients
+from contactbook.messaging.services.outbox import Outbox, recipients
 from contactbook.messaging.vocabulary import Category
 from contactbook.models import (
     Enrolment,

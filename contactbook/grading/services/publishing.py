@@ -16,8 +16,8 @@ from contactbook.extensions import among, db
 from contactbook.grading import rules
 from contactbook.grading.grid import Column, cell_text
 from contactbook.grading.services.grids import GradingError, Grid, teaches
-from contactbook.messaging.outbox import Outbox, recipients
 from contactbook.messaging.render import personalised, render_message
+from contactbook.messaging.services.outbox import Outbox, recipients
 from contactbook.messaging.text import sms_segments
 from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import School, Score, ScorePublication, User

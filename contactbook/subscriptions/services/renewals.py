@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from contactbook.extensions import conflict_insert, db
-from contactbook.messaging.outbox import Outbox, Recipient
 from contactbook.messaging.render import render_message
+from contactbook.messaging.services.outbox import Outbox, Recipient
 from contactbook.messaging.text import sms_segments
 from contactbook.messaging.vocabulary import Channel
 from contactbook.models import (

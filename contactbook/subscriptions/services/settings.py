@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
-from contactbook.messaging import digests
+from contactbook.messaging.services import digests
 from contactbook.models import School, ServiceSettings, User
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules

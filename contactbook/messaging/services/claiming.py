@@ -1,10 +1,9 @@
 """Taking due messages for a worker, and taking back what a dead worker left. Statements only: the
-messaging services (`contactbook.messaging.services`) decide when they are committed.
+units of work in `delivery` decide when they are committed.
 
 A row left `claimed` by a dead worker never reached the provider, so it is queued again; a row left
 `sending` may have reached it, so it is flagged `ambiguous` and never resent (a status callback may
-still settle it: `contactbook.messaging.callbacks`). Items of a daily digest are never claimed: their
-digest is (`contactbook.messaging.digests`).
+still settle it: `callbacks`). Items of a daily digest are never claimed: their digest is (`digests`).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, select, update
 
 from contactbook.extensions import among, db
-from contactbook.messaging.outbox import nudge_after_commit
+from contactbook.messaging.services.outbox import nudge_after_commit
 from contactbook.messaging.vocabulary import FailureKind
 from contactbook.models import Message, MessageStatus
 

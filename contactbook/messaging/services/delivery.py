@@ -3,7 +3,7 @@
 Sending a message at most once rests on the order of the commits here:
 - `claim`: due rows become `claimed` in one commit (FOR UPDATE SKIP LOCKED on PostgreSQL);
 - `deliver`: the rows that may not go now get their outcome (held, expired, skipped) in one commit, with
-  the text of the digests about to go and the outcome of their items (`contactbook.messaging.composing`);
+  the text of the digests about to go and the outcome of their items (`composing`);
   then, chunk by chunk, the rows about to be handed over are marked `sending` in a commit of their own
   *before* the provider is called, and the results are recorded in the next commit;
 - `sweep`: a dead worker's `claimed` rows are queued again, its `sending` rows flagged `ambiguous`;
@@ -20,10 +20,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from contactbook.extensions import among, db
-from contactbook.messaging import callbacks, claiming, sending
-from contactbook.messaging.checks import checked
 from contactbook.messaging.outcomes import outcome_of
 from contactbook.messaging.providers.base import PermanentFailure
+from contactbook.messaging.services import callbacks, claiming, sending
+from contactbook.messaging.services.checks import checked
 from contactbook.models import Message, MessageStatus
 from contactbook.models.base import utcnow
 

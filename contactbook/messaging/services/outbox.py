@@ -15,7 +15,7 @@ from sqlalchemy import Table, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from contactbook.extensions import among, db, insert_many, tasks
-from contactbook.messaging import digests
+from contactbook.messaging.services import digests
 from contactbook.messaging.timing import next_allowed, next_digest_time
 from contactbook.messaging.vocabulary import Channel
 from contactbook.models import (

@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from contactbook.extensions import among, db
-from contactbook.messaging import composing, digests
 from contactbook.messaging.outcomes import NO_LONGER_ELIGIBLE, Outcome
+from contactbook.messaging.services import composing, digests
 from contactbook.messaging.timing import next_allowed
 from contactbook.models import Guardian, Message, MessageStatus, School
 from contactbook.subscriptions.eligibility import (

@@ -1,7 +1,7 @@
 """Composing a claimed daily digest from its items, when it is about to be sent. Statements only: the
-messaging services (`contactbook.messaging.services`) commit them with the other outcomes of the batch.
+units of work in `delivery` commit them with the other outcomes of the batch.
 
-The items still eligible (checked again by `contactbook.messaging.checks`, as any message) make the text:
+The items still eligible (checked again by `checks`, as any message) make the text:
 the digest template, a heading per child (in the order of their first item) and the child's lines. The
 SMS segments are counted on the final text and the cost (at the school's price now) is written on the
 digest; an SMS digest longer than a provider accepts ends with "+N more" instead of its last lines. The

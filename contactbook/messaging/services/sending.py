@@ -1,5 +1,5 @@
 """Handing claimed messages to their provider and writing down what happened. Statements only: the
-messaging services (`contactbook.messaging.services`) commit between the steps.
+units of work in `delivery` commit between the steps.
 
 Every change of a row is conditional on the state this worker left it in (`claimed` with its claim
 time, then `sending`): a row the sweep took back meanwhile is left alone, so it cannot go twice.

@@ -6,7 +6,7 @@ An item (a notice or a score for a guardian who chose the digest) is written lik
 digest message of its guardian, channel and school-local day. That digest message (kind "digest", key
 `digest:<guardian>:<channel>:<day>`, due at the school's digest hour) is written with the day's first item
 and found again by its key for the next ones. Workers claim the digest, never its items; it is composed
-from them when it is sent (`contactbook.messaging.composing`).
+from them when it is sent (`contactbook.messaging.services.composing`).
 
 One digest a day: an item joins a digest only while that digest is still `queued`, decided under a lock
 on the digest row that a worker's claim respects. Once a worker has taken the day's digest, a later item of
