@@ -155,3 +155,24 @@ def payment_qr(settings: ServiceSettings, amount: int, reference: str) -> Paymen
         return None
     payload = vietqr_payload(str(settings.bank_bin), str(settings.bank_account_number), amount, reference)
     return PaymentQr(payload=payload, svg=qr_svg(payload))
+
+
+@dataclass(frozen=True)
+class PaymentInstructions:
+    """What `family/_payment_qr.html` shows: the code (None without a bank account), the account, amount, reference."""
+
+    qr: PaymentQr | None
+    bank: BankAccount | None
+    amount: int
+    reference: str
+
+
+def payment_reference(guardian_id: int, student_name: str = "") -> str:
+    """The transfer reference of a family at its school, the same on the family's and the staff's pages:
+    "SLL" (sổ liên lạc), the guardian's number, then the child's name unaccented as far as it fits."""
+    return transfer_reference(f"SLL {guardian_id} {student_name}")
+
+
+def payment_instructions(settings: ServiceSettings, amount: int, reference: str) -> PaymentInstructions:
+    """The instructions to pay `amount` đồng with `reference`: with a VietQR code when the school has an account."""
+    return PaymentInstructions(payment_qr(settings, amount, reference), bank_account(settings), amount, reference)

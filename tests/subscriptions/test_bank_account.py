@@ -6,6 +6,8 @@ changes nothing; every change is audited; families' VietQR codes use it from the
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,8 +15,10 @@ from flask.testing import FlaskClient
 from contactbook.extensions import db
 from contactbook.models import ServiceSettings
 from contactbook.subscriptions import services
-from contactbook.subscriptions.vietqr import payment_qr
+from contactbook.subscriptions.vietqr import payment_qr, vietqr_payload
 from tests.factories import World, post
+from tests.roster.factories import make_class_world
+from tests.subscriptions.payment_factories import service_on, subscribe, year_plan
 from tests.subscriptions.test_service_pages import errors, signed_in
 from tests.support import audit_rows, flashes, follow, page, translated
 
@@ -157,3 +161,29 @@ def test_a_form_without_its_csrf_token_changes_nothing(admin: FlaskClient, world
 
     assert response.status_code in (200, 400)
     assert stored(world) == (None, None, None)
+
+
+# --- The staff's family page shows the family's payment instructions for what it owes ----------------------
+
+
+def test_the_family_account_shows_a_code_for_what_is_owed(app: Flask, admin: FlaskClient, world: World) -> None:
+    roster = make_class_world(world.a)
+    service_on(world.a)
+    subscribe(world.a, roster.guardian, roster.student, year_plan(world.a))
+    family = f"/s/alpha/service/families/{roster.guardian.id}"
+
+    without = page(admin.get(family))
+    assert 'data-test="payment-instructions"' in without and "<svg" not in without  # owed, but no account yet
+    post(admin, URL, VALID)
+    with_account = page(admin.get(family))
+
+    payload = re.search(r'data-payload="([^"]+)"', with_account).group(1)  # type: ignore[union-attr]
+    assert payload == vietqr_payload("970436", "0011001234567", 100_000, f"SLL {roster.guardian.id}")
+    assert "<svg" in with_account and "Vietcombank" in with_account
+
+
+def test_a_settled_family_gets_no_payment_instructions(admin: FlaskClient, world: World) -> None:
+    roster = make_class_world(world.a)
+    post(admin, URL, VALID)
+
+    assert 'data-test="payment-instructions"' not in page(admin.get(f"/s/alpha/service/families/{roster.guardian.id}"))
