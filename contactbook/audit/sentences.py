@@ -34,6 +34,7 @@ from contactbook.models import (
     Subscription,
     User,
 )
+from contactbook.subscriptions.banks import bank_name
 from contactbook.subscriptions.labels import category_label, consent_method_label, period_label, purpose_label, vnd
 
 # How each kind of target (and each id in the details) is named.
@@ -141,6 +142,18 @@ def _settings(e: Entry) -> str:
         unpaid_start=_("yes") if e.get("allow_unpaid_start") else _("no"),
         days=e.text("unpaid_flag_days"),
         reminder=e.text("reminder_days"),
+    )
+
+
+def _bank_account(e: Entry) -> str:
+    if not e.get("account_number"):
+        return _("%(actor)s removed the school's bank account for family payments.", actor=e.actor)
+    return _(
+        "%(actor)s set the school's bank account for family payments: %(bank)s, account %(number)s, %(name)s.",
+        actor=e.actor,
+        bank=bank_name(e.text("bank_bin")),
+        number=e.text("account_number"),
+        name=e.text("account_name"),
     )
 
 
@@ -252,6 +265,7 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     "service.enabled": lambda e: _("%(actor)s switched the paid service on.", actor=e.actor),
     "service.disabled": lambda e: _("%(actor)s switched the paid service off.", actor=e.actor),
     "service.settings": _settings,
+    "service.bank_account": _bank_account,
     "service.delivery_settings": lambda e: _(
         "%(actor)s changed the message settings: quiet hours from %(start)s to %(end)s; daily digest at "
         "%(digest)s; %(price)s per SMS segment.",

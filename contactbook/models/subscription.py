@@ -59,6 +59,11 @@ class ServiceSettings(Base):
     digest_hour: Mapped[int] = mapped_column(SmallInteger, default=18)
     sms_unaccented: Mapped[bool] = mapped_column(Boolean, default=True)
     sms_segment_price: Mapped[int] = mapped_column(Integer, default=300)
+    # The school's bank account that families pay into (VietQR): the bank's 6-digit Napas BIN, the
+    # account number (digits) and the holder's name as the bank shows it; all three or none.
+    bank_bin: Mapped[str | None] = mapped_column(String(6))
+    bank_account_number: Mapped[str | None] = mapped_column(String(19))
+    bank_account_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class PriceCeiling(Base):

@@ -1,4 +1,5 @@
-"""Forms of the money pages: a payment or refund (typed in whole đồng, then confirmed), an authority's ceiling."""
+"""Forms of the money pages: a payment or refund (typed in whole đồng, then confirmed), an authority's ceiling,
+the school's bank account that families pay into."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from contactbook.i18n import N_
-from contactbook.inputs import HasLetters, one_line
+from contactbook.inputs import HasLetters, has_letters, one_line
 from contactbook.models import PaymentKind, PaymentMethod, PlanPeriod
 from contactbook.roster.forms import DATE_FORMATS
+from contactbook.subscriptions.banks import BANKS
 from contactbook.subscriptions.labels import PERIOD_LABELS
 from contactbook.subscriptions.services.payments import MAX_AMOUNT
+from contactbook.subscriptions.services.settings import MAX_ACCOUNT_NAME
 
 METHOD_LABELS: dict[str, LazyString] = {
     PaymentMethod.CASH: _l("Cash"),
@@ -138,3 +141,62 @@ class CeilingForm(FlaskForm):
 
 class RemoveCeilingForm(FlaskForm):
     period = HiddenField(validators=[AnyOf([p.value for p in PlanPeriod])])
+
+
+def _without_spaces(value: Any) -> Any:
+    """Spaces people put between groups of digits (`0123 456 789`) are not part of an account number."""
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+class BankAccountForm(FlaskForm):
+    """The school's bank account that families pay into by VietQR: all three fields, or none to remove it."""
+
+    bank_bin = SelectField(
+        _l("Bank"),
+        choices=[SelectChoice("", _l("— No bank account —"))] + [SelectChoice(b.bin, b.label) for b in BANKS],
+        validate_choice=True,
+    )
+    bank_account_number = StringField(
+        _l("Account number"),
+        filters=[_without_spaces],
+        description=_l("Digits only, as on the school's bank statement."),
+    )
+    bank_account_name = StringField(
+        _l("Account holder's name"),
+        filters=[one_line],
+        validators=[Length(max=MAX_ACCOUNT_NAME, message=_l("At most 100 characters."))],
+        description=_l("As the bank shows it, for example TRUONG THCS NGUYEN DU."),
+    )
+
+    def chosen(self) -> dict[str, str]:
+        """The validated values, by the names the service takes."""
+        return {
+            "bank_bin": self.bank_bin.data or "",
+            "account_number": self.bank_account_number.data or "",
+            "account_name": self.bank_account_name.data or "",
+        }
+
+    def given(self) -> bool:
+        return any(self.chosen().values())
+
+    def validate_bank_bin(self, field: SelectField) -> None:
+        if self.given() and not field.data:
+            raise ValidationError(_l("Choose the bank from the list."))
+
+    def validate_bank_account_number(self, field: StringField) -> None:
+        if not field.data:
+            if self.given():
+                raise ValidationError(_l("Enter the account number."))
+            return
+        if not field.data.isascii() or not field.data.isdigit():
+            raise ValidationError(_l("The account number has digits only, without letters, dots or dashes."))
+        if not 6 <= len(field.data) <= 19:
+            raise ValidationError(_l("The account number is 6 to 19 digits."))
+
+    def validate_bank_account_name(self, field: StringField) -> None:
+        if not field.data:
+            if self.given():
+                raise ValidationError(_l("Enter the account holder's name as the bank shows it."))
+            return
+        if not has_letters(field.data):
+            raise ValidationError(_l("Enter the account holder's name as the bank shows it."))

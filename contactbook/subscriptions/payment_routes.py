@@ -28,6 +28,7 @@ from contactbook.subscriptions import accounts
 from contactbook.subscriptions.labels import period_label, refusal, status_label, vnd
 from contactbook.subscriptions.payment_forms import MoneyForm, kind_label, method_label
 from contactbook.subscriptions.services import SubscriptionError, net_paid, payments, settings_of
+from contactbook.subscriptions.vietqr import payment_instructions, payment_reference
 from contactbook.tenancy import current_school, get_scoped_or_404
 from contactbook.timezones import school_today
 
@@ -80,11 +81,15 @@ def families() -> ResponseReturnValue:
 @school_member(Permission.PAYMENTS_RECORD)
 def family(guardian_id: int) -> ResponseReturnValue:
     guardian = get_scoped_or_404(Guardian, guardian_id)
-    account = accounts.family_account(current_school(), guardian, school_today())
+    school = current_school()
+    account = accounts.family_account(school, guardian, school_today())
+    owed = account.balance.outstanding
     return render_template(
         "payments/family.html",
         account=account,
         subscriptions_by_id={line.subscription.id: line.subscription for line in account.subscriptions},
+        # What the family sees to pay what it owes by bank transfer (a code only with the school's account).
+        payment=payment_instructions(settings_of(school), owed, payment_reference(guardian.id)) if owed > 0 else None,
     )
 
 

@@ -47,6 +47,7 @@ from contactbook.subscriptions.labels import (
     status_label,
     vnd,
 )
+from contactbook.subscriptions.payment_forms import BankAccountForm
 from contactbook.tenancy import current_school, get_scoped_or_404
 from contactbook.timezones import school_today
 
@@ -84,7 +85,9 @@ def _can_open(endpoint: str) -> bool:
 # --- The switch and the settings (settings.manage) -------------------------------------------------
 
 
-def _settings_page(settings_form: SettingsForm, switch_form: SwitchForm) -> ResponseReturnValue:
+def _settings_page(
+    settings_form: SettingsForm, switch_form: SwitchForm, bank_form: BankAccountForm | None = None
+) -> ResponseReturnValue:
     settings = services.settings_of(current_school())
     changed_by = db.session.get(User, settings.changed_by_id) if settings.changed_by_id else None
     return render_template(
@@ -93,6 +96,7 @@ def _settings_page(settings_form: SettingsForm, switch_form: SwitchForm) -> Resp
         changed_by=changed_by,
         form=settings_form,
         switch_form=switch_form,
+        bank_form=bank_form or BankAccountForm(formdata=None, obj=settings),
     )
 
 
@@ -122,6 +126,23 @@ def settings() -> ResponseReturnValue:
             flash(_("Settings saved."), "info")
             return redirect(url_for("subscriptions.settings"))
     return _settings_page(form, _switch_form(current.enabled))
+
+
+@bp.route("/settings/bank-account", methods=["POST"])
+@school_member(Permission.SETTINGS_MANAGE)
+def bank_account() -> ResponseReturnValue:
+    school = current_school()
+    form = BankAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.update_bank_account(school, staff_user(), **form.chosen())
+        except services.SubscriptionError as exc:
+            form.form_errors.append(_(str(exc)))
+        else:
+            flash(_("Bank account saved.") if form.given() else _("Bank account removed."), "info")
+            return redirect(url_for("subscriptions.settings", _anchor="bank-account"))
+    current = services.settings_of(school)
+    return _settings_page(SettingsForm(formdata=None, obj=current), _switch_form(current.enabled), form)
 
 
 @bp.route("/settings/messaging", methods=["GET", "POST"])

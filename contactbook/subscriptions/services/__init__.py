@@ -2,8 +2,8 @@
 commit, every change audited. The pages, the CLI, the workers and the family portal call these, so the
 rules hold for all of them.
 
-- `settings`: the switch, free essentials, payment rules and message timing (a new digest hour moves the
-  digests not yet sent).
+- `settings`: the switch, free essentials, payment rules, message timing (a new digest hour moves the
+  digests not yet sent) and the bank account families pay into.
 - `plans`: plans and the authorities' price ceilings.
 - `subscribing`: a family's opt-in with consent, withdrawal, opt-out, exemption, single messages or the daily
   digest, and the daily run (expiry, then renewal reminders).
@@ -33,6 +33,7 @@ from contactbook.subscriptions.services.plans import create_plan, price_ceiling,
 from contactbook.subscriptions.services.settings import (
     MAX_SEGMENT_PRICE,
     set_service_enabled,
+    update_bank_account,
     update_delivery_settings,
     update_settings,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "settings_of",
     "subscribe",
     "unpaid_flagged",
+    "update_bank_account",
     "update_delivery_settings",
     "update_settings",
     "withdraw_purpose",

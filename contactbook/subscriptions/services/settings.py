@@ -1,25 +1,32 @@
-"""The school's settings of the paid service: the switch, free essentials, payment rules, message timing.
+"""The school's settings of the paid service: the switch, free essentials, payment rules, message timing,
+and the bank account families pay into.
 
 Reading them (`settings_of`) is in `contactbook.subscriptions.eligibility`, which the delivery pipeline reads.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
+from contactbook.inputs import has_letters, plain_text
 from contactbook.messaging.services import digests
 from contactbook.models import School, ServiceSettings, User
 from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
+from contactbook.subscriptions.banks import BY_BIN
 from contactbook.subscriptions.eligibility import default_settings
 from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.timezones import school_zone
 
 # The most a school may set as the price of one SMS segment, in đồng (providers charge a few hundred).
 MAX_SEGMENT_PRICE = 10_000
+# A bank account number: digits only, 6 to 19 of them (19 is the most a VietQR code carries).
+ACCOUNT_NUMBER = re.compile(r"[0-9]{6,19}")
+MAX_ACCOUNT_NAME = 100
 
 
 def _settings_to_change(school: School) -> ServiceSettings:
@@ -106,5 +113,36 @@ def update_delivery_settings(
         digest_hour=digest_hour,
         sms_segment_price=sms_segment_price,
     )
+    db.session.commit()
+    return settings
+
+
+def update_bank_account(
+    school: School, actor: User, *, bank_bin: str, account_number: str, account_name: str
+) -> ServiceSettings:
+    """Set the bank account families pay into (a listed bank's BIN, the account number, the holder's name), or
+    remove it when all three are empty; families' VietQR payment codes use it from then on."""
+    account_name = plain_text(account_name)
+    if not (bank_bin or account_number or account_name):
+        values: tuple[str | None, str | None, str | None] = (None, None, None)
+    else:
+        if bank_bin not in BY_BIN:
+            raise SubscriptionError(N_("Choose the bank from the list."))
+        if not ACCOUNT_NUMBER.fullmatch(account_number):
+            raise SubscriptionError(N_("The account number is 6 to 19 digits, without spaces or letters."))
+        if not account_name or len(account_name) > MAX_ACCOUNT_NAME or not has_letters(account_name):
+            raise SubscriptionError(N_("Enter the account holder's name as the bank shows it."))
+        values = (bank_bin, account_number, account_name)
+    settings = _settings_to_change(school)
+    if values != (settings.bank_bin, settings.bank_account_number, settings.bank_account_name):
+        settings.bank_bin, settings.bank_account_number, settings.bank_account_name = values
+        audit.record(
+            "service.bank_account",
+            actor=actor,
+            school_id=school.id,
+            bank_bin=values[0],
+            account_number=values[1],
+            account_name=values[2],
+        )
     db.session.commit()
     return settings
