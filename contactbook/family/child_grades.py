@@ -223,7 +223,8 @@ def _slots(columns: list[Column], marks: dict[str, Mark], number: int) -> list[S
         published = marks.get(column.key)
         value = published.value if published is not None else None
         text = cell_text(value, primary=column.kind != SCORE) if value is not None else ""
-        slots.append(Slot(f"{column_label(column)} HK {ROMAN[number]}", value, text))
+        label = _("%(column)s, sem. %(number)s", column=column_label(column), number=ROMAN[number])
+        slots.append(Slot(label, value, text))
     return slots
 
 
