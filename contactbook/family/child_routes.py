@@ -24,7 +24,7 @@ from contactbook.inputs import page_number
 from contactbook.notices.labels import channel_label
 from contactbook.notices.services import acknowledge
 from contactbook.subscriptions.labels import category_label
-from contactbook.tenancy import school_scope
+from contactbook.tenancy import MAX_ID, school_scope
 
 bp = Blueprint("family_child", __name__)
 
@@ -62,6 +62,8 @@ def notices(student_id: int) -> ResponseReturnValue:
 @family_required
 def read(student_id: int, notice_id: int) -> ResponseReturnValue:
     child = _child(student_id)
+    if not 0 < notice_id <= MAX_ID:
+        abort(404)  # beyond the id column's range: no such notice
     if not PostForm().validate_on_submit():
         abort(400)
     with school_scope(child.school_id):

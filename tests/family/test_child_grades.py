@@ -13,10 +13,12 @@ from contactbook.extensions import db
 from contactbook.family.charts import Slot, trend_chart
 from contactbook.grading import services as grading
 from contactbook.grading.summary import summarise
-from contactbook.models import Score
+from contactbook.models import AssessmentKind, Score
+from contactbook.roster import services as roster
 from tests.factories import World
 from tests.family.child_support import as_mother, decimal, publish, published, semester_scores
 from tests.grading.factories import GradeWorld, make_grade_world
+from tests.roster.factories import assign
 from tests.support import page
 
 WORKED = {"tx1": "7", "tx2": "8", "tx3": "9", "gk": "6,5", "ck": "8"}  # grading.md: 7.625 → 7,6
@@ -157,3 +159,27 @@ def test_the_chart_leaves_a_gap_for_a_column_not_published_yet() -> None:
     assert chart.divider_x == 160
     assert chart.polyline == "30,60 290,10"
     assert trend_chart([Slot("a", None)], [Slot("b", None)]) is None
+
+
+def test_a_primary_subject_shows_its_level_and_charts_its_test_score(
+    app: Flask, client: FlaskClient, gw: GradeWorld
+) -> None:
+    people = gw.people
+    subject = roster.create_subject(
+        people.school, people.admin, name="Tiếng Việt", periods_per_year=245, assessment_kind=AssessmentKind.LEVEL
+    )
+    assign(people, people.staff["teacher"], subject, gw.roster.school_class)
+    grid = grading.load_grid(gw.roster.school_class, subject, gw.first)
+    form = {f"l-{gw.an.id}-ck": "hoan_thanh_tot", f"s-{gw.an.id}-ck": "9", f"n-{gw.an.id}": "Đọc lưu loát"}
+    assert grading.save_grid(people.school, people.staff["teacher"], grid, form).errors == {}
+    grid = grading.load_grid(gw.roster.school_class, subject, gw.first)
+    column = grid.column("ck")
+    assert column is not None
+    grading.publish(people.school, people.staff["teacher"], grid, column)
+    as_mother(app, client)
+
+    section = grades_page(client, gw).split('data-subject="Tiếng Việt"')[1].split("</section>")[0]
+
+    assert marks(section) == {"ck-1": "Hoàn thành tốt (9)"}
+    assert "Đọc lưu loát" in section  # the teacher's comment, published with the cell
+    assert re.findall(r'<circle class="point" cx="[\d.]+" cy="([\d.]+)"', section) == ["20"]

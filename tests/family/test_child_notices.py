@@ -93,7 +93,7 @@ def test_the_read_button_needs_the_csrf_token(app: Flask, client: FlaskClient, g
     assert reads(meeting.id) == 0
 
 
-@pytest.mark.parametrize("which", ["another child's", "not out yet", "unknown"])
+@pytest.mark.parametrize("which", ["another child's", "not out yet", "unknown", "beyond range"])
 def test_a_notice_not_about_the_child_cannot_be_marked_read(
     app: Flask, client: FlaskClient, gw: GradeWorld, which: str
 ) -> None:
@@ -101,8 +101,10 @@ def test_a_notice_not_about_the_child_cannot_be_marked_read(
         target = notice(gw, "Riêng Cường", Audience("students", (gw.cuong.id,))).id
     elif which == "not out yet":
         target = notice(gw, "Sắp gửi", send_at=utcnow() + timedelta(days=1)).id
-    else:
+    elif which == "unknown":
         target = 2**31 - 1
+    else:
+        target = 2**31
     as_mother(app, client)
 
     response = post(client, f"/family/children/{gw.an.id}/notices/{target}/read")
