@@ -22,7 +22,8 @@ from contactbook.family.charts import Chart, Slot, trend_chart
 from contactbook.family.children import Child
 from contactbook.grading.grid import SCORE, Cell, Column, cell_text, columns_for
 from contactbook.grading.services.publishing import shown
-from contactbook.grading.summary import SubjectLine, class_subjects, mark, student_line
+from contactbook.grading.summary import SubjectLine, class_subjects, student_line
+from contactbook.grading.summary import mark as mark_text
 from contactbook.models import (
     AssessmentKind,
     SchoolClass,
@@ -60,6 +61,7 @@ class Mark:
 class Correction:
     """A published cell that was changed: the old and new value, and why."""
 
+    subject_id: int
     subject: str
     column: str
     semester: int
@@ -179,7 +181,7 @@ def _grades(child: Child, class_id: int) -> ChildGrades:
         if not any(marks.values()):
             continue  # nothing published in this subject yet
         grades = _subject_grades(subject, marks, line.subjects[subject.id])
-        grades.corrections = [c for c in corrections if c.subject == subject.name]
+        grades.corrections = [c for c in corrections if c.subject_id == subject.id]
         result.subjects.append(grades)
     result.corrections = corrections
     for number in (1, 2):
@@ -208,9 +210,9 @@ def _subject_grades(subject: Subject, marks: dict[int, dict[str, Mark]], summary
     for number in (1, 2):
         value = summary_line.semesters.get(number)
         if value is not None:
-            grades.semester_marks[number] = mark(value, subject.assessment_kind)
+            grades.semester_marks[number] = mark_text(value, subject.assessment_kind)
     if summary_line.year is not None:
-        grades.year_mark = mark(summary_line.year, subject.assessment_kind)
+        grades.year_mark = mark_text(summary_line.year, subject.assessment_kind)
     if subject.assessment_kind != AssessmentKind.COMMENT:
         grades.chart = trend_chart(*(_slots(columns, marks[n], n) for n in (1, 2)))
     return grades
@@ -265,6 +267,7 @@ def _corrections(
         primary = column is not None and column.kind == "level"
         found.append(
             Correction(
+                subject.id,
                 subject.name,
                 column_label(column) if column else row.column,
                 number_of[row.semester_id],
