@@ -35,7 +35,7 @@ from contactbook.models import (
     Subscription,
     TermRecord,
 )
-from contactbook.notices.services import Audience, create_notice
+from contactbook.notices.services import Audience, acknowledge, create_notice
 from contactbook.row_security import (
     DELIVERY_POLICY,
     DELIVERY_ROLE,
@@ -64,7 +64,7 @@ def fill_tenant_tables(people: SchoolPeople) -> None:
     roster, school_id = grades.roster, people.school.id
     subscription = db.session.scalars(select(Subscription).where(Subscription.school_id == school_id)).one()
     pay(people, subscription, subscription.charge, date.today())  # a payment and its receipt sequence
-    create_notice(
+    notice = create_notice(
         people.school,
         people.admin,
         title="Họp phụ huynh",
@@ -72,7 +72,8 @@ def fill_tenant_tables(people: SchoolPeople) -> None:
         category="general",
         urgent=False,
         audience=Audience("classes", (roster.school_class.id,)),
-    )
+    )  # and the students it concerns (notice_students)
+    assert acknowledge(school_id, notice.id, grades.an.id, [grades.mother.id])  # a family has read it
     sms_message(roster, f"rls-{people.slug}", MessageStatus.QUEUED)
     cell = {"school_id": school_id, "class_id": roster.school_class.id, "semester_id": grades.first.id}
     score = Score(**cell, student_id=grades.an.id, subject_id=grades.maths.id, column="gk", value=Decimal("8.5"))

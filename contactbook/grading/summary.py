@@ -119,34 +119,44 @@ def summarise(school_class: SchoolClass) -> Summary:
     students = class_students(school_class)
     ids = [s.id for s in students]
     number_of = {s.id: s.number for s in semesters}
-    cells: dict[tuple[int, int, int], dict[str, Cell]] = {}
+    cells: dict[int, dict[tuple[int, int], dict[str, Cell]]] = {}  # by student, then (subject, semester number)
     for score in db.session.scalars(
         select(Score).where(among(Score.student_id, ids), among(Score.semester_id, list(number_of)))
     ):
-        key = (score.student_id, score.subject_id, number_of[score.semester_id])
-        cells.setdefault(key, {})[score.column] = Cell(score.value, score.level, score.comment)
-    records = {
-        (r.student_id, number_of[r.semester_id]): r
-        for r in db.session.scalars(
-            select(TermRecord).where(among(TermRecord.student_id, ids), among(TermRecord.semester_id, list(number_of)))
+        key = (score.subject_id, number_of[score.semester_id])
+        cells.setdefault(score.student_id, {}).setdefault(key, {})[score.column] = Cell(
+            score.value, score.level, score.comment
         )
-    }
-    lines = []
-    for student in students:
-        line = StudentLine(student)
-        for subject in subjects:
-            by_semester = {n: cells.get((student.id, subject.id, n), {}) for n in (1, 2)}
-            line.subjects[subject.id] = _subject_line(subject, by_semester)
-        for number in (1, 2):
-            record = records.get((student.id, number))
-            line.conduct[number] = Level(record.conduct) if record and record.conduct else None
-            line.absences[number] = record.absences if record else 0
-            line.learning[number] = _learning(subjects, line, number)
-        second = records.get((student.id, 2))
-        line.competence = Competence(second.competence) if second and second.competence else None
-        _year(subjects, line)
-        lines.append(line)
+    records: dict[int, dict[int, TermRecord]] = {}
+    for record in db.session.scalars(
+        select(TermRecord).where(among(TermRecord.student_id, ids), among(TermRecord.semester_id, list(number_of)))
+    ):
+        records.setdefault(record.student_id, {})[number_of[record.semester_id]] = record
+    lines = [student_line(s, subjects, cells.get(s.id, {}), records.get(s.id, {})) for s in students]
     return Summary(school_class, semesters, subjects, lines, taught)
+
+
+def student_line(
+    student: Student,
+    subjects: list[Subject],
+    cells: Mapping[tuple[int, int], dict[str, Cell]],
+    records: Mapping[int, TermRecord],
+) -> StudentLine:
+    """One student's marks and results from its cells by (subject id, semester number) and its term records
+    by semester number (the summary passes every cell; the families' portal only the published ones)."""
+    line = StudentLine(student)
+    for subject in subjects:
+        by_semester = {n: cells.get((subject.id, n), {}) for n in (1, 2)}
+        line.subjects[subject.id] = _subject_line(subject, by_semester)
+    for number in (1, 2):
+        record = records.get(number)
+        line.conduct[number] = Level(record.conduct) if record and record.conduct else None
+        line.absences[number] = record.absences if record else 0
+        line.learning[number] = _learning(subjects, line, number)
+    second = records.get(2)
+    line.competence = Competence(second.competence) if second and second.competence else None
+    _year(subjects, line)
+    return line
 
 
 def _subject_line(subject: Subject, by_semester: Mapping[int, dict[str, Cell]]) -> SubjectLine:

@@ -4,6 +4,7 @@ from contactbook.models.base import Base
 from contactbook.models.family import Family, FamilySignIn
 from contactbook.models.grading import Score, ScoreCorrection, ScorePublication, TermRecord
 from contactbook.models.messaging import FINAL_STATUSES, Message, MessageStatus, Notice
+from contactbook.models.notices import NoticeRead, NoticeStudent
 from contactbook.models.roster import (
     AssessmentKind,
     Enrolment,
@@ -56,6 +57,8 @@ __all__ = [
     "Message",
     "MessageStatus",
     "Notice",
+    "NoticeRead",
+    "NoticeStudent",
     "Payment",
     "PaymentKind",
     "PaymentMethod",

@@ -65,7 +65,11 @@ class Message(Base):
     """One SMS or email owed to one guardian about one student; the row exists before any send."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_messages_due", "status", "next_attempt_at"),
+        # A family's page lists the messages about one child, newest first.
+        Index("ix_messages_guardian_student", "guardian_id", "student_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)

@@ -15,7 +15,19 @@ from sqlalchemy.orm import selectinload
 
 from contactbook.extensions import db
 from contactbook.messaging.timing import next_allowed
-from contactbook.models import Guardian, Message, MessageStatus, Notice, School, SchoolClass, Student, User
+from contactbook.models import (
+    Guardian,
+    Message,
+    MessageStatus,
+    Notice,
+    NoticeRead,
+    NoticeStudent,
+    School,
+    SchoolClass,
+    Student,
+    StudentGuardian,
+    User,
+)
 from contactbook.models.base import utcnow
 from contactbook.notices.rules import Disclosure
 from contactbook.notices.services import Audience, NoticeError, audience_students, retryable
@@ -221,3 +233,28 @@ def audience_names(notices: Iterable[Notice], shown: int = 5) -> dict[int, list[
         else:
             result[notice.id] = []
     return result
+
+
+@dataclass(frozen=True)
+class Reads:
+    """How many of the families a notice concerns said they have read it (never who has or has not)."""
+
+    read: int
+    families: int
+
+
+def reads_of(notice: Notice) -> Reads:
+    """The families concerned (guardian records of the notice's students), and how many said they have read it."""
+    concerned = (
+        select(StudentGuardian.guardian_id)
+        .join(NoticeStudent, NoticeStudent.student_id == StudentGuardian.student_id)
+        .where(NoticeStudent.notice_id == notice.id, StudentGuardian.school_id == notice.school_id)
+        .distinct()
+    )
+    families = db.session.scalar(select(func.count()).select_from(concerned.subquery()))
+    read = db.session.scalar(
+        select(func.count(NoticeRead.id)).where(
+            NoticeRead.notice_id == notice.id, NoticeRead.guardian_id.in_(concerned)
+        )
+    )
+    return Reads(int(read or 0), int(families or 0))

@@ -185,6 +185,7 @@ def progress(notice_id: int) -> ResponseReturnValue:
         starts=starts,
         quiet=starts is not None and starts > _first_due(notice),
         progress=queries.progress_of(notice),
+        reads=queries.reads_of(notice),
         problems=queries.problems_of(notice) if seen.full else [],
         not_sent=queries.not_sent_reasons(notice) if seen.full else [],
         retryable=queries.retryable_count(notice) if seen.full else 0,

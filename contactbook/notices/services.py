@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, Table, and_, func, select
 
 from contactbook.audit import services as audit
-from contactbook.extensions import db
+from contactbook.extensions import conflict_insert, db, insert_many
 from contactbook.i18n import N_
 from contactbook.messaging.outcomes import worth_another_try
 from contactbook.messaging.render import personalised, render_message
@@ -17,7 +17,18 @@ from contactbook.messaging.services import claiming
 from contactbook.messaging.services.outbox import Outbox, recipients
 from contactbook.messaging.text import sms_segments, to_gsm
 from contactbook.messaging.vocabulary import Category, Channel
-from contactbook.models import Enrolment, EnrolmentStatus, Message, Notice, School, SchoolClass, User
+from contactbook.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Message,
+    Notice,
+    NoticeRead,
+    NoticeStudent,
+    School,
+    SchoolClass,
+    StudentGuardian,
+    User,
+)
 from contactbook.models.base import utcnow
 from contactbook.roster.rules import given_name
 from contactbook.roster.services import current_year
@@ -182,6 +193,11 @@ def create_notice(
     )
     db.session.add(notice)
     db.session.flush()
+    # Whom it concerns, kept as written: the families' portal shows it on these children's pages.
+    insert_many(
+        cast(Table, NoticeStudent.__table__),
+        [{"school_id": school.id, "notice_id": notice.id, "student_id": student_id} for student_id in students],
+    )
     outbox = Outbox(school, kind="notice", category=category, urgent=urgent, now=now)
     texts = _Texts(school, title, body, settings.sms_unaccented)
     line = render_message("digest_item", "vi", {"kind": "notice", "title": title, "body": body}, unaccented=False)
@@ -219,3 +235,44 @@ def retry_failed(school: School, actor: User | None, notice: Notice) -> int:
     audit.record("notice.retried", actor=actor, school_id=school.id, target=notice, messages=count)
     db.session.commit()
     return count
+
+
+def out_to_families(now: datetime) -> ColumnElement[bool]:
+    """The notices families may read by `now`: written, and due (a notice sent later is not out yet)."""
+    return func.coalesce(Notice.send_at, Notice.created_at) <= now
+
+
+def acknowledge(school_id: int, notice_id: int, student_id: int, guardian_ids: list[int]) -> bool:
+    """Record that the family of `guardian_ids` (its records in the school) has read a notice about its child.
+
+    False, and nothing written, unless the notice is out and concerns `student_id`, a child of one of these
+    guardians. Once per guardian record and notice: pressing again, or on another child's page, changes nothing.
+    """
+    now = utcnow()
+    linked = db.session.scalars(
+        select(StudentGuardian.guardian_id)
+        .join(NoticeStudent, NoticeStudent.student_id == StudentGuardian.student_id)
+        .join(Notice, Notice.id == NoticeStudent.notice_id)
+        .where(
+            StudentGuardian.school_id == school_id,
+            StudentGuardian.student_id == student_id,
+            StudentGuardian.guardian_id.in_(guardian_ids),
+            NoticeStudent.school_id == school_id,
+            NoticeStudent.notice_id == notice_id,
+            Notice.school_id == school_id,
+            out_to_families(now),
+        )
+    ).all()
+    if not linked:
+        return False
+    rows = [
+        {"school_id": school_id, "notice_id": notice_id, "guardian_id": guardian_id, "read_at": now}
+        for guardian_id in sorted(set(linked))
+    ]
+    db.session.execute(
+        conflict_insert(NoticeRead)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[NoticeRead.notice_id, NoticeRead.guardian_id])
+    )
+    db.session.commit()
+    return True

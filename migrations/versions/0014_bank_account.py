@@ -3,7 +3,7 @@
 service_settings is already a protected tenant table (0009); new columns need no new policy.
 
 Revision ID: 0014_bank_account
-Revises: 0011_family_sign_in
+Revises: 0013_notice_reads
 Create Date: 2026-12-06 06:15:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_bank_account'
-down_revision = '0011_family_sign_in'
+down_revision = '0013_notice_reads'
 branch_labels = None
 depends_on = None
 
