@@ -10,13 +10,18 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from contactbook.family.codes import plain_code
 from contactbook.inputs import one_line
-from contactbook.phones import normalize_vn_phone
+from contactbook.phones import TOO_MANY, normalize_vn_phone
+
+MAX_TYPED = 40  # a number with its spaces, dots and +84: far longer is not one
 
 
 def e164_of(field: Field) -> str:
     """The E.164 form of a phone field's number; a validation error saying what is wrong otherwise."""
+    typed = str(field.data or "")
+    if len(typed) > MAX_TYPED:
+        raise ValidationError(_(TOO_MANY))
     try:
-        return normalize_vn_phone(str(field.data or ""))
+        return normalize_vn_phone(typed)
     except ValueError as exc:
         raise ValidationError(_(str(exc))) from None
 
@@ -24,7 +29,7 @@ def e164_of(field: Field) -> str:
 class PhoneForm(FlaskForm):
     """Step one by phone: the number the school has."""
 
-    phone = StringField(_l("Mobile number"), filters=[one_line], validators=[DataRequired(), Length(max=40)])
+    phone = StringField(_l("Mobile number"), filters=[one_line], validators=[DataRequired()])
     next = HiddenField()
 
     def validate_phone(self, field: Field) -> None:
@@ -34,15 +39,23 @@ class PhoneForm(FlaskForm):
 class EmailForm(FlaskForm):
     """Step one by email: the address the school has."""
 
-    email = EmailField(_l("Email address"), filters=[one_line], validators=[DataRequired(), Length(max=254), Email()])
+    email = EmailField(
+        _l("Email address"),
+        filters=[one_line],
+        validators=[
+            DataRequired(),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(message=_l("Type an email address, such as ten@example.vn.")),
+        ],
+    )
     next = HiddenField()
 
 
 class CodeForm(FlaskForm):
     """Step two: the code the SMS brought, for the number of step one."""
 
-    phone = HiddenField(validators=[DataRequired(), Length(max=40)])
-    code = StringField(_l("Code from the SMS"), filters=[one_line], validators=[DataRequired(), Length(max=20)])
+    phone = HiddenField(validators=[DataRequired()])
+    code = StringField(_l("Code from the SMS"), filters=[one_line], validators=[DataRequired()])
     next = HiddenField()
 
     def validate_phone(self, field: Field) -> None:
