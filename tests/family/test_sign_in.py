@@ -333,3 +333,27 @@ def test_sign_in_keeps_where_the_family_was_going(app: Flask, alpha: ClassWorld)
 
     assert response.headers["Location"] == "/family/?tab=1"
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+def test_family_pages_are_not_kept_in_caches(app: Flask, alpha: ClassWorld) -> None:
+    client = browser(app)
+    ask_code(client, PHONE)
+    send_code(client, PHONE, last_code(PHONE))
+
+    assert client.get("/family/").headers["Cache-Control"] == "no-store"
+
+
+def test_the_manifest_installs_the_portal_with_its_icons(app: Flask, alpha: ClassWorld) -> None:
+    client = browser(app)
+    response = client.get("/family/manifest.webmanifest")
+
+    assert response.status_code == 200 and response.mimetype == "application/manifest+json"
+    manifest = response.get_json()
+    assert manifest["start_url"] == "/family/" and manifest["display"] == "standalone"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+    assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
+    for icon in manifest["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert icon["sizes"] == "{0}x{0}".format(int.from_bytes(image.data[16:20], "big"))
+    assert '<link rel="manifest" href="/family/manifest.webmanifest">' in page(client.get("/family/sign-in"))
