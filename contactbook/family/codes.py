@@ -5,7 +5,7 @@ million values: a slow hash would not stop anyone holding a copy of the table fr
 hour of argon2 on one machine), while the key, which never sits in the database, does; and the check
 stays a few microseconds, so a burst of sign-in attempts cannot tie up the web's two cores the way
 argon2's deliberate cost would. Guessing online is stopped by the limits and the 5-try lock
-(`contactbook.family.signin`). The hash is bound to the channel and the address, so a row's hash
+(`contactbook.family.services.signin`). The hash is bound to the channel and the address, so a row's hash
 cannot be moved onto another number.
 """
 

@@ -10,9 +10,9 @@ from contactbook.auth.access import public
 from contactbook.auth.forms import PostForm
 from contactbook.auth.routes import safe_next
 from contactbook.extensions import client_address
-from contactbook.family import signin
 from contactbook.family.children import children_of
 from contactbook.family.forms import CodeForm, EmailForm, LinkForm, PhoneForm
+from contactbook.family.services import signin
 from contactbook.family.session import (
     close_family_session,
     current_family,

@@ -21,7 +21,7 @@ class Category(enum.StrEnum):
     EMERGENCY = "emergency"
     CLOSURE = "closure"
     # A family's one-time sign-in code or link for the portal: free, to any family, never held (see
-    # `contactbook.family.signin`). Never a school's choice, so not among the essentials a school sets.
+    # `contactbook.family.services.signin`). Never a school's choice, so not among the essentials a school sets.
     SIGN_IN = "sign_in"
 
 
