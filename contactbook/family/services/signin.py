@@ -3,8 +3,9 @@
 - Asking: counted per client address and per number (or address) before anything else, known or not.
   A number that no guardian record of an active school holds gets a sign-in row whose hash no code
   matches (`codes.NEVER_MATCHES`) and no message: the page, the limits, the row, the commit and the
-  workers' nudge are the same either way, so neither the answer nor its time says whether it is known
-  (the one difference is a message row inserted in the same transaction).
+  workers' nudge are the same either way, so the answer does not say whether it is known; its time differs
+  only by the message row a known number adds to the same transaction (a millisecond or so, well inside
+  the jitter of a phone's network).
 - A known number's code goes as an urgent `sign_in` message (category `Category.SIGN_IN`): free, to any
   family, subscribed or not, and it expires unsent with the code. It is written in the school of one of
   the family's guardian records (whose provider costs it is), under that school's row scope.
