@@ -4,6 +4,10 @@ The cases are generated from the application's URL map when the module is collec
 shows up here by itself. A route whose view declares no access rule, or whose URL takes a parameter
 this module has no value for, fails with a message saying what to add. The expected answers are
 computed from the declared rule and the actor's permissions (`ROLE_PERMISSIONS`), never listed per route.
+
+Among the actors is a family signed in at the portal (its mother's number is on alpha's and beta's class
+world): a family page (`family_only`) lets only it in and sends everyone else to the family sign-in; a staff
+page sends it to log in. A family route taking ids is also tried with another family's objects (404).
 """
 
 from __future__ import annotations
