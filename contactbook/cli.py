@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from contactbook.auth.labels import account_label
 from contactbook.auth.services import PasswordPolicyError
+from contactbook.demo.families import DEMO_FAMILIES
 from contactbook.demo.seed import DEMO_PASSWORD, DemoLogin, demo_logins, seed
 from contactbook.extensions import db
 from contactbook.models import School, SchoolYear
@@ -50,6 +51,15 @@ def _print_logins(logins: list[DemoLogin]) -> None:
     with force_locale("vi"):
         for login in logins:
             click.echo(f"  {login.where:<28} {login.username:<12} {account_label(login.role)}")
+    click.echo("")
+    first = DEMO_FAMILIES[0]
+    click.echo(f"Families' portal: /family/sign-in, try the number {first.shown_phone}.")
+    click.echo("  The SMS code (or email link) arrives on /dev/outbox: open that page in a private window, logged")
+    click.echo("  in with a demo login above (a staff login in the same window ends the family's session).")
+    for family in DEMO_FAMILIES:
+        where = "children in both demo schools" if len(family.slugs) > 1 else f"a child at {family.slugs[0]}"
+        email = f"; or {family.email} by email" if family.email else ""
+        click.echo(f"  {family.shown_phone:<14} {family.mother}: {where}{email}")
 
 
 @accounts_cli.command("create-operator")

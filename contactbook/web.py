@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
-from contactbook.auth.access import enforce_access, has_permission, public
+from contactbook.auth.access import FAMILY_SESSION_KEY, enforce_access, has_permission, public
 from contactbook.auth.labels import permission_label, role_label
 from contactbook.auth.services import load_session_user
 from contactbook.extensions import login_manager
@@ -81,7 +81,8 @@ def _security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated:
+    # A family's pages show its children: kept out of shared caches like staff pages.
+    if (current_user and current_user.is_authenticated) or FAMILY_SESSION_KEY in session:
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -124,6 +124,38 @@ def test_the_demo_admin_logs_in_and_the_favicon_answers(stack: Stack) -> None:
     assert icon.status_code == 200 and icon.content[:4] == b"\x00\x00\x01\x00"
 
 
+def _form_token(session: requests.Session, url: str) -> str:
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(url, timeout=10).text)
+    assert token, f"no CSRF token on {url}"
+    return token.group(1)
+
+
+def test_the_printed_family_number_signs_in_with_the_code_from_the_console_outbox(stack: Stack) -> None:
+    number = re.search(r"try the number ([0-9 ]+)\.", stack.output())
+    assert number, "no family number in the banner"
+    family = requests.Session()
+    sign_in = stack.url + "/family/sign-in"
+    data = {"csrf_token": _form_token(family, sign_in), "phone": number.group(1)}
+    assert family.post(sign_in, data=data, timeout=10).status_code == 200
+    staff = requests.Session()  # another browser: the outbox needs a signed-in account
+    login = stack.url + "/login"
+    operator = {"csrf_token": _form_token(staff, login), "username": "operator", "password": "SoLienLac2026"}
+    staff.post(login, data=operator, timeout=10)
+    code = None
+    for _ in range(60):  # the worker sends it through the console provider
+        code = re.search(r"\b(\d{6}) la ma dang nhap", staff.get(stack.url + "/dev/outbox", timeout=10).text)
+        if code:
+            break
+        time.sleep(0.5)
+    assert code, "the code never reached /dev/outbox"
+    e164 = "+84" + number.group(1).replace(" ", "")[1:]
+    typed = {**data, "phone": e164, "code": code.group(1)}
+    answer = family.post(sign_in, data=typed, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/family/"
+    children = family.get(stack.url + "/family/", timeout=10).text
+    assert "Trường THCS Nguyễn Du" in children and "Trường Tiểu học Lê Ngọc Hân" in children
+
+
 def test_ctrl_c_stops_everything(stack: Stack) -> None:
     stack.process.send_signal(signal.SIGINT)
     rest, _ = stack.process.communicate(timeout=60)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from contactbook.extensions import db
 from contactbook.inputs import has_letters, plain_paragraphs, plain_text
-from contactbook.models import Notice, Payment, SchoolYear, User
+from contactbook.models import FamilySignIn, Message, Notice, Payment, SchoolYear, User
 from tests.factories import World, login, post
 from tests.notices.test_pages import Alpha as NoticeAlpha
 from tests.notices.test_pages import notice_form
@@ -287,3 +287,46 @@ def test_an_id_in_a_query_argument_in_another_digit_script_names_nothing(app: Fl
 
     assert response.status_code == 200
     assert 'data-test="voluntary"' not in page(response)  # the family picker, not the consent form
+
+
+# --- The families' sign-in: a number the school could have, a code of 6 ASCII digits ------------------
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["0912 345 67", "028 3829 1234", "+1 202 555 0100", "0912345678 0987654321", "１２３", BIDI * 3, "0" * 41],
+)
+def test_a_sign_in_number_that_cannot_get_an_sms_is_refused_with_a_message(
+    app: Flask, world: World, phone: str
+) -> None:
+    make_class_world(world.a)
+
+    response = post(browser(app), "/family/sign-in", {"phone": phone})
+
+    assert response.status_code == 200
+    assert len(field_errors(page(response))) == 1
+    assert count(FamilySignIn) == 0 and count(Message) == 0
+
+
+@pytest.mark.parametrize("code", ["１２３４５６", "١٢٣٤٥٦", "12345", "1234567", "12a456", "0" * 30])
+def test_a_sign_in_code_that_is_not_6_ascii_digits_is_refused_and_not_counted(
+    app: Flask, world: World, code: str
+) -> None:
+    make_class_world(world.a)
+    client = browser(app)
+    post(client, "/family/sign-in", {"phone": "0912345678"})
+
+    response = post(client, "/family/sign-in", {"phone": "+84912345678", "code": code})
+
+    assert response.status_code == 200
+    assert len(field_errors(page(response))) == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(FamilySignIn.attempts)) == 0
+
+
+@pytest.mark.parametrize("token", ["9" * 30 + ".x", "2147483648.x", "１.x", "0.x", "-1.x", "1."])
+def test_a_sign_in_link_token_out_of_range_opens_nothing(app: Flask, world: World, token: str) -> None:
+    client = browser(app)
+
+    assert 'name="token"' not in page(client.get(f"/family/sign-in/link?token={token}"))
+    assert post(client, "/family/sign-in/link", {"token": token}).status_code == 200

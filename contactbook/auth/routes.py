@@ -18,7 +18,7 @@ from contactbook.tenancy import current_school
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None, default: str) -> str:
+def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site: never an absolute URL (no open redirect)."""
     # Control characters are refused too: tabs and newlines are dropped from URLs (by browsers and by
     # the Location header's encoding), which would turn "/\t/evil.example" into "//evil.example".
@@ -47,7 +47,7 @@ def _login(school: School | None, home: str) -> ResponseReturnValue:
             if language:
                 session["lang"] = language
             login_user(result.user)
-            return redirect(_safe_next(form.next.data, home))
+            return redirect(safe_next(form.next.data, home))
         flash(_("Wrong username or password, or the account is disabled."), "error")
     return render_template("auth/login.html", form=form, school=school)
 
@@ -141,4 +141,4 @@ def set_language() -> ResponseReturnValue:
     form = LanguageForm()
     if form.validate_on_submit():
         session["lang"] = form.lang.data
-    return redirect(_safe_next(form.next.data, url_for("auth.index")))
+    return redirect(safe_next(form.next.data, url_for("auth.index")))

@@ -12,10 +12,11 @@ the first one is counted; a successful login gives its counts back (successes do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse, parse_many
 
 from contactbook.extensions import limiter
 
@@ -24,11 +25,32 @@ from contactbook.extensions import limiter
 class Counted:
     """The counters one attempt was counted in (to give back if it succeeds)."""
 
-    hits: tuple[tuple[RateLimitItem, tuple[str, ...]], ...]
+    hits: tuple[tuple[RateLimitItem, tuple[str, ...]], ...]  # each a `Check`
+
+
+Check = tuple[RateLimitItem, tuple[str, ...]]  # a limit and the keys of its counter
 
 
 def _limit(setting: str) -> RateLimitItem:
     return parse(str(current_app.config[setting]))
+
+
+def limits_of(setting: str) -> list[RateLimitItem]:
+    """The limits a setting names, e.g. `5 per hour;10 per day`."""
+    return list(parse_many(str(current_app.config[setting])))
+
+
+def count(checks: Sequence[Check]) -> Counted | None:
+    """Count one attempt in each counter, in order, stopping at the first one already full: None then."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return Counted(())
+    counted: list[Check] = []
+    for item, keys in checks:
+        ok = limiter.limiter.hit(item, *keys)
+        counted.append((item, keys))
+        if not ok:
+            return None
+    return Counted(tuple(counted))
 
 
 def count_attempt(school_slug: str | None, username: str, address: str) -> Counted | None:
@@ -38,19 +60,13 @@ def count_attempt(school_slug: str | None, username: str, address: str) -> Count
     account = f"{school_slug or '-'}:{username}"
     # In this order, and stopping at the first refusal: attempts refused for one address never
     # reach the account's all-addresses counter, so they cannot lock it for anyone else.
-    checks = (
-        (_limit("LOGIN_LIMIT_PER_ADDRESS"), ("login-address", address)),
-        (_limit("LOGIN_LIMIT_PER_ACCOUNT"), ("login-account-address", account, address)),
-        (_limit("LOGIN_LIMIT_PER_ACCOUNT_ALL_ADDRESSES"), ("login-account", account)),
+    return count(
+        (
+            (_limit("LOGIN_LIMIT_PER_ADDRESS"), ("login-address", address)),
+            (_limit("LOGIN_LIMIT_PER_ACCOUNT"), ("login-account-address", account, address)),
+            (_limit("LOGIN_LIMIT_PER_ACCOUNT_ALL_ADDRESSES"), ("login-account", account)),
+        )
     )
-    strategy = limiter.limiter
-    counted: list[tuple[RateLimitItem, tuple[str, ...]]] = []
-    for item, keys in checks:
-        ok = strategy.hit(item, *keys)
-        counted.append((item, keys))
-        if not ok:
-            return None
-    return Counted(tuple(counted))
 
 
 def give_back(counted: Counted) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from contactbook.auth.rules import Role
 from contactbook.demo import gradebook
+from contactbook.demo.families import with_demo_families
 from contactbook.demo.gradebook import staff_member
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
@@ -210,6 +211,7 @@ def _seed_roster(school: School, level: SchoolLevel) -> None:
         rows = generate_roster(
             names, per_class, year_start=first, seed=len(school.slug), id_prefix=f"79{school.id:02d}"
         )
+        with_demo_families(school.slug, rows)  # families that can sign in at the portal
         roster.import_sheet(school, year, read_roster("demo.csv", to_csv(rows)), dry_run=False)
 
 

@@ -77,9 +77,13 @@ def session_data(family: Family) -> dict[str, Any]:
 
 
 def open_family_session(family: Family) -> None:
-    """Sign `family` in (in this browser): a new session key, so an old cookie cannot ride along."""
+    """Sign `family` in (in this browser) in a new session: nothing from before survives but the language
+    (a staff login in the same browser ends, as a staff login ends a family's session)."""
     data = session_data(family)
-    session.pop(SESSION_KEY, None)
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
     session[SESSION_KEY] = data
     session.permanent = True
     g.pop("_family", None)

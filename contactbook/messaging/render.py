@@ -15,7 +15,18 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from contactbook.messaging.text import to_gsm
 
-KINDS = ("notice", "digest", "email_digest", "digest_item", "renewal", "email_notice", "score", "score_correction")
+KINDS = (
+    "notice",
+    "digest",
+    "email_digest",
+    "digest_item",
+    "renewal",
+    "email_notice",
+    "score",
+    "score_correction",
+    "sign_in_code",
+    "sign_in_link",
+)
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 

@@ -20,6 +20,9 @@ class Category(enum.StrEnum):
     FEE = "fee"
     EMERGENCY = "emergency"
     CLOSURE = "closure"
+    # A family's one-time sign-in code or link for the portal: free, to any family, never held (see
+    # `contactbook.family.services.signin`). Never a school's choice, so not among the essentials a school sets.
+    SIGN_IN = "sign_in"
 
 
 class FailureKind(enum.StrEnum):

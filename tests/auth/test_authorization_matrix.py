@@ -4,6 +4,10 @@ The cases are generated from the application's URL map when the module is collec
 shows up here by itself. A route whose view declares no access rule, or whose URL takes a parameter
 this module has no value for, fails with a message saying what to add. The expected answers are
 computed from the declared rule and the actor's permissions (`ROLE_PERMISSIONS`), never listed per route.
+
+Among the actors is a family signed in at the portal (its mother's number is on alpha's and beta's class
+world): a family page (`family_only`) lets only it in and sends everyone else to the family sign-in; a staff
+page sends it to log in. A family route taking ids is also tried with another family's objects (404).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from contactbook.notices.services import Audience, create_notice
 from contactbook.subscriptions.services import record_payment
 from tests import conftest
 from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
-from tests.roster.factories import ClassWorld, make_class_world
+from tests.family.support import sign_in_family
+from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
 from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
 from tests.support import ConnectionSession
 
@@ -43,6 +48,11 @@ OTHER = "beta"
 SCHOOL_HOST = f"http://{OWN}.contactbook.test"  # BASE_DOMAIN is contactbook.test in the tests
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 LOGIN_ENDPOINTS = frozenset({"auth.platform_login", "auth.school_login"})
+FAMILY_SIGN_IN = "family.sign_in"
+# The family of the world: the mother of each school's class world has this number in alpha and in beta, so
+# alpha's student, guardian, subscription and payment (PARAMETER_VALUES) are the family's own.
+FAMILY_PHONE = "+84912345678"
+STRANGER_PHONE = "+84987654321"
 
 
 # --- The world, reduced to plain values that outlive any session ---------------------------------
@@ -61,6 +71,8 @@ class Ids:
     # Per school, a notice to class 6A1 by each staff account that may send one, by username: staff without
     # `roster.view_all` open only their own notices.
     notices: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Another family of alpha's class 6A1: its child ("student") and its guardian record ("guardian").
+    stranger: dict[str, int] = field(default_factory=dict)
 
 
 # Values for URL parameters, by parameter name: a route of school alpha, reached with alpha's objects.
@@ -104,6 +116,14 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "column": lambda ids: "gk",
     "score_id": lambda ids: ids.roster[OTHER]["score"],
 }
+# For a family route's object parameters: another family's object (its child, its guardian record, ...). A family
+# route taking a parameter missing here fails `test_family_route_hides_objects_of_another_family`: add it.
+OTHER_FAMILY_VALUES: dict[str, Callable[[Ids], str | int]] = {
+    "student_id": lambda ids: ids.stranger["student"],
+    "guardian_id": lambda ids: ids.stranger["guardian"],
+    "number": lambda ids: 1,
+    "column": lambda ids: "gk",
+}
 # The grade book decides on the object too: of the actors holding the route's permission, only these get
 # past it, the others get 403. The class is taught Toán by "teacher" and led by "homeroom"; the admin
 # (roster.view_all) sees everything read-only.
@@ -125,14 +145,15 @@ GRADE_BOOK_HOLDERS: dict[tuple[str, str], frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes the request: anonymous, a platform account, or staff of a school."""
+    """Who makes the request: anonymous, a platform account, staff of a school, or a family (no staff account)."""
 
     name: str
-    username: str | None = None  # None: anonymous
+    username: str | None = None  # None: no staff account (anonymous, or a family)
     school: str | None = None  # slug of the account's school; None for platform accounts
     permissions: frozenset[Permission] = frozenset()
     operator: bool = False
     officer: bool = False
+    family: str | None = None  # a family signed in at the portal with this number
 
     def __str__(self) -> str:
         return self.name
@@ -151,8 +172,10 @@ ACTORS: tuple[Actor, ...] = (
     _staff("admin", Role.SCHOOL_ADMIN),
     *(_staff(name, role) for name, role in STAFF_ROLES.items()),
     _staff(f"{OTHER}_admin", Role.SCHOOL_ADMIN, school=OTHER, username="admin"),
+    Actor("family", family=FAMILY_PHONE),
 )
 ADMIN = next(actor for actor in ACTORS if actor.name == "admin")
+FAMILY = next(actor for actor in ACTORS if actor.name == "family")
 
 
 # --- Expected answers -----------------------------------------------------------------------------
@@ -165,6 +188,7 @@ class Answer(enum.Enum):
     NOT_FOUND = "404"
     SCHOOL_LOGIN = f"a redirect to the login page of school {OWN}, with next="
     PLATFORM_LOGIN = "a redirect to /login, with next="
+    FAMILY_SIGN_IN = "a redirect to the family sign-in page, with next="
 
 
 def expected_answer(rule: Access, actor: Actor, dev_pages: bool) -> Answer:
@@ -173,6 +197,9 @@ def expected_answer(rule: Access, actor: Actor, dev_pages: bool) -> Answer:
         return Answer.REACHABLE
     if rule.kind == "webhook":
         return Answer.FORBIDDEN  # no session opens it: only a provider's valid signature does
+    if rule.kind == "family":
+        return Answer.ALLOWED if actor.family else Answer.FAMILY_SIGN_IN  # a staff session opens no family page
+    # A family is no staff account: a staff page sends it to log in, as anyone without one.
     if rule.kind == "dev":
         if not dev_pages:
             return Answer.NOT_FOUND
@@ -207,7 +234,7 @@ def login_redirect(app: Flask, response: TestResponse) -> LoginRedirect | None:
         endpoint, args = app.url_map.bind("localhost").match(target.path, method="GET")
     except HTTPException:
         return None
-    if endpoint not in LOGIN_ENDPOINTS:
+    if endpoint not in LOGIN_ENDPOINTS | {FAMILY_SIGN_IN}:
         return None
     next_values = parse_qs(target.query).get("next")
     return LoginRedirect(endpoint, args.get("school_slug"), next_values[0] if next_values else None)
@@ -225,6 +252,8 @@ def mismatch(app: Flask, expected: Answer, response: TestResponse, method: str, 
         ok = login == LoginRedirect("auth.school_login", OWN, url)
     elif expected is Answer.PLATFORM_LOGIN:
         ok = login == LoginRedirect("auth.platform_login", None, url)
+    elif expected is Answer.FAMILY_SIGN_IN:
+        ok = login == LoginRedirect(FAMILY_SIGN_IN, None, url)
     elif expected is Answer.REACHABLE:
         # A public view may itself send someone to log in (logout, /home); the access hook's refusal carries next=.
         ok = status < 500 and status not in (401, 403, 404) and not (login and login.next is not None)
@@ -290,6 +319,12 @@ CROSS_SCHOOL = [
     for route in ROUTES
     if "school_slug" in route.arguments and len(route.arguments) > 1
 ]
+# Family routes whose URL names objects: each is tried with another family's objects.
+CROSS_FAMILY = [
+    pytest.param(route, id=_case_id(route, "other_family_object"))
+    for route in ROUTES
+    if route.rule.startswith("/family/") and route.arguments
+]
 
 
 # --- Fixtures: one app with CSRF off, one world per module, a savepoint rolled back per test -------
@@ -313,7 +348,7 @@ class Matrix:
             pytest.fail(
                 f"{route.rule} ({route.endpoint}) takes URL parameter(s) {missing} that the authorization "
                 f"matrix has no value for: add them to PARAMETER_VALUES (and OTHER_SCHOOL_VALUES for an "
-                f"object of a school) in {__name__}."
+                f"object of a school, OTHER_FAMILY_VALUES for an object of a family) in {__name__}."
             )
         adapter = self.app.url_map.bind("localhost")
         arguments = {name: values[name](self.ids) for name in route.arguments}
@@ -323,11 +358,14 @@ class Matrix:
         return url
 
     def client_as(self, actor: Actor, school_host: str | None = None) -> FlaskClient:
-        """A client logged in as `actor` through the real login form (anonymous: not logged in).
+        """A client logged in as `actor` through the real login form (anonymous: not logged in); a family is
+        signed in as a proved sign-in would (`tests.family.support`; the sign-in itself has its own tests).
 
         With `school_host`, the login happens on that school's own host, where /login is its login page.
         """
         client = self.app.test_client()
+        if actor.family is not None:
+            sign_in_family(self.app, client, phone=actor.family)
         if actor.username is not None:
             if school_host is not None:
                 login_url = "/login"
@@ -478,6 +516,9 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
                     for slug, roster in rosters.items()
                 },
             )
+            stranger = make_student(world.a, rosters[OWN].school_class, "Lê Thị Khác", "790100000099")
+            guardian = make_guardian(world.a, [stranger], "Người khác", phone=STRANGER_PHONE)
+            ids.stranger.update(student=stranger.id, guardian=guardian.id)
             for slug, objects in ids.roster.items():
                 objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
                 objects["score"] = published_score(schools[slug], rosters[slug])
@@ -524,6 +565,18 @@ def test_school_route_hides_objects_of_another_school(route: Route, matrix: Matr
     response = matrix.client_as(ADMIN).open(url, method=route.method)
     assert response.status_code == 404, (
         f"{route.method} {url}: the admin of {OWN} reached an object of {OTHER} ({response.status_code})"
+    )
+
+
+@pytest.mark.parametrize("route", CROSS_FAMILY)
+def test_family_route_hides_objects_of_another_family(route: Route, matrix: Matrix) -> None:
+    rule = matrix.declared_rule(route.endpoint)
+    if rule.kind != "family":
+        pytest.skip(f"{route.endpoint} is {rule.kind}, not a family page")
+    url = matrix.url(route, OTHER_FAMILY_VALUES)
+    response = matrix.client_as(FAMILY).open(url, method=route.method)
+    assert response.status_code == 404, (
+        f"{route.method} {url}: the family reached another family's object ({response.status_code})"
     )
 
 

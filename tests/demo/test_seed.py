@@ -5,11 +5,28 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import func, select
 
-from contactbook.demo.seed import DEMO_PASSWORD, demo_logins, seed
+from contactbook.demo.families import DEMO_FAMILIES
+from contactbook.demo.seed import DEMO_PASSWORD, DEMO_SCHOOLS, demo_logins, seed
 from contactbook.extensions import db
 from contactbook.grading import summary
-from contactbook.models import AuditLog, Authority, Grant, School, SchoolClass, Score, Subject, TeachingAssignment, User
+from contactbook.models import (
+    AuditLog,
+    Authority,
+    Grant,
+    Guardian,
+    School,
+    SchoolClass,
+    Score,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    User,
+)
+from contactbook.tenancy import delivery_scope
 from tests.factories import login
+from tests.family.sign_in_support import ask_code, last_code, send_code
+from tests.support import browser, main_text
 
 
 def _counts() -> dict[str, int]:
@@ -83,3 +100,24 @@ def test_every_printed_demo_login_works(app: Flask, ctx: None) -> None:
         slug = entry.where.split("/")[2] if entry.where.startswith("/s/") else None
         response = login(app.test_client(), entry.username, slug, DEMO_PASSWORD)
         assert response.status_code == 302, entry
+
+
+def test_every_printed_demo_family_signs_in_and_one_has_children_in_both_schools(app: Flask, ctx: None) -> None:
+    seed()
+    for family in DEMO_FAMILIES:
+        client = browser(app)
+        ask_code(client, family.shown_phone)
+        response = send_code(client, family.phone, last_code(family.phone))
+        assert response.status_code == 302, family
+        home = main_text(client.get("/family/"))
+        for name, slug, _level in DEMO_SCHOOLS:
+            assert (name in home) == (slug in family.slugs), (family, name)
+    both = next(f for f in DEMO_FAMILIES if len(f.slugs) == 2)
+    with delivery_scope():
+        children = db.session.scalars(
+            select(Student.full_name)
+            .join(StudentGuardian, StudentGuardian.student_id == Student.id)
+            .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+            .where(Guardian.phone == both.phone)
+        ).all()
+    assert len(children) == 2 and len({name.split()[0] for name in children}) == 1  # siblings: one family name

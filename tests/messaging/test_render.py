@@ -32,13 +32,18 @@ def context(**overrides: Any) -> dict[str, Any]:
         "score": "8,5",
         "old": "8,0",
         "reason": "Cộng nhầm điểm bài 3",
+        "code": "042917",
+        "minutes": 5,
+        "link": "https://lienlac.example.vn/family/sign-in/link?token=1-abc",
     }
     return values | overrides
 
 
 ALL_TEMPLATES = [(kind, locale) for kind in KINDS for locale in LOCALES]
-# A digest's line names neither the school nor the student: the digest around it does.
-WHOLE_MESSAGES = [(kind, locale) for kind, locale in ALL_TEMPLATES if kind != "digest_item"]
+# A digest's line names neither the school nor the student: the digest around it does. A sign-in code or
+# link is about no school or child: a family may have children in several schools.
+ABOUT_NO_CHILD = ("digest_item", "sign_in_code", "sign_in_link")
+WHOLE_MESSAGES = [(kind, locale) for kind, locale in ALL_TEMPLATES if kind not in ABOUT_NO_CHILD]
 
 
 @pytest.mark.parametrize(("kind", "locale"), WHOLE_MESSAGES)

@@ -1,6 +1,7 @@
 """What is checked again when a claimed message is about to be sent: expiry, quiet hours, eligibility
 (the family may have stopped or withdrawn consent since the row was written), a renewal reminder's
-subscription, and the composing of daily digests from their items."""
+subscription, and the composing of daily digests from their items. A sign-in code or link goes to any
+family (the portal is free): only its expiry is checked."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from contactbook.extensions import among, db
 from contactbook.messaging.outcomes import NO_LONGER_ELIGIBLE, Outcome
 from contactbook.messaging.services import composing, digests
 from contactbook.messaging.timing import next_allowed
+from contactbook.messaging.vocabulary import Category
 from contactbook.models import Guardian, Message, MessageStatus, School
 from contactbook.subscriptions.eligibility import (
     RENEWAL,
@@ -73,6 +75,8 @@ def checked(messages: Sequence[Message], now: datetime) -> tuple[list[Message], 
                 gathering.append(message)
             elif message.kind == RENEWAL:
                 reminders.append(message)
+            elif message.category == Category.SIGN_IN:
+                ready.append(message)  # asked for a moment ago by whoever holds the number: no subscription needed
             else:
                 plain.append(message)
         items = composing.items_of(gathering)

@@ -47,6 +47,17 @@ class Recipient:
     digest: bool  # the guardian chose the daily digest for this child
 
 
+@dataclass(frozen=True)
+class FamilyContact:
+    """A guardian's phone or email for a message about no one child (a family's sign-in code): never digested."""
+
+    guardian_id: int
+    address: str
+    channel: Channel
+    student_id: None = None
+    digest: bool = False
+
+
 def recipients(school: School, student_ids: list[int], category: str, at: datetime) -> list[Recipient]:
     """Every (guardian, student, channel) eligible for a `category` message, in a few queries."""
     families = db.session.execute(
@@ -102,7 +113,7 @@ class Outbox:
 
     def add(
         self,
-        recipient: Recipient,
+        recipient: Recipient | FamilyContact,
         *,
         key: str,
         body: str,
@@ -112,8 +123,11 @@ class Outbox:
         notice_id: int | None = None,
         line: str | None = None,
         subscription_id: int | None = None,
+        expires_at: datetime | None = None,
     ) -> None:
         """One message to `recipient`; `key` (unique across the outbox) makes it never written twice.
+
+        `expires_at` (by default 48 hours after its start) is when it is no longer worth sending.
 
         For a guardian who chose the daily digest (and a message that is not urgent) the row is an item of
         that guardian's digest: `line` (by default `body`) is how it reads there, and the digest carries the cost.
@@ -142,7 +156,7 @@ class Outbox:
             "next_attempt_at": next_allowed(
                 start, self.zone, settings.quiet_end_hour, settings.quiet_start_hour, self.urgent
             ),
-            "expires_at": start + EXPIRY,
+            "expires_at": expires_at or start + EXPIRY,
             "segments": segments,
             "cost": segments * settings.sms_segment_price,
             "created_at": self.now,
