@@ -29,10 +29,18 @@ from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
 from contactbook.grading import services as grading
-from contactbook.models import PaymentMethod, RosterImport, SchoolYear, Subscription
+from contactbook.models import (
+    DataRequestKind,
+    DataRequestStatus,
+    PaymentMethod,
+    RosterImport,
+    SchoolYear,
+    Subscription,
+)
 from contactbook.notices.services import Audience, create_notice
 from contactbook.subscriptions.services import record_payment
 from tests import conftest
+from tests.data_requests.factories import make_request
 from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
 from tests.roster.factories import ClassWorld, make_class_world
 from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
@@ -82,6 +90,8 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
     "score_id": lambda ids: ids.roster[OWN]["score"],
+    "request_id": lambda ids: ids.roster[OWN]["data_request"],
+    "copy_id": lambda ids: ids.roster[OWN]["provided_copy"],
 }
 # Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
 ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
@@ -103,6 +113,8 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
     "score_id": lambda ids: ids.roster[OTHER]["score"],
+    "request_id": lambda ids: ids.roster[OTHER]["data_request"],
+    "copy_id": lambda ids: ids.roster[OTHER]["provided_copy"],
 }
 # The grade book decides on the object too: of the actors holding the route's permission, only these get
 # past it, the others get 403. The class is taught Toán by "teacher" and led by "homeroom"; the admin
@@ -427,6 +439,13 @@ def published_score(people: SchoolPeople, roster: ClassWorld) -> int:
     return grid.scores[(roster.student.id, "gk")].id
 
 
+def data_requests(roster: ClassWorld) -> dict[str, int]:
+    """The guardian's family asked for the erasure of its data (waiting) and for a copy (provided)."""
+    erasure = make_request(roster.guardian, DataRequestKind.ERASURE)
+    copy = make_request(roster.guardian, DataRequestKind.COPY, DataRequestStatus.PROVIDED)
+    return {"data_request": erasure.id, "provided_copy": copy.id}
+
+
 def _session_on(connection: Connection) -> None:
     """Point `db.session` at `connection`; the services' commits become savepoints in its transaction.
 
@@ -481,6 +500,7 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
             for slug, objects in ids.roster.items():
                 objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
                 objects["score"] = published_score(schools[slug], rosters[slug])
+                objects |= data_requests(rosters[slug])
                 ids.notices[slug] = notices_by_author(schools[slug], rosters[slug])
         yield connection, ids
     finally:
