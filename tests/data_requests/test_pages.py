@@ -19,7 +19,7 @@ from tests.data_requests.factories import family_of, make_request
 from tests.data_requests.support import FATHER_PHONE, MOTHER_PHONE, DataWorld, make_data_world
 from tests.factories import World, login, post
 from tests.family.support import sign_in_family
-from tests.support import browser, main_text, page
+from tests.support import browser, change_grant, main_text, page
 
 
 @pytest.fixture
@@ -157,3 +157,15 @@ def test_a_family_cannot_ask_a_school_where_it_has_no_record(app: Flask, dw: Dat
     assert post(father, f"/family/data/copy/{beta_id}").status_code == 404
     assert father.get(f"/family/data/erase/{beta_id}").status_code == 404
     assert [r.school_id for r in requests_of(FATHER_PHONE, DataRequestKind.COPY)] == [dw.alpha.people.school.id]
+
+
+def test_the_admin_delegates_the_permission_on_the_staff_page(app: Flask, dw: DataWorld) -> None:
+    admin, teacher = staff(app, "admin"), staff(app, "teacher")
+    teacher_id = dw.alpha.people.staff["teacher"].id
+    staff_page = page(admin.get(f"/s/alpha/staff/{teacher_id}"))
+    assert 'value="data_requests.manage"' in staff_page
+    assert teacher.get("/s/alpha/data-requests/").status_code == 403
+
+    change_grant(admin, teacher_id, "grant", "permission", "data_requests.manage", "alpha")
+
+    assert teacher.get("/s/alpha/data-requests/").status_code == 200
