@@ -35,7 +35,7 @@ SECTIONS: list[Section] = [
     Section("subscriptions", _l("Subscriptions"), family.subscriptions),
     Section("consents", _l("Consents"), family.consents),
     Section("payments", _l("Payments and receipts"), family.payments),
-    Section("messages", _l("Messages"), records.messages),
+    Section("messages", _l("Messages to the family"), records.messages),
     Section("scores", _l("Published scores"), records.scores),
     Section("score_corrections", _l("Score corrections"), records.corrections),
     Section("term_records", _l("Conduct and absences"), records.term_records),

@@ -64,7 +64,8 @@ class Ids:
     staff: dict[str, dict[str, int]]
     # Per school: a class taught by "teacher" and led by "homeroom", a student of it, its guardian, an assignment,
     # a pending roster import, a plan of the paid service and the guardian's subscription for the student,
-    # and a payment for that subscription.
+    # a payment for that subscription, and the guardian's family's data requests (an erasure waiting, a copy
+    # provided).
     roster: dict[str, dict[str, int]] = field(default_factory=dict)
     # Per school, a notice to class 6A1 by each staff account that may send one, by username: staff without
     # `roster.view_all` open only their own notices.
