@@ -18,6 +18,7 @@ from contactbook.data_requests.copy import counts
 from contactbook.data_requests.forms import AnswerForm
 from contactbook.data_requests.holder import holder_of
 from contactbook.data_requests.labels import kind_label, status_label
+from contactbook.data_requests.rules import is_overdue
 from contactbook.data_requests.services import DataRequestError, carry_out_erasure, provide_copy
 from contactbook.data_requests.services.answering import erased_guardian_ids
 from contactbook.models import DataRequest, DataRequestKind, DataRequestStatus
@@ -70,5 +71,5 @@ def answer(request_id: int) -> ResponseReturnValue:
         form=form,
         held=held,
         guardians=[names.get(i, "—") for i in request.guardian_ids or []],
-        overdue=pending and school_today() > request.due_on,
+        overdue=is_overdue(request.due_on, school_today(), request.answered_at),
     )
