@@ -25,6 +25,9 @@ from sqlalchemy.exc import ProgrammingError
 
 from contactbook.extensions import db
 from contactbook.models import (
+    DataRequest,
+    DataRequestKind,
+    Family,
     Message,
     MessageStatus,
     RenewalReminder,
@@ -88,7 +91,14 @@ def fill_tenant_tables(people: SchoolPeople) -> None:
             ),
         ]
     )
+    family = Family(phone=f"+849000{school_id:05d}")
+    db.session.add(family)
     db.session.flush()
+    db.session.add(
+        DataRequest(
+            school_id=school_id, family_id=family.id, guardian_ids=[], kind=DataRequestKind.COPY, due_on=date.today()
+        )
+    )
     db.session.add(ScoreCorrection(school_id=school_id, score_id=score.id, new_value=Decimal("9"), reason="Nhầm"))
     db.session.commit()
 

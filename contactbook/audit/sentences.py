@@ -319,6 +319,20 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         student=e.student,
         receipt=e.text("receipt_no"),
     ),
+    "data_request.created": lambda e: (
+        _("A family asked for a copy of its data (answer due by %(day)s).", day=e.day("due_on"))
+        if e.get("kind") == "copy"
+        else _("A family asked for the erasure of its data (answer due by %(day)s).", day=e.day("due_on"))
+    ),
+    "data_request.provided": lambda e: _("%(actor)s provided a family with the copy of its data.", actor=e.actor),
+    "data_request.erased": lambda e: _(
+        "%(actor)s erased a family's data at its request: %(guardians)s guardian records and %(messages)s messages "
+        "anonymised, %(subscriptions)s subscriptions stopped; receipts kept.",
+        actor=e.actor,
+        guardians=e.text("guardians_anonymised"),
+        messages=e.text("messages_anonymised"),
+        subscriptions=e.text("subscriptions_stopped"),
+    ),
     "refund.recorded": lambda e: _(
         "%(actor)s recorded a refund of %(amount)s for %(student)s (receipt %(receipt)s).",
         actor=e.actor,

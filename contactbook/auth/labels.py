@@ -30,6 +30,7 @@ PERMISSION_LABELS: dict[str, LazyString] = {
     Permission.SUBSCRIPTIONS_MANAGE: _l("Manage subscriptions"),
     Permission.PAYMENTS_RECORD: _l("Record payments"),
     Permission.REPORTS_VIEW: _l("View reports"),
+    Permission.DATA_REQUESTS_MANAGE: _l("Answer families' requests for a copy or the erasure of their data"),
 }
 
 

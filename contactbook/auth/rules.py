@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     SUBSCRIPTIONS_MANAGE = "subscriptions.manage"
     PAYMENTS_RECORD = "payments.record"
     REPORTS_VIEW = "reports.view"
+    DATA_REQUESTS_MANAGE = "data_requests.manage"
 
 
 class Role(enum.StrEnum):
@@ -40,7 +41,15 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SCHOOL_ADMIN: frozenset(Permission),
     Role.PRINCIPAL: frozenset(
-        {P.STAFF_VIEW, P.AUDIT_VIEW, P.ROSTER_VIEW, P.ROSTER_VIEW_ALL, P.NOTICES_SEND, P.REPORTS_VIEW}
+        {
+            P.STAFF_VIEW,
+            P.AUDIT_VIEW,
+            P.ROSTER_VIEW,
+            P.ROSTER_VIEW_ALL,
+            P.NOTICES_SEND,
+            P.REPORTS_VIEW,
+            P.DATA_REQUESTS_MANAGE,
+        }
     ),
     Role.ACCOUNTANT: frozenset(
         {P.ROSTER_VIEW, P.ROSTER_VIEW_ALL, P.SUBSCRIPTIONS_MANAGE, P.PAYMENTS_RECORD, P.REPORTS_VIEW}

@@ -1,6 +1,7 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from contactbook.models.base import Base
+from contactbook.models.data_request import DataRequest, DataRequestKind, DataRequestStatus
 from contactbook.models.family import Family, FamilySignIn
 from contactbook.models.grading import Score, ScoreCorrection, ScorePublication, TermRecord
 from contactbook.models.messaging import FINAL_STATUSES, Message, MessageStatus, Notice
@@ -47,6 +48,9 @@ __all__ = [
     "Base",
     "Consent",
     "ConsentPurpose",
+    "DataRequest",
+    "DataRequestKind",
+    "DataRequestStatus",
     "Enrolment",
     "EnrolmentStatus",
     "Family",

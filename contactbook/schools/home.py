@@ -92,6 +92,7 @@ SECTIONS: tuple[Section, ...] = (
             Link("schools.staff_list", _l("Staff")),
             Link("schools.staff_new", _l("New staff account")),
             Link("audit.log", _l("Audit log")),
+            Link("data_requests.request_list", _l("Families' data requests")),
         ),
     ),
     Section(_l("Your account"), (Link("auth.change_password", _l("Change password")),)),

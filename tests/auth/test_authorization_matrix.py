@@ -33,10 +33,18 @@ from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
 from contactbook.grading import services as grading
-from contactbook.models import PaymentMethod, RosterImport, SchoolYear, Subscription
+from contactbook.models import (
+    DataRequestKind,
+    DataRequestStatus,
+    PaymentMethod,
+    RosterImport,
+    SchoolYear,
+    Subscription,
+)
 from contactbook.notices.services import Audience, create_notice
 from contactbook.subscriptions.services import record_payment
 from tests import conftest
+from tests.data_requests.factories import make_request
 from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
 from tests.family.support import sign_in_family
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
@@ -66,7 +74,8 @@ class Ids:
     staff: dict[str, dict[str, int]]
     # Per school: a class taught by "teacher" and led by "homeroom", a student of it, its guardian, an assignment,
     # a pending roster import, a plan of the paid service and the guardian's subscription for the student,
-    # and a payment for that subscription.
+    # a payment for that subscription, and the guardian's family's data requests (an erasure waiting, a copy
+    # provided).
     roster: dict[str, dict[str, int]] = field(default_factory=dict)
     # Per school, a notice to class 6A1 by each staff account that may send one, by username: staff without
     # `roster.view_all` open only their own notices.
@@ -94,6 +103,8 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
     "score_id": lambda ids: ids.roster[OWN]["score"],
+    "request_id": lambda ids: ids.roster[OWN]["data_request"],
+    "copy_id": lambda ids: ids.roster[OWN]["provided_copy"],
 }
 # Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
 ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
@@ -115,6 +126,8 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
     "score_id": lambda ids: ids.roster[OTHER]["score"],
+    "request_id": lambda ids: ids.roster[OTHER]["data_request"],
+    "copy_id": lambda ids: ids.roster[OTHER]["provided_copy"],
 }
 # For a family route's object parameters: another family's object (its child, its guardian record, ...). A family
 # route taking a parameter missing here fails `test_family_route_hides_objects_of_another_family`: add it.
@@ -465,6 +478,13 @@ def published_score(people: SchoolPeople, roster: ClassWorld) -> int:
     return grid.scores[(roster.student.id, "gk")].id
 
 
+def data_requests(roster: ClassWorld) -> dict[str, int]:
+    """The guardian's family asked for the erasure of its data (waiting) and for a copy (provided)."""
+    erasure = make_request(roster.guardian, DataRequestKind.ERASURE)
+    copy = make_request(roster.guardian, DataRequestKind.COPY, DataRequestStatus.PROVIDED)
+    return {"data_request": erasure.id, "provided_copy": copy.id}
+
+
 def _session_on(connection: Connection) -> None:
     """Point `db.session` at `connection`; the services' commits become savepoints in its transaction.
 
@@ -522,6 +542,7 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
             for slug, objects in ids.roster.items():
                 objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
                 objects["score"] = published_score(schools[slug], rosters[slug])
+                objects |= data_requests(rosters[slug])
                 ids.notices[slug] = notices_by_author(schools[slug], rosters[slug])
         yield connection, ids
     finally:

@@ -1,0 +1,173 @@
+"""Sections of a family's copy: messages, published scores and corrections, term records, requests, audit."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+
+from contactbook.audit.sentences import sentences
+from contactbook.data_requests.family_sections import subscription_ids
+from contactbook.data_requests.holder import Holder, Row
+from contactbook.extensions import db
+from contactbook.models import (
+    AuditLog,
+    DataRequest,
+    Message,
+    Payment,
+    SchoolYear,
+    Score,
+    ScoreCorrection,
+    Semester,
+    Subject,
+    TermRecord,
+)
+
+
+def messages(h: Holder) -> list[Row]:
+    """Every message written to the family, with its status."""
+    rows = db.session.scalars(
+        select(Message).where(Message.guardian_id.in_(h.guardian_ids)).order_by(Message.created_at, Message.id)
+    )
+    return [
+        {
+            "id": m.id,
+            "written_at": m.created_at,
+            "kind": m.kind,
+            "category": m.category,
+            "student_id": m.student_id,
+            "channel": m.channel,
+            "to": m.to_address,
+            "subject": m.subject,
+            "body": m.body,
+            "status": m.status,
+            "sent_at": m.sent_at,
+            "delivered_at": m.delivered_at,
+            "reason_not_sent": m.error,
+        }
+        for m in rows
+    ]
+
+
+def scores(h: Holder) -> list[Row]:
+    """The children's published scores (unpublished cells are not the family's yet)."""
+    rows = db.session.execute(
+        select(Score, Subject.name, Semester.number, SchoolYear.name)
+        .join(Subject, Subject.id == Score.subject_id)
+        .join(Semester, Semester.id == Score.semester_id)
+        .join(SchoolYear, SchoolYear.id == Semester.school_year_id)
+        .where(Score.student_id.in_(h.student_ids), Score.published_at.is_not(None))
+        .order_by(Score.student_id, SchoolYear.starts_on, Semester.number, Subject.name, Score.column)
+    ).tuples()
+    return [
+        {
+            "student_id": s.student_id,
+            "school_year": year,
+            "semester": number,
+            "subject": subject,
+            "column": s.column,
+            "score": s.value,
+            "level": s.level,
+            "comment": s.comment,
+            "published_at": s.published_at,
+        }
+        for s, subject, number, year in rows
+    ]
+
+
+def corrections(h: Holder) -> list[Row]:
+    """Each correction of a published score of the children."""
+    rows = db.session.execute(
+        select(ScoreCorrection, Score, Subject.name)
+        .join(Score, Score.id == ScoreCorrection.score_id)
+        .join(Subject, Subject.id == Score.subject_id)
+        .where(Score.student_id.in_(h.student_ids), Score.published_at.is_not(None))
+        .order_by(ScoreCorrection.corrected_at, ScoreCorrection.id)
+    ).tuples()
+    return [
+        {
+            "student_id": score.student_id,
+            "subject": subject,
+            "column": score.column,
+            "old_score": c.old_value,
+            "new_score": c.new_value,
+            "old_level": c.old_level,
+            "new_level": c.new_level,
+            "reason": c.reason,
+            "corrected_at": c.corrected_at,
+        }
+        for c, score, subject in rows
+    ]
+
+
+def term_records(h: Holder) -> list[Row]:
+    """The children's conduct, competence and absences per semester."""
+    rows = db.session.execute(
+        select(TermRecord, Semester.number, SchoolYear.name)
+        .join(Semester, Semester.id == TermRecord.semester_id)
+        .join(SchoolYear, SchoolYear.id == Semester.school_year_id)
+        .where(TermRecord.student_id.in_(h.student_ids))
+        .order_by(TermRecord.student_id, SchoolYear.starts_on, Semester.number)
+    ).tuples()
+    return [
+        {
+            "student_id": t.student_id,
+            "school_year": year,
+            "semester": number,
+            "conduct": t.conduct,
+            "competence": t.competence,
+            "absences": t.absences,
+        }
+        for t, number, year in rows
+    ]
+
+
+def data_requests(h: Holder) -> list[Row]:
+    """The family's data requests in the school."""
+    rows = db.session.scalars(
+        select(DataRequest)
+        .where(DataRequest.school_id == h.school.id, DataRequest.family_id == h.family_id)
+        .order_by(DataRequest.requested_at, DataRequest.id)
+    )
+    return [
+        {
+            "kind": r.kind,
+            "status": r.status,
+            "requested_at": r.requested_at,
+            "due_on": r.due_on,
+            "answered_at": r.answered_at,
+            "note": r.note,
+        }
+        for r in rows
+    ]
+
+
+def audit(h: Holder) -> list[Row]:
+    """The audit rows whose target is one of the family's records (its guardians, subscriptions, payments,
+    data requests, and its children's published scores)."""
+    targets: list[tuple[str, int]] = [("Guardian", i) for i in h.guardian_ids]
+    targets += [("Subscription", i) for i in subscription_ids(h)]
+    targets += [
+        ("Payment", i) for i in db.session.scalars(select(Payment.id).where(Payment.guardian_id.in_(h.guardian_ids)))
+    ]
+    targets += [
+        ("DataRequest", i)
+        for i in db.session.scalars(select(DataRequest.id).where(DataRequest.family_id == h.family_id))
+    ]
+    targets += [
+        ("Score", i)
+        for i in db.session.scalars(
+            select(Score.id).where(Score.student_id.in_(h.student_ids), Score.published_at.is_not(None))
+        )
+    ]
+    if not targets:
+        return []
+    by_kind: dict[str, list[int]] = {}
+    for kind, ident in targets:
+        by_kind.setdefault(kind, []).append(ident)
+    matches = or_(*(and_(AuditLog.target_type == kind, AuditLog.target_id.in_(ids)) for kind, ids in by_kind.items()))
+    rows = db.session.scalars(
+        select(AuditLog).where(AuditLog.school_id == h.school.id, matches).order_by(AuditLog.created_at, AuditLog.id)
+    ).all()
+    return [
+        {"at": row.created_at, "action": row.action, "what": text}
+        for row, text in zip(rows, sentences(rows), strict=True)
+    ]
