@@ -1,7 +1,7 @@
 """The families' portal under load: a city's database and one school's, 50 clients, gunicorn, beside a bare page.
 
 Usage: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/contactbook .venv/bin/python bench/portal.py \\
-       [--rebuild] [--seconds 15] [--clients 50] [--families 2000] [--servers sync:5,gthread:2x8] \\
+       [--rebuild] [--seconds 15] [--rounds 2] [--clients 50] [--families 2000] [--servers sync:5,gthread:3x4] \\
        [--urls /family/,/family/children/{child}/]
 DATABASE_URL names a superuser (the loader bypasses row-level security as one). Two databases are built
 once and kept (`<name>_portal_city`: 100 schools, 100,000 students, their guardians, a year of published
@@ -9,10 +9,12 @@ scores and messages; `<name>_portal_one`: one school of 1,000), see `portal_data
 them anew. Families are signed in by a session cookie made with the app's own serializer, so no SMS
 sign-in is needed. The app is served as in production: gunicorn, `APP_ENV=production`, logged in to
 PostgreSQL as a NOINHERIT role holding only the two row-level roles, Redis database 3 at 127.0.0.1:6379.
-For each gunicorn setting, the bare Flask page (`portal_bare.py`), then the portal on each database, each
-read by `--clients` clients in a closed loop (no think time: the rate is the server's ceiling) from one
-separate asyncio process (`portal_load.py`), whose CPU per request is printed too. `{child}` in a URL is
-each child of the family in turn. Targets: p95 <= 100 ms at both sizes, rate >= half the bare page's.
+For each gunicorn setting, the bare Flask page (`portal_bare.py`) and the portal on each database are
+served together and read in turn, `--rounds` times, by `--clients` clients in a closed loop (no think
+time unless `--think`: the rate is the server's ceiling) from one separate asyncio process
+(`portal_load.py`), whose CPU per request is printed too; the last line gives medians over the rounds.
+`{child}` in a URL is each child of the family in turn.
+Targets: p95 <= 100 ms at both sizes, rate >= half the bare page's.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ import http.client
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,7 @@ WEB_ROLE = "contactbook_bench_web"
 REDIS_URL = "redis://127.0.0.1:6379/3"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 TARGET_P95_MS, TARGET_SHARE = 100.0, 0.5
+BARE_PORT = 8791
 
 
 def migrate(url: str) -> None:
@@ -154,10 +158,11 @@ def check(port: int, checks: list[tuple[str, str]]) -> None:
             raise RuntimeError(f"/family/ answered {answer.status} without {name!r}: {page[:300]}")
 
 
-def load(port: int, plan_file: str, seconds: float, clients: int) -> dict[str, Any]:
+def load(port: int, plan_file: str, seconds: float, clients: int, think: float = 0.0) -> dict[str, Any]:
     """The figures of one run of the load generator against 127.0.0.1:`port`."""
     before = os.getloadavg()[0]
-    command = [PYTHON, str(ROOT / "bench" / "portal_load.py"), str(port), str(seconds), "3", str(clients), plan_file]
+    command = [PYTHON, str(ROOT / "bench" / "portal_load.py"), str(port), str(seconds), "3", str(clients)]
+    command += [plan_file, str(think)]
     out = subprocess.run(command, check=True, capture_output=True, text=True)
     figures: dict[str, Any] = json.loads(out.stdout)
     figures["load"] = max(before, os.getloadavg()[0])
@@ -181,9 +186,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--families", type=int, default=2000)
-    parser.add_argument("--servers", default="sync:5,gthread:2x8")
+    parser.add_argument("--servers", default="sync:5,gthread:3x4")
     parser.add_argument("--urls", default="/family/")
     parser.add_argument("--sizes", default="city,one")
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a client waits between pages")
+    parser.add_argument("--rounds", type=int, default=2, help="bare page and sizes measured in turn, this many times")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/contactbook")
     shapes = {"city": CITY, "one": ONE_SCHOOL}
@@ -208,28 +215,39 @@ def main() -> None:
         json.dump([["", ["/"]]], file)
     print(f"{args.clients} clients, {args.seconds:.0f} s each after 3 s of warm-up; urls {templates}")
     print(f"{os.cpu_count()} cores; load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    results: dict[str, dict[str, dict[str, Any]]] = {}
     for setting in args.servers.split(","):
         print(f"gunicorn {setting}:")
-        with gunicorn("bench.portal_bare:app", setting, env, 8791):
-            bare = load(8791, bare_plan, args.seconds, args.clients)
-        print(line("bare", bare, None))
-        results[setting] = {"bare": bare}
-        for size in sizes:
-            web_url, plan_file, checks = plans[size]
-            with gunicorn("wsgi:app", setting, {**env, "DATABASE_URL": web_url}, 8792):
-                check(8792, checks)
-                results[setting][size] = load(8792, plan_file, args.seconds, args.clients)
-            print(line(size, results[setting][size], bare))
-    for setting, figures in results.items():
-        parts = []
-        ok = True
-        for size in sizes:
-            f, share = figures[size], figures[size]["rate"] / figures["bare"]["rate"]
-            ok = ok and f["p95"] <= TARGET_P95_MS and share >= TARGET_SHARE
-            parts.append(f"{size}_p95={f['p95']:.1f}ms {size}_rate={f['rate']:.0f}/s {size}_share={share:.2f}")
-        print(f"portal gunicorn={setting} bare_rate={figures['bare']['rate']:.0f}/s {' '.join(parts)} "
-              f"targets=p95<={TARGET_P95_MS:.0f}ms,share>={TARGET_SHARE} ok={ok}")  # fmt: skip
+        rounds: list[dict[str, dict[str, Any]]] = []
+        with ExitStack() as servers:
+            servers.enter_context(gunicorn("bench.portal_bare:app", setting, env, BARE_PORT))
+            for port, size in enumerate(sizes, start=BARE_PORT + 1):
+                web_url, _, checks = plans[size]
+                servers.enter_context(gunicorn("wsgi:app", setting, {**env, "DATABASE_URL": web_url}, port))
+                check(port, checks)
+            for number in range(args.rounds):
+                figures = {"bare": load(BARE_PORT, bare_plan, args.seconds, args.clients, args.think)}
+                print(line(f"bare #{number + 1}", figures["bare"], None))
+                for port, size in enumerate(sizes, start=BARE_PORT + 1):
+                    figures[size] = load(port, plans[size][1], args.seconds, args.clients, args.think)
+                    print(line(f"{size} #{number + 1}", figures[size], figures["bare"]))
+                rounds.append(figures)
+        print(summary(setting, sizes, rounds))
+
+
+def summary(setting: str, sizes: list[str], rounds: list[dict[str, dict[str, Any]]]) -> str:
+    """The last line of a setting: medians over the rounds (a share within each round, beside its bare page)."""
+    parts, ok = [], True
+    for size in sizes:
+        p95 = statistics.median(r[size]["p95"] for r in rounds)
+        rate = statistics.median(r[size]["rate"] for r in rounds)
+        share = statistics.median(r[size]["rate"] / r["bare"]["rate"] for r in rounds)
+        ok = ok and p95 <= TARGET_P95_MS and share >= TARGET_SHARE
+        parts.append(f"{size}_p95={p95:.1f}ms {size}_rate={rate:.0f}/s {size}_share={share:.2f}")
+    bare = statistics.median(r["bare"]["rate"] for r in rounds)
+    return (
+        f"portal gunicorn={setting} bare_rate={bare:.0f}/s {' '.join(parts)} "
+        f"targets=p95<={TARGET_P95_MS:.0f}ms,share>={TARGET_SHARE} ok={ok}"
+    )
 
 
 if __name__ == "__main__":

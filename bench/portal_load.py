@@ -1,9 +1,10 @@
 """The portal benchmark's load generator: `clients` keep-alive connections, each asking pages in a loop.
 
-Usage: .venv/bin/python bench/portal_load.py PORT SECONDS WARMUP CLIENTS PLAN.json  (prints one JSON line)
+Usage: .venv/bin/python bench/portal_load.py PORT SECONDS WARMUP CLIENTS PLAN.json [THINK]  (one JSON line)
 PLAN.json: a list of [cookie or "", [path, ...]]; each request takes a random entry, then a random path.
 Kept light for the 2 cores it shares with the server: one process, one asyncio loop, requests built as
 bytes, only the status line and `Content-Length` parsed; its own CPU time is reported beside the figures.
+With THINK (seconds), each client waits a random 0..2×THINK after each answer, as a reader would.
 A server that closes the connection (gunicorn's sync workers) is reconnected to, as a browser would.
 """
 
@@ -17,7 +18,9 @@ import sys
 import time
 
 
-async def _client(port: int, plan: list[tuple[bytes, list[bytes]]], stop: float, since: float, out: dict) -> None:
+async def _client(
+    port: int, plan: list[tuple[bytes, list[bytes]]], stop: float, since: float, think: float, out: dict
+) -> None:
     rng = random.Random()
     reader = writer = None
     while time.perf_counter() < stop:
@@ -50,15 +53,19 @@ async def _client(port: int, plan: list[tuple[bytes, list[bytes]]], stop: float,
         if started >= since:
             out["latencies"].append(ended - started)
             out["statuses"][status] = out["statuses"].get(status, 0) + 1
+        if think:
+            await asyncio.sleep(rng.uniform(0, 2 * think))
     if writer is not None:
         writer.close()
 
 
-async def _run(port: int, seconds: float, warmup: float, clients: int, plan: list[tuple[bytes, list[bytes]]]) -> dict:
+async def _run(
+    port: int, seconds: float, warmup: float, clients: int, plan: list[tuple[bytes, list[bytes]]], think: float
+) -> dict:
     out: dict = {"latencies": [], "statuses": {}, "errors": 0, "all": 0}
     since = time.perf_counter() + warmup
     stop = since + seconds
-    await asyncio.gather(*(_client(port, plan, stop, since, out) for _ in range(clients)))
+    await asyncio.gather(*(_client(port, plan, stop, since, think, out) for _ in range(clients)))
     return out
 
 
@@ -71,7 +78,8 @@ def main() -> None:
         for cookie, paths in raw
     ]
     cpu = os.times()
-    out = asyncio.run(_run(port, seconds, warmup, clients, plan))
+    think = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
+    out = asyncio.run(_run(port, seconds, warmup, clients, plan, think))
     used = os.times()
     latencies = sorted(out["latencies"])
     n = len(latencies)
