@@ -25,6 +25,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,8 @@ REDIS_URL = "redis://127.0.0.1:6379/3"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 TARGET_P95_MS, TARGET_SHARE = 100.0, 0.5
 BARE_PORT = 8791
+BARE = "bench.portal_bare:app"
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def migrate(url: str) -> None:
@@ -115,13 +119,13 @@ def plan(url: str, count: int, templates: list[str], seed: int = 7) -> tuple[lis
 
 
 @contextmanager
-def gunicorn(module: str, setting: str, env: dict[str, str], port: int) -> Iterator[None]:
-    """`module` served by gunicorn with `setting` ("sync:5" or "gthread:2x8") on 127.0.0.1:`port`."""
+def gunicorn(module: str, setting: str, env: dict[str, str], port: int) -> Iterator[int]:
+    """`module` served by gunicorn with `setting` ("sync:5" or "gthread:2x8") on 127.0.0.1:`port`; its pid."""
     kind, _, size = setting.partition(":")
     workers, _, threads = size.partition("x")
     command = [PYTHON, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", workers, "-k", kind, "--backlog", "2048"]
     command += ["--threads", threads] if threads else []
-    command += ["--keep-alive", "5", "--log-level", "warning", module]
+    command += ["--keep-alive", "5", "--graceful-timeout", "5", "--log-level", "warning", module]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
         try:
@@ -131,7 +135,7 @@ def gunicorn(module: str, setting: str, env: dict[str, str], port: int) -> Itera
                     log.seek(0)
                     raise RuntimeError(f"gunicorn did not start: {log.read().decode()[-2000:]}")
                 time.sleep(0.2)
-            yield
+            yield process.pid
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -158,29 +162,85 @@ def check(port: int, checks: list[tuple[str, str]]) -> None:
             raise RuntimeError(f"/family/ answered {answer.status} without {name!r}: {page[:300]}")
 
 
-def load(port: int, plan_file: str, seconds: float, clients: int, think: float = 0.0) -> dict[str, Any]:
-    """The figures of one run of the load generator against 127.0.0.1:`port`."""
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def _family_of(pid: int) -> list[int]:
+    """`pid` and its children (gunicorn's master and workers)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return [pid, *children]
+
+
+@dataclass(frozen=True)
+class Server:
+    """A gunicorn serving on `port`; `database` is None for the bare page."""
+
+    port: int
+    pid: int
+    database: str | None
+    admin_url: str
+
+
+def cpu_snapshot(server: Server) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU seconds so far of the server's processes, and of its PostgreSQL backends (the web role's)."""
+    web = {pid: _cpu_seconds(pid) for pid in _family_of(server.pid)}
+    backends: dict[int, float] = {}
+    if server.database is not None:
+        with psycopg.connect(server.admin_url, autocommit=True) as connection:
+            rows = connection.execute(
+                "select pid from pg_stat_activity where usename = %s and datname = %s", (WEB_ROLE, server.database)
+            ).fetchall()
+        backends = {pid: _cpu_seconds(pid) for (pid,) in rows}
+    return web, backends
+
+
+def load(server: Server, plan_file: str, seconds: float, clients: int, think: float = 0.0) -> dict[str, Any]:
+    """The figures of one run of the load generator against `server`, with the CPU each request cost it."""
     before = os.getloadavg()[0]
-    command = [PYTHON, str(ROOT / "bench" / "portal_load.py"), str(port), str(seconds), "3", str(clients)]
+    web, backends = cpu_snapshot(server)
+    command = [PYTHON, str(ROOT / "bench" / "portal_load.py"), str(server.port), str(seconds), "3", str(clients)]
     command += [plan_file, str(think)]
     out = subprocess.run(command, check=True, capture_output=True, text=True)
+    web_after, backends_after = cpu_snapshot(server)
     figures: dict[str, Any] = json.loads(out.stdout)
     figures["load"] = max(before, os.getloadavg()[0])
+    requests = max(1, figures["all"])
+    figures["web_cpu"] = sum(cpu - web.get(pid, 0.0) for pid, cpu in web_after.items()) * 1000 / requests
+    figures["db_cpu"] = sum(cpu - backends.get(pid, 0.0) for pid, cpu in backends_after.items()) * 1000 / requests
+    figures["cpu"] = figures["web_cpu"] + figures["db_cpu"] + figures["client_cpu_ms_per_request"]
     return figures
 
 
 def line(label: str, f: dict[str, Any], bare: dict[str, Any] | None) -> str:
-    share = f" share={f['rate'] / bare['rate']:.2f}" if bare else ""
+    share = f" share={f['rate'] / bare['rate']:.2f} cpu_share={bare['cpu'] / f['cpu']:.2f}" if bare else ""
     bad = {k: v for k, v in f["statuses"].items() if k != "200"}
     return (
         f"  {label:<10} p50={f['p50']:6.1f}ms p95={f['p95']:6.1f}ms p99={f['p99']:6.1f}ms rate={f['rate']:7.1f}/s"
-        f"{share}  client_cpu={f['client_cpu_ms_per_request']:.2f}ms/req load1={f['load']:.2f}"
+        f"{share}\n             cpu/req: web={f['web_cpu']:.2f}ms db={f['db_cpu']:.2f}ms"
+        f" client={f['client_cpu_ms_per_request']:.2f}ms load1={f['load']:.2f}"
         + (f" NON-200={bad}" if bad else "")
         + (f" errors={f['errors']}" if f["errors"] else "")
     )
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # the servers' context managers stop them
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rebuild", action="store_true", help="build the databases anew")
     parser.add_argument("--seconds", type=float, default=15)
@@ -218,17 +278,21 @@ def main() -> None:
     for setting in args.servers.split(","):
         print(f"gunicorn {setting}:")
         rounds: list[dict[str, dict[str, Any]]] = []
-        with ExitStack() as servers:
-            servers.enter_context(gunicorn("bench.portal_bare:app", setting, env, BARE_PORT))
+        admin = make_url(base).set(drivername="postgresql", database="postgres").render_as_string(False)
+        with ExitStack() as stack:
+            servers = {
+                "bare": Server(BARE_PORT, stack.enter_context(gunicorn(BARE, setting, env, BARE_PORT)), None, admin)
+            }
             for port, size in enumerate(sizes, start=BARE_PORT + 1):
                 web_url, _, checks = plans[size]
-                servers.enter_context(gunicorn("wsgi:app", setting, {**env, "DATABASE_URL": web_url}, port))
+                pid = stack.enter_context(gunicorn("wsgi:app", setting, {**env, "DATABASE_URL": web_url}, port))
+                servers[size] = Server(port, pid, make_url(web_url).database, admin)
                 check(port, checks)
             for number in range(args.rounds):
-                figures = {"bare": load(BARE_PORT, bare_plan, args.seconds, args.clients, args.think)}
+                figures = {"bare": load(servers["bare"], bare_plan, args.seconds, args.clients, args.think)}
                 print(line(f"bare #{number + 1}", figures["bare"], None))
-                for port, size in enumerate(sizes, start=BARE_PORT + 1):
-                    figures[size] = load(port, plans[size][1], args.seconds, args.clients, args.think)
+                for size in sizes:
+                    figures[size] = load(servers[size], plans[size][1], args.seconds, args.clients, args.think)
                     print(line(f"{size} #{number + 1}", figures[size], figures["bare"]))
                 rounds.append(figures)
         print(summary(setting, sizes, rounds))
@@ -241,8 +305,11 @@ def summary(setting: str, sizes: list[str], rounds: list[dict[str, dict[str, Any
         p95 = statistics.median(r[size]["p95"] for r in rounds)
         rate = statistics.median(r[size]["rate"] for r in rounds)
         share = statistics.median(r[size]["rate"] / r["bare"]["rate"] for r in rounds)
+        cpu_share = statistics.median(r["bare"]["cpu"] / r[size]["cpu"] for r in rounds)
         ok = ok and p95 <= TARGET_P95_MS and share >= TARGET_SHARE
-        parts.append(f"{size}_p95={p95:.1f}ms {size}_rate={rate:.0f}/s {size}_share={share:.2f}")
+        parts.append(
+            f"{size}_p95={p95:.1f}ms {size}_rate={rate:.0f}/s {size}_share={share:.2f} {size}_cpu_share={cpu_share:.2f}"
+        )
     bare = statistics.median(r["bare"]["rate"] for r in rounds)
     return (
         f"portal gunicorn={setting} bare_rate={bare:.0f}/s {' '.join(parts)} "

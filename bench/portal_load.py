@@ -85,7 +85,7 @@ def main() -> None:
     n = len(latencies)
     pick = lambda share: latencies[min(n - 1, round(share * (n - 1)))] * 1000 if n else float("nan")  # noqa: E731
     print(json.dumps({
-        "requests": n, "rate": n / seconds, "p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99),
+        "requests": n, "all": out["all"], "rate": n / seconds, "p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99),
         "statuses": out["statuses"], "errors": out["errors"],
         "client_cpu_ms_per_request": (used.user + used.system - cpu.user - cpu.system) * 1000 / max(1, out["all"]),
     }))  # fmt: skip

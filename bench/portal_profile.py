@@ -69,6 +69,16 @@ def main() -> None:
         one()
     profile.disable()
     stats = pstats.Stats(profile)
+    by_package: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        parts = filename.split("site-packages/")
+        package = (
+            parts[1].split("/")[0] if len(parts) > 1 else ("contactbook" if "contactbook" in filename else "other")
+        )
+        by_package[package] = by_package.get(package, 0.0) + own
+    print("own time per request by package (profiled, ms):")
+    for package, own in sorted(by_package.items(), key=lambda item: -item[1])[:12]:
+        print(f"  {package:<40} {own * 1000 / count:6.2f}")
     stats.sort_stats("tottime").print_stats(25)
     stats.sort_stats("cumulative").print_stats(40)
 
