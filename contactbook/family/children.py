@@ -8,14 +8,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from flask import abort
-from sqlalchemy import select
+from flask import abort, g
+from sqlalchemy import BindParameter, Integer, and_, bindparam, select
 
 from contactbook.extensions import db
 from contactbook.family.session import SignedInFamily
 from contactbook.models import Enrolment, School, SchoolClass, SchoolStatus, SchoolYear, Student, StudentGuardian
 from contactbook.tenancy import MAX_ID, school_scope
+
+_SCHOOL: BindParameter[int] = bindparam("school_id", type_=Integer)
+# A school's children of the family's guardian records, with each of their classes (one row per link and
+# year). Every tenant table is filtered by the school too (the row scope guarantees it again on PostgreSQL);
+# a suspended school gives no row.
+_CHILDREN = (
+    select(
+        Student.id, Student.full_name, Student.date_of_birth, StudentGuardian.guardian_id,
+        School.name.label("school_name"), School.slug.label("school_slug"),
+        SchoolClass.id.label("class_id"), SchoolClass.name.label("class_name"), SchoolYear.starts_on,
+    )
+    .join(StudentGuardian, and_(StudentGuardian.student_id == Student.id, StudentGuardian.school_id == _SCHOOL))
+    .join(School, School.id == Student.school_id)
+    .outerjoin(Enrolment, and_(Enrolment.student_id == Student.id, Enrolment.school_id == _SCHOOL))
+    .outerjoin(SchoolClass, and_(SchoolClass.id == Enrolment.class_id, SchoolClass.school_id == _SCHOOL))
+    .outerjoin(SchoolYear, and_(SchoolYear.id == Enrolment.school_year_id, SchoolYear.school_id == _SCHOOL))
+    .where(
+        Student.school_id == _SCHOOL,
+        StudentGuardian.guardian_id.in_(bindparam("guardian_ids", expanding=True)),
+        School.status == SchoolStatus.ACTIVE,
+    )
+    .order_by(Student.full_name, Student.id)
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,70 +66,46 @@ class SchoolChildren:
     children: list[Child]
 
 
-def _children_in(family: SignedInFamily, school: School, student_id: int | None = None) -> list[Child]:
-    guardian_ids = family.guardian_ids(school.id)
+def _children_in(family: SignedInFamily, school_id: int) -> SchoolChildren | None:
+    """The family's children in one active school: one statement, under that school's row scope."""
+    guardian_ids = family.guardian_ids(school_id)
     if not guardian_ids:
-        return []
-    with school_scope(school.id):
-        links = select(StudentGuardian.student_id, StudentGuardian.guardian_id).where(
-            StudentGuardian.school_id == school.id, StudentGuardian.guardian_id.in_(guardian_ids)
-        )
-        if student_id is not None:
-            links = links.where(StudentGuardian.student_id == student_id)
-        by_student: dict[int, set[int]] = {}
-        for sid, gid in db.session.execute(links):
-            by_student.setdefault(sid, set()).add(gid)
-        if not by_student:
-            return []
-        students = db.session.scalars(
-            select(Student)
-            .where(Student.school_id == school.id, Student.id.in_(by_student))
-            .order_by(Student.full_name)
-        ).all()
-        classes: dict[int, tuple[int, str]] = {}
-        rows = db.session.execute(
-            select(Enrolment.student_id, SchoolClass.id, SchoolClass.name)
-            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
-            .join(SchoolYear, SchoolYear.id == Enrolment.school_year_id)
-            .where(Enrolment.school_id == school.id, Enrolment.student_id.in_(by_student))
-            .order_by(SchoolYear.starts_on)
-        )
-        for sid, class_id, class_name in rows:
-            classes[sid] = (class_id, class_name)  # the latest year's class wins
-    return [
+        return None
+    by_student: dict[int, tuple[Any, set[int], date | None, int | None, str | None]] = {}
+    school: tuple[str, str] | None = None
+    with school_scope(school_id):
+        for row in db.session.execute(_CHILDREN, {"school_id": school_id, "guardian_ids": guardian_ids}):
+            school = (row.school_name, row.school_slug)
+            entry = by_student.setdefault(row.id, (row, set(), None, None, None))
+            entry[1].add(row.guardian_id)
+            if row.class_id is not None and (entry[2] is None or row.starts_on > entry[2]):
+                by_student[row.id] = (row, entry[1], row.starts_on, row.class_id, row.class_name)  # latest year wins
+    if school is None:
+        return None
+    children = [
         Child(
-            student_id=student.id,
-            full_name=student.full_name,
-            date_of_birth=student.date_of_birth,
-            school_id=school.id,
-            school_name=school.name,
-            class_id=classes.get(student.id, (None, None))[0],
-            class_name=classes.get(student.id, (None, None))[1],
-            guardian_ids=tuple(sorted(by_student[student.id])),
+            student_id=row.id,
+            full_name=row.full_name,
+            date_of_birth=row.date_of_birth,
+            school_id=school_id,
+            school_name=school[0],
+            class_id=class_id,
+            class_name=class_name,
+            guardian_ids=tuple(sorted(linked)),
         )
-        for student in students
+        for row, linked, _, class_id, class_name in by_student.values()
     ]
-
-
-def _schools(family: SignedInFamily) -> list[School]:
-    if not family.school_ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(School)
-            .where(School.id.in_(family.school_ids), School.status == SchoolStatus.ACTIVE)
-            .order_by(School.name)
-        )
-    )
+    return SchoolChildren(school_id, school[0], school[1], children)
 
 
 def children_of(family: SignedInFamily) -> list[SchoolChildren]:
-    """The family's children, grouped by school (schools by name, children by name)."""
-    groups = []
-    for school in _schools(family):
-        children = _children_in(family, school)
-        if children:
-            groups.append(SchoolChildren(school.id, school.name, school.slug, children))
+    """The family's children, grouped by school (schools by name, children by name); read once per request."""
+    cached: tuple[SignedInFamily, list[SchoolChildren]] | None = g.get("_family_children")
+    if cached is not None and cached[0] == family:
+        return cached[1]
+    groups = [group for school_id in family.school_ids if (group := _children_in(family, school_id)) is not None]
+    groups.sort(key=lambda group: (group.school_name, group.school_id))
+    g._family_children = (family, groups)
     return groups
 
 
@@ -113,8 +113,8 @@ def child_or_404(family: SignedInFamily, student_id: int) -> Child:
     """The family's child with this id; any other student, of any school, answers 404."""
     if not 0 < student_id <= MAX_ID:
         abort(404)
-    for school in _schools(family):
-        found = _children_in(family, school, student_id)
-        if found:
-            return found[0]
+    for group in children_of(family):
+        for child in group.children:
+            if child.student_id == student_id:
+                return child
     abort(404)
