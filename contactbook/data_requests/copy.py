@@ -39,6 +39,7 @@ SECTIONS: list[Section] = [
     Section("scores", _l("Published scores"), records.scores),
     Section("score_corrections", _l("Score corrections"), records.corrections),
     Section("term_records", _l("Conduct and absences"), records.term_records),
+    Section("notice_reads", _l("Notices the family said it has read"), records.notice_reads),
     Section("data_requests", _l("Data requests"), records.data_requests),
     Section("audit", _l("Audit records about the family"), records.audit),
 ]

@@ -12,6 +12,8 @@ from contactbook.models import (
     AuditLog,
     DataRequest,
     Message,
+    Notice,
+    NoticeRead,
     Payment,
     SchoolYear,
     Score,
@@ -117,6 +119,20 @@ def term_records(h: Holder) -> list[Row]:
             "absences": t.absences,
         }
         for t, number, year in rows
+    ]
+
+
+def notice_reads(h: Holder) -> list[Row]:
+    """The notices the family said it has read ("Tôi đã đọc"), and when."""
+    rows = db.session.execute(
+        select(NoticeRead.notice_id, Notice.title, NoticeRead.guardian_id, NoticeRead.read_at)
+        .join(Notice, Notice.id == NoticeRead.notice_id)
+        .where(NoticeRead.school_id == h.school.id, NoticeRead.guardian_id.in_(h.guardian_ids))
+        .order_by(NoticeRead.read_at, NoticeRead.id)
+    ).tuples()
+    return [
+        {"notice_id": notice_id, "notice_title": title, "guardian_id": guardian_id, "read_at": read_at}
+        for notice_id, title, guardian_id, read_at in rows
     ]
 
 

@@ -22,6 +22,7 @@ from contactbook.models import (
     TermRecord,
 )
 from contactbook.models import DataRequestKind as Kind
+from contactbook.notices import services as notices
 from tests.data_requests.factories import asked
 from tests.factories import World
 from tests.grading.factories import GradeWorld, make_grade_world, put_score
@@ -57,7 +58,8 @@ def _published(gw: GradeWorld, student: Student, value: str) -> Score:
 
 
 def make_data_world(world: World) -> DataWorld:
-    """Scores (published and not), a correction, a term record, a payment, messages and a copy request for
+    """Scores (published and not), a correction, a term record, a payment, messages, a notice the mother said she
+    has read, and a copy request for
     the mother's family in alpha; the father's family's own records; beta's guardian with the mother's number."""
     gw = make_grade_world(world.a)
     beta = make_class_world(world.b)
@@ -77,6 +79,11 @@ def make_data_world(world: World) -> DataWorld:
     father_message.guardian_id, father_message.student_id = gw.father.id, gw.cuong.id
     father_message.to_address, father_message.body = FATHER_PHONE, "Tin cho bo Cuong"
     db.session.commit()
+    notice = notices.create_notice(
+        gw.people.school, gw.people.admin, title="Họp phụ huynh", body="Thứ Bảy, 8 giờ.",
+        category="general", urgent=False, audience=notices.Audience("school"),
+    )  # fmt: skip
+    assert notices.acknowledge(gw.people.school.id, notice.id, gw.an.id, [gw.mother.id])
     asked(MOTHER_PHONE, gw.people.school.id, Kind.COPY)
     asked(FATHER_PHONE, gw.people.school.id, Kind.COPY)
     return DataWorld(gw, beta, payment, queued, sent, father_message)

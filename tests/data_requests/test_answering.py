@@ -21,6 +21,7 @@ from contactbook.models import (
     DataRequestStatus,
     Guardian,
     MessageStatus,
+    NoticeRead,
     Payment,
     StudentGuardian,
     Subscription,
@@ -106,6 +107,8 @@ def test_erasure_anonymises_consents_and_messages_and_cancels_what_was_not_sent(
     db.session.refresh(dw.sent)
     assert (dw.queued.status, dw.queued.to_address, dw.queued.body) == (MessageStatus.SKIPPED, "", "")
     assert (dw.sent.status, dw.sent.to_address, dw.sent.body) == (MessageStatus.SENT, "", "")
+    reads = db.session.scalars(select(NoticeRead).where(NoticeRead.guardian_id == dw.mother.id)).all()
+    assert reads == []  # which notices the family read goes with it
 
 
 def test_erasure_keeps_receipts_and_the_audit_log(world: World) -> None:

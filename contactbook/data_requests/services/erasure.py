@@ -1,10 +1,10 @@
 """The steps of an erasure, each removing or anonymising one kind of record of the family in one school.
 
 What the law lets go goes: the guardians' names, numbers and addresses, their links to the children,
-the personal fields of their consents, the addresses and text of their messages (and, once the school has
-them, the notices they acknowledged). What it requires stays: payments and refunds with their receipts
-(accounting records, Law on Accounting 88/2015: the payer's name as written on the receipt), subscriptions as
-the ground of those payments, message statuses and costs (what the school was billed), and the audit log.
+the personal fields of their consents, the addresses and text of their messages, the notices they said they
+have read. What it requires stays: payments and refunds with their receipts (accounting records, Law on
+Accounting 88/2015: the payer's name as written on the receipt), subscriptions as the ground of those
+payments, message statuses and costs (what the school was billed), and the audit log.
 
 Each step is one function of `Erasure` returning how many rows it changed; `STEPS` lists them in order, so a
 new kind of record joins the erasure with one function. The steps write into the unit of work of the service
@@ -28,6 +28,7 @@ from contactbook.models import (
     Guardian,
     Message,
     MessageStatus,
+    NoticeRead,
     School,
     StudentGuardian,
     Subscription,
@@ -114,6 +115,16 @@ def anonymise_messages(e: Erasure) -> int:
     return len(result.all())
 
 
+def remove_notice_reads(e: Erasure) -> int:
+    """Which notices the family said it has read goes: it is nobody's record but the family's."""
+    result = db.session.execute(
+        delete(NoticeRead)
+        .where(NoticeRead.school_id == e.school.id, NoticeRead.guardian_id.in_(e.guardian_ids))
+        .returning(NoticeRead.id)
+    )
+    return len(result.all())
+
+
 def unlink_children(e: Erasure) -> int:
     """The guardians are no longer linked to the children: the family's portal no longer shows them."""
     result = db.session.execute(
@@ -140,6 +151,7 @@ STEPS: list[tuple[str, Callable[[Erasure], int]]] = [
     ("subscriptions_stopped", stop_subscriptions),
     ("consents_anonymised", anonymise_consents),
     ("messages_anonymised", anonymise_messages),
+    ("notice_reads_removed", remove_notice_reads),
     ("children_unlinked", unlink_children),
     ("guardians_anonymised", anonymise_guardians),
 ]
