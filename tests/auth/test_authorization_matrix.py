@@ -134,6 +134,10 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
 OTHER_FAMILY_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "student_id": lambda ids: ids.stranger["student"],
     "guardian_id": lambda ids: ids.stranger["guardian"],
+    "notice_id": lambda ids: ids.notices[OWN]["admin"],  # to the whole class: the stranger's child too
+    "copy_id": lambda ids: ids.stranger["provided_copy"],
+    "school_id": lambda ids: max(ids.school.values()) + 1,  # the family has guardian records in every school
+
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
 }
@@ -538,7 +542,8 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
             )
             stranger = make_student(world.a, rosters[OWN].school_class, "Lê Thị Khác", "790100000099")
             guardian = make_guardian(world.a, [stranger], "Người khác", phone=STRANGER_PHONE)
-            ids.stranger.update(student=stranger.id, guardian=guardian.id)
+            stranger_copy = make_request(guardian, DataRequestKind.COPY, DataRequestStatus.PROVIDED)
+            ids.stranger.update(student=stranger.id, guardian=guardian.id, provided_copy=stranger_copy.id)
             for slug, objects in ids.roster.items():
                 objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
                 objects["score"] = published_score(schools[slug], rosters[slug])
