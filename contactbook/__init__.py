@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.auth.routes import bp as auth_bp
     from contactbook.dev.routes import bp as dev_bp
     from contactbook.family.routes import bp as family_bp
+    from contactbook.family.service_routes import bp as family_service_bp
     from contactbook.grading.routes import bp as grades_bp
     from contactbook.messaging.routes import bp as messaging_bp
     from contactbook.notices.routes import bp as notices_bp
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(grades_bp, url_prefix="/s/<school_slug>/grades")
     app.register_blueprint(dev_bp, url_prefix="/dev")
     app.register_blueprint(family_bp, url_prefix="/family")
+    app.register_blueprint(family_service_bp, url_prefix="/family/children/<int:student_id>/service")
     app.register_blueprint(messaging_bp)
 
     from contactbook.cli import register_commands
