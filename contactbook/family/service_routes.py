@@ -28,8 +28,9 @@ from contactbook.family.service_forms import FamilyChannelsForm, FamilyStopForm,
 from contactbook.family.session import family_required, signed_in_family
 from contactbook.models import Guardian, Student, Subscription, SubscriptionStatus
 from contactbook.roster import queries as roster_queries
+from contactbook.roster.labels import domestic_phone
 from contactbook.roster.services import current_year
-from contactbook.subscriptions import services
+from contactbook.subscriptions import listing, services
 from contactbook.subscriptions.forms import DigestForm, WithdrawForm
 from contactbook.subscriptions.labels import (
     category_label,
@@ -74,6 +75,7 @@ def _display_helpers() -> dict[str, Any]:
         "payment_reference": payment_reference,
         "message_kind_label": message_kind_label,
         "method_label": method_label,
+        "domestic_phone": domestic_phone,
     }
 
 
@@ -211,7 +213,7 @@ def consent_receipt(student_id: int, subscription_id: int) -> ResponseReturnValu
             school_name=school.name,
             subscription=subscription,
             consents=list(subscription.consents),
-            names={},
+            names=listing.staff_names(school, [c.recorded_by_id for c in subscription.consents]),
             enrolment=roster_queries.enrolments_in_year([subscription.student_id], current_year(school)).get(
                 subscription.student_id
             ),

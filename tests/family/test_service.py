@@ -12,7 +12,7 @@ from contactbook.models import Consent, MessageStatus, PaymentMethod, Subscripti
 from contactbook.subscriptions.references import payment_reference
 from contactbook.subscriptions.services import payments
 from contactbook.timezones import school_today
-from tests.factories import World
+from tests.factories import World, login
 from tests.family.service_support import (
     audit_rows,
     choices,
@@ -254,3 +254,61 @@ def test_another_familys_child_and_subscription_answer_404(app: Flask, client: F
     assert client.get(f"{family.base}/{own.id}/consent-receipt").status_code == 200
     db.session.refresh(other)
     assert other.status == SubscriptionStatus.ACTIVE
+
+
+HOSTILE = {
+    "plan_id": "1 OR 1=1",
+    "sms": "'; DROP TABLE subscriptions; --",
+    "email": "\x00",
+    "delivery": "<script>",
+    "purposes": ["grades_sms", "nope", "x" * 5000],
+    "given_by": "x" * 10_000,
+    "child_agrees": "y",
+    "confirmed": "2",
+    "choice": "sometimes",
+    "purpose": "../../etc",
+}
+
+
+def test_hostile_input_to_every_family_service_form_changes_nothing_and_never_fails(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    family = signed_in(app, client, world.a)
+    send(client, family.base + "/subscribe", choices(family))
+    subscription = the_subscription(family)
+    before = (subscription.status, subscription.sms, subscription.email, subscription.digest)
+
+    answers = [
+        send(client, f"{family.base}/{path}", HOSTILE).status_code
+        for path in ("subscribe", f"{subscription.id}/stop", f"{subscription.id}/channels", f"{subscription.id}/digest",
+                     f"{subscription.id}/withdraw")
+    ]  # fmt: skip
+    answers += [
+        client.get(url).status_code
+        for url in (
+            "/family/children/99999999999999999999/service/",
+            f"{family.base}/0/stop",
+            f"{family.base}/payments/-1/receipt",
+            f"{family.base}/{10**12}/consent-receipt",
+        )
+    ]
+
+    assert all(code < 500 for code in answers), answers
+    subscription = the_subscription(family)
+    assert (subscription.status, subscription.sms, subscription.email, subscription.digest) == before
+    assert len(subscriptions_of(family)) == 1
+
+
+def test_the_school_sees_a_portal_subscription_as_given_by_the_family_in_the_portal(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    family = signed_in(app, client, world.a)
+    send(client, family.base + "/subscribe", choices(family))
+    subscription = the_subscription(family)
+    login(client, "accountant", world.a.slug)
+
+    detail = client.get(f"/s/{world.a.slug}/service/subscriptions/{subscription.id}").get_data(as_text=True)
+    receipt = client.get(f"/s/{world.a.slug}/service/subscriptions/{subscription.id}/consent-receipt")
+
+    assert "Gia đình, qua Cổng phụ huynh" in detail
+    assert "Gia đình, qua Cổng phụ huynh" in receipt.get_data(as_text=True) and receipt.status_code == 200
