@@ -4,6 +4,7 @@ the first SMS says where the portal is (once), every email ends with how to stop
 from __future__ import annotations
 
 from decimal import Decimal
+from unittest import mock
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,6 +14,7 @@ from contactbook.extensions import db
 from contactbook.messaging import services as delivery
 from contactbook.messaging.checks import checked
 from contactbook.messaging.outbox import Outbox, recipients
+from contactbook.messaging.providers.console import recent
 from contactbook.messaging.render import email_footer
 from contactbook.models import Message, MessageStatus, Score, StudentGuardian
 from contactbook.models.base import utcnow
@@ -143,3 +145,20 @@ def test_the_value_statement_counts_messages_received_the_last_grade_and_what_wa
     assert "1" in messages and "Toán" in grade and "8,5" in grade
     assert db.session.scalar(select(Message.id).where(Message.kind == "welcome")) == welcome.id
     assert services.settings_of(world.a.school).enabled
+
+
+def test_a_daily_digest_by_email_ends_with_how_to_stop_too(app: Flask, client: FlaskClient, world: World) -> None:
+    family = signed_in(app, client, world.a)
+    form = choices(family, email=True, sms=False, purposes=["notices_email"]) | {"delivery": "digest"}
+    send(client, family.base + "/subscribe", form)
+    [item] = queue_notice(family)
+    digest = db.session.get(Message, item.digest_id)
+    assert digest is not None and digest.next_attempt_at is not None
+    due = digest.next_attempt_at
+
+    with mock.patch("contactbook.messaging.services.utcnow", lambda: due):
+        delivery.deliver(delivery.claim(now=due))
+
+    [sent] = [m for m in recent(app.config["REDIS_URL"]) if m["channel"] == "email"]
+    footer = email_footer(world.a.school.name, app.config["PORTAL_URL"])
+    assert "Họp phụ huynh" in sent["body"] and sent["body"].endswith(footer)
