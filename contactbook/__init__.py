@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.audit.routes import bp as audit_bp
     from contactbook.auth.routes import bp as auth_bp
     from contactbook.dev.routes import bp as dev_bp
+    from contactbook.family.receipt_routes import bp as family_receipts_bp
     from contactbook.family.routes import bp as family_bp
     from contactbook.family.service_routes import bp as family_service_bp
     from contactbook.grading.routes import bp as grades_bp
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dev_bp, url_prefix="/dev")
     app.register_blueprint(family_bp, url_prefix="/family")
     app.register_blueprint(family_service_bp, url_prefix="/family/children/<int:student_id>/service")
+    app.register_blueprint(family_receipts_bp, url_prefix="/family/children/<int:student_id>/service")
     app.register_blueprint(messaging_bp)
 
     from contactbook.cli import register_commands

@@ -1,6 +1,6 @@
 """The family's own subscription for a child: plans and prices, subscribe with consent (a confirmation step
-before anything costs money), the consent receipt, payment instructions and receipts, stop with the refund
-shown first, channels, digest, consent per purpose, and what the family received for its fee.
+before anything costs money), payment instructions, stop with the refund shown first, channels, digest,
+consent per purpose, and what the family received for its fee (its receipts: `receipt_routes`).
 
 Each view finds the child among the family's own (`child_or_404`) and works under that child's school's row
 scope. The rules are the paid service's own services (`contactbook.subscriptions.services.portal` calls the
@@ -15,9 +15,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import LazyString
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from contactbook.audit.services import FamilyActor
@@ -25,62 +23,32 @@ from contactbook.extensions import db
 from contactbook.family import service_reads as reads
 from contactbook.family.children import Child, child_or_404
 from contactbook.family.service_forms import FamilyChannelsForm, FamilyStopForm, FamilySubscribeForm
+from contactbook.family.service_labels import display_helpers
 from contactbook.family.session import family_required, signed_in_family
-from contactbook.models import Guardian, Student, Subscription, SubscriptionStatus
-from contactbook.roster import queries as roster_queries
-from contactbook.roster.labels import domestic_phone
-from contactbook.roster.services import current_year
-from contactbook.subscriptions import listing, services
+from contactbook.models import Guardian, Student, SubscriptionStatus
+from contactbook.subscriptions import services
 from contactbook.subscriptions.forms import DigestForm, WithdrawForm
 from contactbook.subscriptions.labels import (
     category_label,
-    consent_method_label,
     period_label,
     purpose_label,
     refusal,
-    status_label,
     vnd,
 )
-from contactbook.subscriptions.payment_forms import method_label
-from contactbook.subscriptions.references import payment_reference
 from contactbook.subscriptions.services import portal
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 
 bp = Blueprint("family_service", __name__)
 
-MESSAGE_KIND_LABELS: dict[str, LazyString] = {
-    "notice": _l("Notices"),
-    "score": _l("Grades"),
-    "score_correction": _l("Grade corrections"),
-    "digest": _l("Daily digests"),
-    "renewal": _l("Renewal reminders"),
-    "welcome": _l("Welcome"),
-}
-
-
-def message_kind_label(kind: str) -> str:
-    """What a kind of message is called on the family's value statement."""
-    return str(MESSAGE_KIND_LABELS.get(kind, kind))
-
 
 @bp.context_processor
 def _display_helpers() -> dict[str, Any]:
-    return {
-        "purpose_label": purpose_label,
-        "category_label": category_label,
-        "period_label": period_label,
-        "status_label": status_label,
-        "consent_method_label": consent_method_label,
-        "payment_reference": payment_reference,
-        "message_kind_label": message_kind_label,
-        "method_label": method_label,
-        "domestic_phone": domestic_phone,
-    }
+    return display_helpers()
 
 
 @contextmanager
-def _child(student_id: int) -> Iterator[Child]:
+def child_scope(student_id: int) -> Iterator[Child]:
     """The family's child (404 for any other student), with its school's rows in scope meanwhile."""
     child = child_or_404(signed_in_family(), student_id)
     with school_scope(child.school_id):
@@ -113,7 +81,7 @@ def _overview_url(child: Child) -> str:
 @bp.route("/")
 @family_required
 def overview(student_id: int) -> ResponseReturnValue:
-    with _child(student_id) as child:
+    with child_scope(student_id) as child:
         school = reads.school_of(child)
         subscriptions = reads.subscriptions_of(child)
         current = reads.running(subscriptions)
@@ -154,7 +122,7 @@ def _choice(form: FamilySubscribeForm, plans: dict[int, Any]) -> portal.Choice:
 @family_required
 def subscribe(student_id: int) -> ResponseReturnValue:
     """GET: the choices; POST: the confirmation with the price; POST confirmed: subscribe."""
-    with _child(student_id) as child:
+    with child_scope(student_id) as child:
         school = reads.school_of(child)
         guardian, student = _guardian(child), _student(child)
         plans = {plan.id: plan for plan in reads.plans_offered(school)}
@@ -200,50 +168,11 @@ def subscribe(student_id: int) -> ResponseReturnValue:
         )
 
 
-@bp.route("/<int:subscription_id>/consent-receipt")
-@family_required
-def consent_receipt(student_id: int, subscription_id: int) -> ResponseReturnValue:
-    """The consent receipt staff print, for the family to print or save."""
-    with _child(student_id) as child:
-        subscription = reads.subscription_or_404(child, subscription_id)
-        school = reads.school_of(child)
-        return render_template(
-            "family/consent_receipt.html",
-            child=child,
-            school_name=school.name,
-            subscription=subscription,
-            consents=list(subscription.consents),
-            names=listing.staff_names(school, [c.recorded_by_id for c in subscription.consents]),
-            enrolment=roster_queries.enrolments_in_year([subscription.student_id], current_year(school)).get(
-                subscription.student_id
-            ),
-            printed_on=school_today(),
-        )
-
-
-@bp.route("/payments/<int:payment_id>/receipt")
-@family_required
-def receipt(student_id: int, payment_id: int) -> ResponseReturnValue:
-    """The receipt of a payment (or refund) the school recorded for the family."""
-    with _child(student_id) as child:
-        payment = next((p for p in reads.payments_of(child) if p.id == payment_id), None)
-        if payment is None:
-            abort(404)
-        subscription = db.session.get(Subscription, payment.subscription_id) if payment.subscription_id else None
-        return render_template(
-            "family/receipt.html",
-            child=child,
-            school_name=reads.school_of(child).name,
-            payment=payment,
-            subscription=subscription,
-        )
-
-
 @bp.route("/<int:subscription_id>/stop", methods=["GET", "POST"])
 @family_required
 def stop(student_id: int, subscription_id: int) -> ResponseReturnValue:
     """GET: what stopping today costs and refunds; POST: stop, once the family ticked to confirm."""
-    with _child(student_id) as child:
+    with child_scope(student_id) as child:
         subscription = reads.subscription_or_404(child, subscription_id)
         school = reads.school_of(child)
         form = FamilyStopForm()
@@ -298,7 +227,7 @@ def _change(child: Child, subscription_id: int, change: Any, done: str) -> Respo
 @bp.route("/<int:subscription_id>/channels", methods=["POST"])
 @family_required
 def channels(student_id: int, subscription_id: int) -> ResponseReturnValue:
-    with _child(student_id) as child:
+    with child_scope(student_id) as child:
         form = FamilyChannelsForm()
         if not form.validate_on_submit():
             flash(_("Choose the channels again."), "error")
@@ -324,7 +253,7 @@ def channels(student_id: int, subscription_id: int) -> ResponseReturnValue:
 @bp.route("/<int:subscription_id>/digest", methods=["POST"])
 @family_required
 def digest(student_id: int, subscription_id: int) -> ResponseReturnValue:
-    with _child(student_id) as child:
+    with child_scope(student_id) as child:
         form = DigestForm()
         if not form.validate_on_submit():
             flash(_("Choose single messages or the daily digest."), "error")
@@ -339,7 +268,7 @@ def digest(student_id: int, subscription_id: int) -> ResponseReturnValue:
 @bp.route("/<int:subscription_id>/withdraw", methods=["POST"])
 @family_required
 def withdraw(student_id: int, subscription_id: int) -> ResponseReturnValue:
-    with _child(student_id) as child:
+    with child_scope(student_id) as child:
         form = WithdrawForm()
         if not form.validate_on_submit():
             flash(_("Choose a purpose to withdraw."), "error")
