@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", f"sqlite:///{INSTANCE / 'contactbook.db'}"),
     Setting("REDIS_URL", "redis://127.0.0.1:6379/0"),
     Setting("BASE_DOMAIN", "localhost"),
+    Setting("PORTAL_URL", ""),
     Setting("DEFAULT_LOCALE", "vi"),
     Setting("TIMEZONE", "Asia/Ho_Chi_Minh"),
     Setting("DEV_PAGES", "false", _bool),
@@ -86,6 +87,13 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def _portal_url(base_domain: str) -> str:
+    """The families' portal on the main domain, as messages to families name it (HTTPS beyond a dev machine)."""
+    if base_domain == "localhost":
+        return "http://localhost:5000/family/"
+    return f"https://{base_domain}/family/"
+
+
 class ConfigError(RuntimeError):
     """The settings cannot run the application safely."""
 
@@ -117,6 +125,7 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
     values.update(
+        PORTAL_URL=values.get("PORTAL_URL") or _portal_url(values["BASE_DOMAIN"]),
         SQLALCHEMY_DATABASE_URI=database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         RATELIMIT_STORAGE_URI=values["REDIS_URL"],

@@ -37,7 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.dev.routes import bp as dev_bp
     from contactbook.family.child_routes import bp as family_child_bp
     from contactbook.family.data_routes import bp as family_data_bp
+    from contactbook.family.receipt_routes import bp as family_receipts_bp
     from contactbook.family.routes import bp as family_bp
+    from contactbook.family.service_routes import bp as family_service_bp
     from contactbook.grading.routes import bp as grades_bp
     from contactbook.messaging.routes import bp as messaging_bp
     from contactbook.notices.routes import bp as notices_bp
@@ -65,6 +67,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(family_bp, url_prefix="/family")
     app.register_blueprint(family_child_bp, url_prefix="/family/children")
     app.register_blueprint(family_data_bp, url_prefix="/family/data")
+    app.register_blueprint(family_service_bp, url_prefix="/family/children/<int:student_id>/service")
+    app.register_blueprint(family_receipts_bp, url_prefix="/family/children/<int:student_id>/service")
     app.register_blueprint(messaging_bp)
 
     from contactbook.cli import register_commands

@@ -65,7 +65,9 @@ class Entry:
 
     @property
     def actor(self) -> str:
-        return self.row.actor.full_name if self.row.actor else _("The system")
+        if self.row.actor:
+            return self.row.actor.full_name
+        return _("The family, in its portal,") if self.get("by_family") else _("The system")
 
     @property
     def target(self) -> str:
@@ -306,6 +308,12 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         "%(actor)s removed the exemption of the subscription of %(student)s.", actor=e.actor, student=e.student
     ),
     "subscription.expired": lambda e: _("The subscription of %(student)s expired.", student=e.student),
+    "subscription.channels_changed": lambda e: _(
+        "%(actor)s changed the channels of %(student)s to: %(channels)s.",
+        actor=e.actor,
+        student=e.student,
+        channels=", ".join(e.get("channels", [])) or _("none"),
+    ),
     "subscription.digest_chosen": lambda e: _(
         "%(actor)s chose the daily digest for %(student)s.", actor=e.actor, student=e.student
     ),

@@ -26,6 +26,8 @@ KINDS = (
     "score_correction",
     "sign_in_code",
     "sign_in_link",
+    "welcome",
+    "email_footer",
 )
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -110,3 +112,15 @@ def personalised(
         return result
 
     return fill
+
+
+def email_footer(school_name: str, portal: str) -> str:
+    """The lines every email to a family ends with: how to stop (the portal) and whom to contact (the school)."""
+    return render_message("email_footer", "vi", {"school_name": school_name, "portal": portal}, unaccented=False)
+
+
+def with_footer(body: str, footer: str) -> str:
+    """An email's `body` followed by its `footer`, once (a body that already ends with it is left as it is)."""
+    if body.endswith(footer):
+        return body
+    return f"{body}\n\n{footer}"

@@ -169,9 +169,13 @@ def eligibility_for_many(
 # --- Renewal reminders, checked again when they are sent -----------------------------------------------
 
 RENEWAL = "renewal"  # the kind and category of a renewal reminder's messages
+WELCOME = "welcome"  # the kind and category of the SMS saying where the portal is, after a first subscription
+# Messages about the family's own contract: checked against their subscription, not the consent purposes.
+CONTRACT_KINDS = (RENEWAL, WELCOME)
 STOPPED = "the subscription stopped before the reminder was sent"
 RENEWED = "the subscription was renewed before the reminder was sent"
 SERVICE_OFF = "the paid service was switched off before the reminder was sent"
+CHANNEL_DROPPED = "the family dropped this channel from its subscription before the message was sent"
 
 
 def renewed_later() -> ColumnElement[bool]:
@@ -189,8 +193,22 @@ def renewed_later() -> ColumnElement[bool]:
     )
 
 
+def subscription_channels(subscription_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """The channels ("sms", "email") each subscription carries now."""
+    ids = sorted(set(subscription_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Subscription.id, Subscription.sms, Subscription.email).where(among(Subscription.id, ids))
+    ).tuples()
+    return {
+        sid: frozenset(name for name, on in ((Channel.SMS.value, sms), (Channel.EMAIL.value, email)) if on)
+        for sid, sms, email in rows
+    }
+
+
 def reasons_not_to_remind(subscription_ids: Iterable[int], today: date) -> dict[int, str]:
-    """For reminders about to be sent: why each subscription no longer wants one (absent: send it)."""
+    """For reminders (and welcomes) about to be sent: why each subscription no longer wants one (absent: send)."""
     ids = sorted(set(subscription_ids))
     if not ids:
         return {}

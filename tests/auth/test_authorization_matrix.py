@@ -137,7 +137,6 @@ OTHER_FAMILY_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "notice_id": lambda ids: ids.notices[OWN]["admin"],  # to the whole class: the stranger's child too
     "copy_id": lambda ids: ids.stranger["provided_copy"],
     "school_id": lambda ids: max(ids.school.values()) + 1,  # the family has guardian records in every school
-
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
 }

@@ -58,7 +58,8 @@ def stored(gw: GradeWorld) -> dict[tuple[int, str], tuple[Decimal | None, str | 
 
 
 def message_count(**where: object) -> int:
-    query = select(func.count()).select_from(Message)
+    """Messages about grades (not the welcome SMS the subscriptions of the setup wrote)."""
+    query = select(func.count()).select_from(Message).where(Message.kind != "welcome")
     for name, value in where.items():
         query = query.where(getattr(Message, name) == value)
     return int(db.session.scalar(query) or 0)
@@ -154,7 +155,8 @@ def test_publishing_writes_one_message_per_subscribed_guardian_and_channel(gw: G
     sms = next(m for m in messages if m.channel == "sms")
     email = next(m for m in messages if m.channel == "email")
     assert sms.body.endswith("Diem giua ky I mon Toan cua em An: 8,5")  # the school sends SMS unaccented
-    assert email.body.endswith("Điểm giữa kỳ I môn Toán của em An: 8,5")
+    text, footer = email.body.split("\n\n--\n")  # every email to a family ends with how to stop
+    assert text.endswith("Điểm giữa kỳ I môn Toán của em An: 8,5") and "/family/" in footer
     assert email.subject == "Điểm giữa kỳ I môn Toán"
     assert sms.category == "grades" and sms.segments == 1 and sms.cost == 250
     assert "7" not in sms.body.split(":")[-1]  # never another child's score
@@ -221,7 +223,8 @@ def test_a_correction_keeps_the_trail_and_tells_the_family(gw: GradeWorld) -> No
     told = db.session.scalars(select(Message).where(Message.dedupe_key.like("correction:%"))).all()
     assert sorted(m.channel for m in told) == ["email", "sms"]
     email = next(m for m in told if m.channel == "email")
-    assert email.body.endswith("Sửa điểm giữa kỳ I môn Toán của em An: 8,5 thành 9,0. Lý do: Cộng nhầm điểm bài 3")
+    text = email.body.split("\n\n--\n")[0]  # then the footer every email to a family ends with
+    assert text.endswith("Sửa điểm giữa kỳ I môn Toán của em An: 8,5 thành 9,0. Lý do: Cộng nhầm điểm bài 3")
 
 
 @pytest.mark.parametrize(
@@ -375,7 +378,8 @@ def test_a_primary_grid_shows_whole_test_scores_and_saves_them_again(app: Flask,
     assert column is not None
     services.publish(people.school, teacher_of(gw), grid, column)
     email = db.session.scalar(select(Message).where(Message.kind == "score", Message.channel == "email"))
-    assert email is not None and email.body.endswith("môn Tiếng Việt của em An: Hoàn thành tốt (9)")
+    assert email is not None
+    assert email.body.split("\n\n--\n")[0].endswith("môn Tiếng Việt của em An: Hoàn thành tốt (9)")
 
 
 # --- The spreadsheet, through the pages ------------------------------------------------------------

@@ -35,14 +35,16 @@ def context(**overrides: Any) -> dict[str, Any]:
         "code": "042917",
         "minutes": 5,
         "link": "https://lienlac.example.vn/family/sign-in/link?token=1-abc",
+        "portal": "https://lienlac.example.vn/family/",
     }
     return values | overrides
 
 
 ALL_TEMPLATES = [(kind, locale) for kind in KINDS for locale in LOCALES]
-# A digest's line names neither the school nor the student: the digest around it does. A sign-in code or
-# link is about no school or child: a family may have children in several schools.
-ABOUT_NO_CHILD = ("digest_item", "sign_in_code", "sign_in_link")
+# A digest's line names neither the school nor the student: the digest around it does; an email's footer
+# names the school and the portal only. A sign-in code or link is about no school or child: a family may
+# have children in several schools.
+ABOUT_NO_CHILD = ("digest_item", "email_footer", "sign_in_code", "sign_in_link")
 WHOLE_MESSAGES = [(kind, locale) for kind, locale in ALL_TEMPLATES if kind not in ABOUT_NO_CHILD]
 
 
@@ -231,3 +233,16 @@ def test_a_field_the_template_transforms_is_rendered_in_full(monkeypatch: pytest
     monkeypatch.setattr("contactbook.messaging.render._environment", lambda: environment)
     fill = personalised("notice", "vi", {"school": "THCS A", "body": "Nghỉ học."}, ["student"], unaccented=False)
     assert fill({"student": "Phương"}) == "THCS A: PHƯƠNG Nghỉ học."
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_welcome_sms_says_where_the_portal_is_in_one_segment(locale: str) -> None:
+    text = render_message("welcome", locale, context(), unaccented=True)
+    assert text.endswith("https://lienlac.example.vn/family/")
+    assert sms_segments(text) == ("GSM-7", 1)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_email_footer_says_how_to_stop_and_whom_to_contact(locale: str) -> None:
+    text = render_message("email_footer", locale, context(), unaccented=False)
+    assert "https://lienlac.example.vn/family/" in text and "Trường THCS Lê Lợi" in text

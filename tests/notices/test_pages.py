@@ -216,8 +216,11 @@ def set_outcome(
 
 
 @pytest.fixture
-def broker(urls: dict[str, str]) -> redis.Redis:
-    return redis.Redis.from_url(urls["REDIS_URL"])
+def broker(urls: dict[str, str], alpha: Alpha) -> redis.Redis:
+    """The broker, emptied of the nudges the setup made (the welcome SMS of alpha's subscriptions)."""
+    client = redis.Redis.from_url(urls["REDIS_URL"])
+    client.delete("celery")
+    return client
 
 
 # --- The preview ------------------------------------------------------------------------------------
@@ -245,7 +248,7 @@ def test_preview_shows_recipients_per_channel_and_the_cost(admin: FlaskClient, a
     assert shown(response, "total-segments") == str(segments)  # one SMS recipient
     assert shown(response, "cost") == f"{segments * PRICE} đ"
     assert 'data-test="ucs2-warning"' not in response.get_data(as_text=True)
-    assert count_rows(Notice) == 0 and count_rows(Message) == 0
+    assert count_rows(Notice) == 0 and count_rows(Message, kind="notice") == 0
 
 
 def test_preview_of_a_free_essential_counts_the_unsubscribed_familys_email(admin: FlaskClient, alpha: Alpha) -> None:
@@ -355,7 +358,7 @@ def test_sending_works_when_the_workers_cannot_be_nudged(
     response = post_form(admin, A + "/new", {**notice_form(alpha), "confirm": "1"})
 
     assert response.status_code == 302
-    assert count_rows(Message, status=MessageStatus.QUEUED) == 2  # the beat sweep will find them
+    assert count_rows(Message, kind="notice", status=MessageStatus.QUEUED) == 2  # the beat sweep will find them
 
 
 def test_nudge_gives_up_quickly_when_redis_does_not_answer() -> None:
@@ -405,7 +408,7 @@ def test_teacher_cannot_target_others_than_its_classes(
     response = post_form(teacher, A + "/new", data)
 
     assert response.status_code == 403
-    assert count_rows(Notice) == 0 and count_rows(Message) == 0
+    assert count_rows(Notice) == 0 and count_rows(Message, kind="notice") == 0
 
 
 def test_forged_ids_are_a_bad_request(teacher: FlaskClient, alpha: Alpha) -> None:

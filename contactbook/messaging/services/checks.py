@@ -21,11 +21,13 @@ from contactbook.messaging.timing import next_allowed
 from contactbook.messaging.vocabulary import Category
 from contactbook.models import Guardian, Message, MessageStatus, School
 from contactbook.subscriptions.eligibility import (
-    RENEWAL,
+    CHANNEL_DROPPED,
+    CONTRACT_KINDS,
     STOPPED,
     eligibility_for_many,
     reasons_not_to_remind,
     settings_of,
+    subscription_channels,
 )
 from contactbook.timezones import school_today
 
@@ -73,7 +75,7 @@ def checked(messages: Sequence[Message], now: datetime) -> tuple[list[Message], 
                 outcomes[message.id] = Outcome(MessageStatus.QUEUED, next_attempt_at=allowed)
             elif message.kind == digests.KIND:
                 gathering.append(message)
-            elif message.kind == RENEWAL:
+            elif message.kind in CONTRACT_KINDS:
                 reminders.append(message)
             elif message.category == Category.SIGN_IN:
                 ready.append(message)  # asked for a moment ago by whoever holds the number: no subscription needed
@@ -108,10 +110,13 @@ def _eligible(school: School, candidates: Iterable[Addressed], now: datetime) ->
 
 
 def _reminders_still_due(messages: list[Message], now: datetime, outcomes: dict[int, Outcome]) -> list[Message]:
-    """Renewal reminders go, whatever the consent purposes, while their subscription runs and is not renewed."""
+    """Renewal reminders and welcomes go, whatever the consent purposes, while their subscription runs (not
+    renewed) and still carries their channel."""
     if not messages:
         return []
-    reasons = reasons_not_to_remind([m.subscription_id for m in messages if m.subscription_id], school_today(now))
+    subscription_ids = [m.subscription_id for m in messages if m.subscription_id]
+    reasons = reasons_not_to_remind(subscription_ids, school_today(now))
+    channels = subscription_channels(subscription_ids)
     refused = {
         (guardian_id, channel)
         for guardian_id, phone_refused, email_refused in db.session.execute(
@@ -125,6 +130,8 @@ def _reminders_still_due(messages: list[Message], now: datetime, outcomes: dict[
     ready = []
     for message in messages:
         reason = reasons.get(message.subscription_id) if message.subscription_id else STOPPED
+        if reason is None and message.channel not in channels.get(message.subscription_id or 0, frozenset()):
+            reason = CHANNEL_DROPPED
         if reason is None and (message.guardian_id, message.channel) in refused:
             reason = CONTACT_REFUSED
         if reason is None:

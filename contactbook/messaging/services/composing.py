@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from contactbook.extensions import among, db
 from contactbook.messaging.outcomes import NO_LONGER_ELIGIBLE, Outcome
-from contactbook.messaging.render import render_message
+from contactbook.messaging.render import email_footer, render_message, with_footer
 from contactbook.messaging.text import sms_segments
 from contactbook.messaging.vocabulary import Channel
 from contactbook.models import Guardian, Message, MessageStatus, School, ServiceSettings, Student
@@ -170,6 +171,7 @@ def _text(
     full = [{"name": names.get(s, "") if s else "", "lines": lines} for s, lines in children.items()]
     context = {"school_name": school.name, "guardian": guardian or "Quý phụ huynh", "day": day, "children": full}
     text = render_message("email_digest", "vi", {**context, "more": 0}, unaccented=False)
+    text = with_footer(text, email_footer(school.name, current_app.config["PORTAL_URL"]))
     return text, f"{school.name}: tin trong ngày {day:%d/%m/%Y}"
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Table, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from contactbook.extensions import among, db, insert_many, tasks
+from contactbook.messaging.render import email_footer, with_footer
 from contactbook.messaging.services import digests
 from contactbook.messaging.timing import next_allowed, next_digest_time
 from contactbook.messaging.vocabulary import Channel
@@ -110,6 +111,8 @@ class Outbox:
         self.settings: ServiceSettings = settings_of(school)
         self.zone = school_zone()
         self.rows: list[dict[str, Any]] = []
+        # Every email to a family ends with how to stop and whom to contact (a digest's item gets it from its digest).
+        self.footer = email_footer(school.name, current_app.config["PORTAL_URL"])
 
     def add(
         self,
@@ -168,6 +171,8 @@ class Outbox:
             row |= {"body": " ".join((line or body).split()), "digest": True}
             row |= {"digest_on": due.astimezone(self.zone).date()}
             row |= {"next_attempt_at": due, "expires_at": None, "segments": 0, "cost": 0}
+        elif recipient.channel == Channel.EMAIL:
+            row["body"] = with_footer(body, self.footer)
         self.rows.append(row)
 
     def write(self) -> int:

@@ -8,6 +8,8 @@ rules hold for all of them.
 - `subscribing`: a family's opt-in with consent, withdrawal, opt-out, exemption, single messages or the daily
   digest, and the daily run (expiry, then renewal reminders).
 - `renewals`: the renewal reminders the daily run writes, with their outbox messages.
+- `welcome`: the SMS saying where the families' portal is, written with a guardian's first subscription.
+- `channels`: a running subscription's channels changed (a dropped one's consent withdrawn, an added one's given).
 - `payments`: payments and refunds (once per confirmation), receipts, balances, unpaid flags.
 
 What is only read (the settings as read, payments per subscription, eligibility) is in
@@ -17,6 +19,7 @@ services write the outbox, so the pipeline never imports this package. Its names
 
 from contactbook.subscriptions.eligibility import eligibility_for_many, eligible_channels, net_paid, settings_of
 from contactbook.subscriptions.rules import SubscriptionError
+from contactbook.subscriptions.services.channels import change_channels
 from contactbook.subscriptions.services.payments import (
     MAX_AMOUNT,
     Balance,
@@ -59,6 +62,7 @@ __all__ = [
     "Recorded",
     "SubscriptionError",
     "balance_of",
+    "change_channels",
     "check_stop_day",
     "child_consent_needed",
     "create_plan",

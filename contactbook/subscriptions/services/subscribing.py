@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select, update
 
 from contactbook.audit import services as audit
+from contactbook.audit.services import Actor
 from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.models import (
@@ -29,7 +30,7 @@ from contactbook.models.base import utcnow
 from contactbook.subscriptions import rules
 from contactbook.subscriptions.eligibility import settings_of
 from contactbook.subscriptions.rules import SubscriptionError
-from contactbook.subscriptions.services import renewals
+from contactbook.subscriptions.services import renewals, welcome
 from contactbook.subscriptions.services.payments import paid_for
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
@@ -75,21 +76,19 @@ def child_consent_needed(student: Student, starts_on: date) -> bool:
     return rules.needs_child_consent(student.date_of_birth, rules.consent_age_day(starts_on, school_today()))
 
 
-def subscribe(
+def check_subscription(
     school: School,
-    actor: User | None,
     *,
     guardian: Guardian,
     student: Student,
     plan: Plan,
     sms: bool,
     email: bool,
-    digest: bool,
     starts_on: date,
     consent: ConsentForm,
-) -> Subscription:
-    """Record a family's opt-in with its consent, starting within a year of today. Nobody is subscribed by
-    default or without consent."""
+) -> tuple[date, date, bool]:
+    """Raise the first reason the rules refuse this opt-in (nothing is written); else its first and last day,
+    and whether the child's own consent is part of it. The portal asks before its confirmation step."""
     if not settings_of(school).enabled:
         raise SubscriptionError(N_("The paid service is switched off for this school."))
     if not rules.starts_in_window(starts_on, school_today()):
@@ -135,6 +134,35 @@ def subscribe(
     )
     if overlapping is not None:
         raise SubscriptionError(N_("This guardian already has a subscription for this student in that period."))
+    return first, last, child_needed
+
+
+def subscribe(
+    school: School,
+    actor: Actor,
+    *,
+    guardian: Guardian,
+    student: Student,
+    plan: Plan,
+    sms: bool,
+    email: bool,
+    digest: bool,
+    starts_on: date,
+    consent: ConsentForm,
+) -> Subscription:
+    """Record a family's opt-in with its consent, starting within a year of today. Nobody is subscribed by
+    default or without consent. A guardian's first subscription by SMS also queues the welcome SMS that says
+    where the portal is (`welcome`)."""
+    first, last, child_needed = check_subscription(
+        school,
+        guardian=guardian,
+        student=student,
+        plan=plan,
+        sms=sms,
+        email=email,
+        starts_on=starts_on,
+        consent=consent,
+    )
     subscription = Subscription(
         school_id=school.id,
         guardian_id=guardian.id,
@@ -148,7 +176,7 @@ def subscribe(
         price=plan.price,
         charge=plan.price,
         status=SubscriptionStatus.ACTIVE,
-        created_by_id=actor.id if actor else None,
+        created_by_id=audit.staff_id(actor),
     )
     db.session.add(subscription)
     db.session.flush()
@@ -159,7 +187,7 @@ def subscribe(
         method=consent.method,
         given_at=utcnow(),
         child_consent=True if child_needed else None,
-        recorded_by_id=actor.id if actor else None,
+        recorded_by_id=audit.staff_id(actor),
     )
     record.purposes = [ConsentPurpose(school_id=school.id, purpose=p) for p in sorted(consent.purposes)]
     db.session.add(record)
@@ -174,11 +202,12 @@ def subscribe(
         child_consent=record.child_consent,
         method=consent.method,
     )
+    welcome.queue_welcome(school, subscription, utcnow())
     db.session.commit()
     return subscription
 
 
-def withdraw_purpose(school: School, actor: User | None, subscription: Subscription, purpose: str) -> None:
+def withdraw_purpose(school: School, actor: Actor, subscription: Subscription, purpose: str) -> None:
     """Withdraw consent for one purpose: sending for it stops at once."""
     _check_school(school, subscription)
     now = utcnow()
@@ -209,7 +238,7 @@ def opt_out_quote(subscription: Subscription, stop_on: date) -> rules.Refund:
 
 
 def opt_out(
-    school: School, actor: User | None, subscription: Subscription, stop_on: date, reason: str | None
+    school: School, actor: Actor, subscription: Subscription, stop_on: date, reason: str | None
 ) -> rules.Refund:
     """Stop a running subscription from `stop_on`, a day of its period not after today: consent is withdrawn,
     the charge becomes the used days' cost."""
@@ -244,7 +273,7 @@ def opt_out(
     return quote
 
 
-def set_digest(school: School, actor: User | None, subscription: Subscription, digest: bool) -> None:
+def set_digest(school: School, actor: Actor, subscription: Subscription, digest: bool) -> None:
     """Switch a running subscription between single messages and the daily digest, for what is written next.
 
     A message already written keeps the route chosen when it was written: an item waiting for today's digest
