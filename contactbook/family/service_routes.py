@@ -35,7 +35,9 @@ from contactbook.subscriptions.labels import (
     refusal,
     vnd,
 )
+from contactbook.subscriptions.references import payment_reference
 from contactbook.subscriptions.services import portal
+from contactbook.subscriptions.vietqr import payment_instructions
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 
@@ -97,6 +99,11 @@ def overview(student_id: int) -> ResponseReturnValue:
             subscriptions=subscriptions,
             current=current,
             paid=paid,
+            payment=(
+                payment_instructions(settings, current.charge - paid, payment_reference(current))
+                if current and paid < current.charge
+                else None
+            ),
             payments=reads.payments_of(child),
             statement=reads.statement_of(child),
             channels_form=FamilyChannelsForm(formdata=None, sms=current.sms, email=current.email) if current else None,

@@ -1,15 +1,12 @@
-"""The reference a family writes on its bank transfer, so the school can match the money to the subscription."""
+"""The reference a family writes on its bank transfer, so the school can match the money to the family."""
 
 from __future__ import annotations
 
 from contactbook.models import Subscription
-
-PREFIX = "SLL"  # Sổ liên lạc
+from contactbook.subscriptions import vietqr
 
 
 def payment_reference(subscription: Subscription) -> str:
-    """A short reference unique to the family (guardian record) and the subscription: "SLL123G45".
-
-    Letters and digits only, so that every bank keeps it intact in the transfer's description.
-    """
-    return f"{PREFIX}{subscription.id}G{subscription.guardian_id}"
+    """The family's transfer reference at its school ("SLL 42"): the one its VietQR code carries and the
+    school's account page for the family shows (`vietqr.payment_reference`)."""
+    return vietqr.payment_reference(subscription.guardian_id)

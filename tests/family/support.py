@@ -29,6 +29,7 @@ def sign_in_family(app: Flask, client: FlaskClient, phone: str | None = None, em
         family = family_for(phone, email)
         data = session_data(family)
         db.session.commit()  # kept, as a real sign-in keeps it (a savepoint of the test's transaction)
+        db.session.refresh(family)  # loaded again, so that it can be read once this context is gone
     with client.session_transaction() as session:
         session[SESSION_KEY] = data
     return family

@@ -11,6 +11,8 @@ from contactbook.extensions import db
 from contactbook.models import Consent, MessageStatus, PaymentMethod, SubscriptionStatus
 from contactbook.subscriptions.references import payment_reference
 from contactbook.subscriptions.services import payments
+from contactbook.subscriptions.services.settings import update_bank_account
+from contactbook.subscriptions.vietqr import vietqr_payload
 from contactbook.timezones import school_today
 from tests.factories import World, login
 from tests.family.service_support import (
@@ -205,6 +207,9 @@ def test_the_consent_receipt_and_the_payment_receipt_are_the_schools_own(
     family = signed_in(app, client, world.a)
     send(client, family.base + "/subscribe", choices(family))
     subscription = the_subscription(family)
+    update_bank_account(
+        world.a.school, world.a.admin, bank_bin="970436", account_number="0011001234567", account_name="TRUONG THCS"
+    )
 
     overview = client.get(family.base + "/").get_data(as_text=True)
     recorded = payments.record_payment(
@@ -222,6 +227,9 @@ def test_the_consent_receipt_and_the_payment_receipt_are_the_schools_own(
     receipt = client.get(f"{family.base}/payments/{recorded.id}/receipt").get_data(as_text=True)
 
     assert 'data-test="payment-instructions"' in overview and payment_reference(subscription) in overview
+    owed = subscription.charge  # nothing paid yet: the code asks for the whole charge, with the family's reference
+    payload = vietqr_payload("970436", "0011001234567", owed, payment_reference(subscription))
+    assert f'data-payload="{payload}"' in overview
     assert 'data-test="receipt"' in consent_receipt and 'data-test="child-consent"' in consent_receipt
     assert 'data-test="payment-instructions"' not in paid_overview and recorded.receipt_no in paid_overview
     assert 'data-test="receipt"' in receipt and recorded.receipt_no in receipt

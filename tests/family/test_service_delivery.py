@@ -156,7 +156,7 @@ def test_a_daily_digest_by_email_ends_with_how_to_stop_too(app: Flask, client: F
     assert digest is not None and digest.next_attempt_at is not None
     due = digest.next_attempt_at
 
-    with mock.patch("contactbook.messaging.services.utcnow", lambda: due):
+    with mock.patch("contactbook.messaging.services.delivery.utcnow", lambda: due):
         delivery.deliver(delivery.claim(now=due))
 
     [sent] = [m for m in recent(app.config["REDIS_URL"]) if m["channel"] == "email"]
