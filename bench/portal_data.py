@@ -251,6 +251,55 @@ def _year(cur: psycopg.Cursor[tuple[object, ...]], shape: Shape) -> None:
     """, {"per": per, "count": shape.messages_per_student, "start": YEAR_START})  # noqa: S608 # fmt: skip
 
 
+def _notice_audiences(cur: psycopg.Cursor[tuple[object, ...]]) -> None:
+    """Each notice's students (every notice is to its whole school) and a fifth of the families' read marks.
+
+    Only into empty tables: a database built before them had its notices' students filled by the migration.
+    Needs `bench_first` (each student's first guardian).
+    """
+    for table, statement in (
+        ("notice_students", """
+            insert into notice_students (school_id, notice_id, student_id)
+            select n.school_id, n.id, s.id from notices n join students s on s.school_id = n.school_id
+        """),
+        ("notice_reads", """
+            insert into notice_reads (school_id, notice_id, guardian_id, read_at)
+            select distinct on (ns.notice_id, f.guardian_id) ns.school_id, ns.notice_id, f.guardian_id,
+                   n.created_at + interval '5 hours'
+            from notice_students ns join bench_first f on f.student_id = ns.student_id
+            join notices n on n.id = ns.notice_id where (ns.notice_id + ns.student_id) % 5 = 0
+        """),
+    ):  # fmt: skip
+        if cur.execute(f"select exists (select from {table})").fetchone() == (True,):  # noqa: S608
+            continue
+        indexes = _without_indexes(cur, (table,))
+        cur.execute(statement)
+        for again in indexes:
+            cur.execute(again)
+
+
+def fill_notice_audiences(url: str) -> float | None:
+    """Fill the notices' students and read marks of a database built before those tables; seconds, or None."""
+    with psycopg.connect(_plain(url)) as conn, conn.cursor() as cur:
+        if cur.execute("select exists (select from notice_reads)").fetchone() == (True,):
+            return None
+        started = time.perf_counter()
+        cur.execute("set synchronous_commit = off")
+        cur.execute("set maintenance_work_mem = '256MB'")
+        cur.execute("set session_replication_role = replica")
+        cur.execute("""
+            create temp table bench_first as
+            select distinct on (l.student_id) l.student_id, l.guardian_id
+            from student_guardians l order by l.student_id, l.guardian_id
+        """)
+        _notice_audiences(cur)
+        conn.commit()
+    with psycopg.connect(_plain(url), autocommit=True) as conn:
+        conn.execute("vacuum analyze notice_students")
+        conn.execute("vacuum analyze notice_reads")
+    return time.perf_counter() - started
+
+
 def _without_indexes(cur: psycopg.Cursor[tuple[object, ...]], tables: tuple[str, ...]) -> list[str]:
     """Drop the unique constraints and secondary indexes of `tables`; the statements that make them again."""
     again = []
@@ -289,6 +338,7 @@ def build(url: str, shape: Shape, seed: int = 2026) -> dict[str, float]:
         seconds["people"] = time.perf_counter() - started
         started = time.perf_counter()
         _year(cur, shape)
+        _notice_audiences(cur)
         seconds["year"] = time.perf_counter() - started
         started = time.perf_counter()
         for statement in indexes:

@@ -47,6 +47,28 @@ def column_label(column: Column) -> str:
     return {"gk": _("Midterm"), "ck": _("End of term")}.get(column.key, _("Assessment"))
 
 
+class _Labels:
+    """The page's column labels, each translated once (a page has ~170 cells of ~6 kinds of column)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, str] = {}
+        self.slots: dict[tuple[str, int], str] = {}
+
+    def column(self, column: Column) -> str:
+        """`column_label(column)`, once per column key."""
+        if column.key not in self.columns:
+            self.columns[column.key] = column_label(column)
+        return self.columns[column.key]
+
+    def slot(self, column: Column, number: int) -> str:
+        """A chart point's label: the column and the semester."""
+        if (column.key, number) not in self.slots:
+            self.slots[column.key, number] = _(
+                "%(column)s, sem. %(number)s", column=self.column(column), number=ROMAN[number]
+            )
+        return self.slots[column.key, number]
+
+
 @dataclass(frozen=True)
 class Mark:
     """A published cell."""
@@ -79,6 +101,7 @@ class SubjectGrades:
     name: str
     kind: AssessmentKind
     columns: list[Column]
+    labels: dict[str, str]  # each column's label, by key
     marks: dict[int, dict[str, Mark]] = field(default_factory=dict)  # by semester number, then column key
     semester_marks: dict[int, str] = field(default_factory=dict)  # average or level, once complete
     year_mark: str = ""
@@ -143,7 +166,8 @@ def _grades(child: Child, class_id: int) -> ChildGrades:
         return result
     subjects = class_subjects(school_class)
     by_id = {subject.id: subject for subject in subjects}
-    corrections, corrected_ids = _corrections(child, number_of, by_id)
+    labels = _Labels()
+    corrections, corrected_ids = _corrections(child, number_of, by_id, labels)
     cells: dict[tuple[int, int], dict[str, Cell]] = {}
     published: dict[tuple[int, int], dict[str, Mark]] = {}
     for row in db.session.execute(
@@ -180,7 +204,7 @@ def _grades(child: Child, class_id: int) -> ChildGrades:
         marks = {n: published.get((subject.id, n), {}) for n in (1, 2)}
         if not any(marks.values()):
             continue  # nothing published in this subject yet
-        grades = _subject_grades(subject, marks, line.subjects[subject.id])
+        grades = _subject_grades(subject, marks, line.subjects[subject.id], labels)
         grades.corrections = [c for c in corrections if c.subject_id == subject.id]
         result.subjects.append(grades)
     result.corrections = corrections
@@ -204,9 +228,12 @@ def _grades(child: Child, class_id: int) -> ChildGrades:
     return result
 
 
-def _subject_grades(subject: Subject, marks: dict[int, dict[str, Mark]], summary_line: SubjectLine) -> SubjectGrades:
+def _subject_grades(
+    subject: Subject, marks: dict[int, dict[str, Mark]], summary_line: SubjectLine, labels: _Labels
+) -> SubjectGrades:
     columns = columns_for(subject.assessment_kind, subject.periods_per_year)
-    grades = SubjectGrades(subject.id, subject.name, subject.assessment_kind, columns, marks)
+    names = {column.key: labels.column(column) for column in columns}
+    grades = SubjectGrades(subject.id, subject.name, subject.assessment_kind, columns, names, marks)
     for number in (1, 2):
         value = summary_line.semesters.get(number)
         if value is not None:
@@ -214,24 +241,23 @@ def _subject_grades(subject: Subject, marks: dict[int, dict[str, Mark]], summary
     if summary_line.year is not None:
         grades.year_mark = mark_text(summary_line.year, subject.assessment_kind)
     if subject.assessment_kind != AssessmentKind.COMMENT:
-        grades.chart = trend_chart(*(_slots(columns, marks[n], n) for n in (1, 2)))
+        grades.chart = trend_chart(*(_slots(columns, marks[n], n, labels) for n in (1, 2)))
     return grades
 
 
-def _slots(columns: list[Column], marks: dict[str, Mark], number: int) -> list[Slot]:
+def _slots(columns: list[Column], marks: dict[str, Mark], number: int, labels: _Labels) -> list[Slot]:
     """The chart's slots of one semester: each column with its published score (primary: its test score)."""
     slots = []
     for column in columns:
         published = marks.get(column.key)
         value = published.value if published is not None else None
         text = cell_text(value, primary=column.kind != SCORE) if value is not None else ""
-        label = _("%(column)s, sem. %(number)s", column=column_label(column), number=ROMAN[number])
-        slots.append(Slot(label, value, text))
+        slots.append(Slot(labels.slot(column, number), value, text))
     return slots
 
 
 def _corrections(
-    child: Child, number_of: dict[int, int], subjects: dict[int, Subject]
+    child: Child, number_of: dict[int, int], subjects: dict[int, Subject], labels: _Labels
 ) -> tuple[list[Correction], set[int]]:
     """The child's corrections this year, newest first, and the ids of the scores they changed."""
     rows = db.session.execute(
@@ -269,7 +295,7 @@ def _corrections(
             Correction(
                 subject.id,
                 subject.name,
-                column_label(column) if column else row.column,
+                labels.column(column) if column else row.column,
                 number_of[row.semester_id],
                 shown(row.old_value, row.old_level, primary=primary),
                 shown(row.new_value, row.new_level, primary=primary),

@@ -37,6 +37,7 @@ from contactbook.models import (
     DataRequestKind,
     DataRequestStatus,
     PaymentMethod,
+    Plan,
     RosterImport,
     SchoolYear,
     Subscription,
@@ -136,6 +137,8 @@ OTHER_FAMILY_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "guardian_id": lambda ids: ids.stranger["guardian"],
     "notice_id": lambda ids: ids.notices[OWN]["admin"],  # to the whole class: the stranger's child too
     "copy_id": lambda ids: ids.stranger["provided_copy"],
+    "subscription_id": lambda ids: ids.stranger["subscription"],
+    "payment_id": lambda ids: ids.stranger["payment"],
     "school_id": lambda ids: max(ids.school.values()) + 1,  # the family has guardian records in every school
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
@@ -543,6 +546,14 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
             guardian = make_guardian(world.a, [stranger], "Người khác", phone=STRANGER_PHONE)
             stranger_copy = make_request(guardian, DataRequestKind.COPY, DataRequestStatus.PROVIDED)
             ids.stranger.update(student=stranger.id, guardian=guardian.id, provided_copy=stranger_copy.id)
+            plan = db.session.get_one(Plan, ids.roster[OWN]["plan"])
+            stranger_subscription = subscribe(
+                schools[OWN], guardian, stranger, plan, date.today(), purposes={"grades_sms"}, actor=world.a.admin
+            )
+            ids.stranger.update(
+                subscription=stranger_subscription.id,
+                payment=recorded_payment(schools[OWN], stranger_subscription.id),
+            )
             for slug, objects in ids.roster.items():
                 objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
                 objects["score"] = published_score(schools[slug], rosters[slug])

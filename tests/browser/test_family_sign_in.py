@@ -97,7 +97,7 @@ def test_a_mother_signs_in_with_the_code_from_her_sms_and_sees_her_children(
     main.get_by_role("button", name="Đăng nhập").click()
 
     expect(page).to_have_url(f"{live_server}/family/")
-    expect(main.get_by_role("heading", level=1)).to_have_text("Con của tôi")
+    expect(main.get_by_role("heading", level=1)).to_have_text("Các con của tôi")
     for name in names:
         expect(main.get_by_role("heading", level=2, name=name)).to_be_visible()
     expect(main.get_by_text("Nguyễn Văn An")).to_have_count(2)
