@@ -139,7 +139,9 @@ def record(messages: Sequence[Message], outcomes: dict[int, Outcome], stamps: St
 def _record_sent(states: list[MessageStatus], rows: list[dict[str, Any]], now: datetime) -> None:
     """`record` of the usual outcome, sent, on PostgreSQL: one statement for the chunk, its values in three
     arrays (the statement a row of an executemany was most of the worker's cost of recording)."""
-    values: dict[str, Any] = {"ids": [row["b_id"] for row in rows], "stamps": [row["b_stamp"] for row in rows]}
+    # Arrays as their text, cast in SQL: psycopg would convert a list element by element, in Python.
+    values: dict[str, Any] = {"ids": "{" + ",".join(str(row["b_id"]) for row in rows) + "}"}
+    values |= {"stamps": "{" + ",".join(row["b_stamp"].isoformat() for row in rows) + "}"}
     values |= {"refs": [row["b_ref"] for row in rows], "states": [state.value for state in states], "now": now}
     db.session.execute(_SENT_FROM_ARRAYS, values)
 
