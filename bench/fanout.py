@@ -12,6 +12,7 @@ comes to that ceiling. Targets: rate >= 500/s, ratio >= 1.0, share >= 0.75.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis
 
 from bench.bare_sender import bare_rate
+from bench.cpu import Meter, children_cpu_seconds, cpu_seconds
 from bench.delivery_setup import delivery_stack, pending, wait_workers_ready
 from contactbook.notices import services as notices
 from contactbook.notices.services import Audience
@@ -33,24 +35,27 @@ SETTINGS = {"SMS_RATE": 100_000, "SMS_CONCURRENCY": 200, "TWILIO_TIMEOUT": 10}
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    with delivery_stack(0.05, SETTINGS, pool=POOL, concurrency=WORKER_THREADS) as (app, fake, _worker, client):
+    with delivery_stack(0.05, SETTINGS, pool=POOL, concurrency=WORKER_THREADS) as (app, fake, worker, client):
         with app.test_request_context():
             started = time.perf_counter()
             world = build_subscribed_school(n, slug="bench")
             print(f"data: {n} guardians subscribed in {time.perf_counter() - started:.1f} s", flush=True)
             wait_workers_ready(client)
+            meter = Meter(app.config["SQLALCHEMY_DATABASE_URI"], worker.pid, fake.process.pid)
+            meter.start()
 
             started = time.perf_counter()
-            notice = notices.create_notice(
+            notices.create_notice(
                 world.school, world.admin, title="Thông báo", body="Học sinh nghỉ học ngày mai.",
                 category="general", urgent=False, audience=Audience("school"),
             )  # fmt: skip
             created = time.perf_counter() - started
             for _ in range(WORKER_THREADS - 1):  # the commit nudged one worker thread; beat's sweep the others
                 client.send_task("messaging.dispatch")
-            while pending(notice.id):
+            while pending():  # the notice's messages: the only ones in the bench database
                 time.sleep(0.1)
             seconds = time.perf_counter() - started
+            meter.stop()
             stats = fake.stats()
             messages = int(stats["accepted"])
             print(f"create_notice (commit of {n} outbox rows): {created:.2f} s", flush=True)
@@ -66,8 +71,15 @@ def main() -> None:
         print(f"{n} empty tasks: {noop_seconds:.2f} s", flush=True)
 
         fake.reset()
+        fake_before, senders_before = cpu_seconds(fake.process.pid), children_cpu_seconds()
         bare = bare_rate(fake.base_url, n, processes=WORKER_THREADS, in_flight=SETTINGS["SMS_CONCURRENCY"])
         print(f"bare sender: {WORKER_THREADS} processes x {SETTINGS['SMS_CONCURRENCY']} in flight, {bare:.0f}/s")
+        bare_fake = 1000 * (cpu_seconds(fake.process.pid) - fake_before) / n
+        bare_senders = 1000 * (children_cpu_seconds() - senders_before) / n
+
+    # CPU per message holds on a loaded machine where the rates do not (`bench/cpu.py`).
+    print(f"cpu_ms_per_message pipeline: {meter.per_message(messages)}")
+    print(f"cpu_ms_per_message bare: senders={bare_senders:.3f} fake={bare_fake:.3f} load={os.getloadavg()[0]:.1f}")
 
     rate, noop_rate = messages / seconds, n / noop_seconds
     print(

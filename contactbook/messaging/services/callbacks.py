@@ -55,10 +55,19 @@ HANDED_OVER = frozenset(
 
 EARLY_KEY = "callbacks:early:{}"
 EARLY_TTL = 3600
+# Set (before any report is kept) while some report may be kept: the worker asks for the kept reports of
+# its batch only then, one small round trip instead of a lookup of every reference of every batch.
+EARLY_MARK = "callbacks:early"
+EARLY_MARK_TTL = EARLY_TTL + 60  # outlives every kept report
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(current_app.config["REDIS_URL"])
+    """The process's client (and its pool of connections) for the app's Redis; not a connection per call."""
+    url = current_app.config["REDIS_URL"]
+    clients: dict[str, redis.Redis] = current_app.extensions.setdefault("callbacks_redis", {})
+    if url not in clients:
+        clients[url] = redis.Redis.from_url(url)
+    return clients[url]
 
 
 def _keep_early(provider_ref: str, new: MessageStatus, error_code: str | None) -> None:
@@ -67,6 +76,7 @@ def _keep_early(provider_ref: str, new: MessageStatus, error_code: str | None) -
     kept = client.get(key)
     if kept is not None and ORDER.get(MessageStatus(json.loads(kept)["status"]), 0) >= ORDER.get(new, 0):
         return
+    client.set(EARLY_MARK, 1, ex=EARLY_MARK_TTL)
     client.set(key, json.dumps({"status": new.value, "error": error_code}), ex=EARLY_TTL)
 
 
@@ -77,6 +87,8 @@ def take_early(provider_refs: list[str | None]) -> list[tuple[str, str, str | No
         return []
     try:
         client = _redis()
+        if not client.exists(EARLY_MARK):
+            return []  # no report is kept (the usual case)
         found = client.mget([EARLY_KEY.format(ref) for ref in refs])
         taken = [(ref, json.loads(raw)) for ref, raw in zip(refs, found, strict=True) if raw is not None]
         if taken:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from contactbook.extensions import among, db
 from contactbook.messaging.outcomes import outcome_of
@@ -38,15 +39,9 @@ def claim(limit: int = claiming.BATCH, now: datetime | None = None) -> list[int]
 def deliver(ids: list[int]) -> dict[str, int]:
     """Check, send and record a claimed batch; returns counts per outcome."""
     now = utcnow()
-    messages = db.session.scalars(
-        select(Message).where(among(Message.id, ids), Message.status == MessageStatus.CLAIMED).order_by(Message.id)
-    ).all()
+    messages = _claimed(ids)
     stamps: sending.Stamps = {m.id: m.claimed_at for m in messages}
     ready, outcomes = checked(messages, now)
-    # Every write below is a conditional UPDATE statement: detach the rows, so the commits between the
-    # chunks do not expire them and reload each one (a query per message, the main cost before).
-    for message in messages:
-        db.session.expunge(message)
     sending.record([m for m in messages if m.id in outcomes], outcomes, stamps, MessageStatus.CLAIMED)
     db.session.commit()
     unusable: set[tuple[int, str]] = set()
@@ -72,6 +67,23 @@ def deliver(ids: list[int]) -> dict[str, int]:
     for outcome in outcomes.values():
         counts[outcome.status.value] += 1
     return dict(counts)
+
+
+def _claimed(ids: list[int]) -> list[Message]:
+    """The rows of `ids` still claimed, detached: every write to them is a conditional UPDATE statement.
+
+    Loaded by a session of their own, on the same connection and transaction, closed at once: the commits
+    between the chunks then never expire them and reload each one (a query per message), and detaching them
+    all at once costs nothing, where `expunge` one by one cost a seventh of the worker's time.
+    """
+    with Session(bind=db.session.connection(), expire_on_commit=False) as loader:
+        return list(
+            loader.scalars(
+                select(Message)
+                .where(among(Message.id, ids), Message.status == MessageStatus.CLAIMED)
+                .order_by(Message.id)
+            )
+        )
 
 
 def record_early_statuses(provider_refs: list[str | None]) -> None:

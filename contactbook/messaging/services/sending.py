@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import redis
 from flask import current_app
-from sqlalchemy import Table, bindparam, or_, update
+from sqlalchemy import Table, bindparam, or_, text, update
 
 from contactbook.extensions import among, db
 from contactbook.messaging.outcomes import Outcome
@@ -22,7 +22,7 @@ from contactbook.messaging.providers import email_provider, sms_provider
 from contactbook.messaging.providers.base import SendResult
 from contactbook.messaging.ratelimit import RateLimiter
 from contactbook.models import Guardian, Message, MessageStatus
-from contactbook.models.base import utcnow
+from contactbook.models.base import UTCDateTime, utcnow
 
 Stamps = dict[int, datetime | None]  # message id -> the claim time this worker wrote on it
 
@@ -83,7 +83,9 @@ def send(channel: str, messages: list[Message]) -> list[SendResult | Exception]:
 def record(messages: Sequence[Message], outcomes: dict[int, Outcome], stamps: Stamps, expected: MessageStatus) -> None:
     """Write the outcomes of rows still in the `expected` state with our stamp (or flagged meanwhile)."""
     now = utcnow()
-    states = [expected] if expected == MessageStatus.CLAIMED else [expected, MessageStatus.AMBIGUOUS]
+    states: list[MessageStatus] = [expected]
+    if expected != MessageStatus.CLAIMED:
+        states.append(MessageStatus.AMBIGUOUS)
     table = cast(Table, Message.__table__)
     statement = (
         update(table)
@@ -104,9 +106,14 @@ def record(messages: Sequence[Message], outcomes: dict[int, Outcome], stamps: St
         )
     )
     rows = []
+    sent: list[dict[str, Any]] = []  # the sent ones, recorded by one statement on PostgreSQL
+    fast = db.session.get_bind().dialect.name == "postgresql"
     for message in messages:
         outcome = outcomes.get(message.id)
         if outcome is None:
+            continue
+        if fast and outcome.status == MessageStatus.SENT and outcome.provider_ref and outcome.reason is None:
+            sent.append({"b_id": message.id, "b_stamp": stamps[message.id], "b_ref": outcome.provider_ref})
             continue
         requeued = outcome.next_attempt_at is not None
         rows.append(
@@ -125,6 +132,28 @@ def record(messages: Sequence[Message], outcomes: dict[int, Outcome], stamps: St
         )
     if rows:
         db.session.execute(statement, rows)
+    if sent:
+        _record_sent(states, sent, now)
+
+
+def _record_sent(states: list[MessageStatus], rows: list[dict[str, Any]], now: datetime) -> None:
+    """`record` of the usual outcome, sent, on PostgreSQL: one statement for the chunk, its values in three
+    arrays (the statement a row of an executemany was most of the worker's cost of recording)."""
+    # Arrays as their text, cast in SQL: psycopg would convert a list element by element, in Python.
+    values: dict[str, Any] = {"ids": "{" + ",".join(str(row["b_id"]) for row in rows) + "}"}
+    values |= {"stamps": "{" + ",".join(row["b_stamp"].isoformat() for row in rows) + "}"}
+    values |= {"refs": [row["b_ref"] for row in rows], "states": [state.value for state in states], "now": now}
+    db.session.execute(_SENT_FROM_ARRAYS, values)
+
+
+# Each row only while it is in one of `states` with the claim time this worker wrote (see `record`).
+_SENT_FROM_ARRAYS = text(
+    "UPDATE messages SET status = 'sent', provider_ref = v.ref, sent_at = :now,"
+    " error = NULL, failure_kind = NULL, failure_code = NULL"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:stamps AS timestamptz[]), CAST(:refs AS varchar[]))"
+    " AS v(id, stamp, ref)"
+    " WHERE messages.id = v.id AND messages.status = ANY(CAST(:states AS varchar[])) AND messages.claimed_at = v.stamp"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def mark_unusable(contacts: set[tuple[int, str]]) -> None:
