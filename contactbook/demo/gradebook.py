@@ -1,6 +1,5 @@
 """The demo's grade book: every subject of every demo class has a teacher, class 6A1 has its semester I
-complete and published (every subject's scores or assessment, and conduct), so its class summary shows real
-results and its families see them in the portal, and
+complete (every subject's scores or assessment, and conduct), so its class summary shows real results, and
 "giaovien" has a grid of Toán begun in 6A2 (regular and midterm scores, unpublished) to finish and publish.
 """
 
@@ -107,9 +106,6 @@ def seed_grades(school: School, classes: Sequence[SchoolClass]) -> None:
                 elif column.kind == PASS:
                     form[names["level"]] = "dat" if rng.random() < 0.97 else "chua_dat"
         grading.save_grid(school, assignment.teacher, grid, form)
-        published = grading.load_grid(showcase, assignment.subject, semester)
-        for column in published.columns:  # published, as its teacher would: families see them in the portal
-            grading.publish(school, assignment.teacher, published, column)
     conduct = {}
     for student in students:
         fields = grading.term_fields(student.id, 1)
