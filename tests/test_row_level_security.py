@@ -25,12 +25,18 @@ from sqlalchemy.exc import ProgrammingError
 
 from contactbook.extensions import db
 from contactbook.models import (
+    AttendanceMark,
+    AttendanceSettings,
+    AttendanceStatus,
+    DailyNote,
     DataRequest,
     DataRequestKind,
     Family,
+    LeaveRequest,
     Message,
     MessageStatus,
     RenewalReminder,
+    RiskWarning,
     RosterImport,
     Score,
     ScoreCorrection,
@@ -100,6 +106,18 @@ def fill_tenant_tables(people: SchoolPeople) -> None:
         )
     )
     db.session.add(ScoreCorrection(school_id=school_id, score_id=score.id, new_value=Decimal("9"), reason="Nhầm"))
+    pupil = {"school_id": school_id, "class_id": roster.school_class.id, "student_id": grades.an.id}
+    leave = LeaveRequest(**pupil, starts_on=date.today(), ends_on=date.today(), reason="Ốm")
+    db.session.add_all(
+        [
+            AttendanceSettings(school_id=school_id),
+            leave,
+            RiskWarning(**pupil, rule="absences", threshold="20"),
+            DailyNote(**pupil, on=date.today(), meals="Ăn hết suất"),
+        ]
+    )
+    db.session.flush()
+    db.session.add(AttendanceMark(**pupil, on=date.today(), status=AttendanceStatus.EXCUSED, leave_request_id=leave.id))
     db.session.commit()
 
 

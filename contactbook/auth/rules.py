@@ -54,7 +54,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ACCOUNTANT: frozenset(
         {P.ROSTER_VIEW, P.ROSTER_VIEW_ALL, P.SUBSCRIPTIONS_MANAGE, P.PAYMENTS_RECORD, P.REPORTS_VIEW}
     ),
-    Role.TEACHER: frozenset({P.ROSTER_VIEW, P.GRADES_ENTER, P.NOTICES_SEND}),
+    # A subject teacher marks its periods where the school takes attendance per period.
+    Role.TEACHER: frozenset({P.ROSTER_VIEW, P.GRADES_ENTER, P.NOTICES_SEND, P.ATTENDANCE_RECORD}),
     Role.HOMEROOM_TEACHER: frozenset({P.ROSTER_VIEW, P.GRADES_ENTER, P.NOTICES_SEND, P.ATTENDANCE_RECORD}),
 }
 

@@ -1,5 +1,16 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
+from contactbook.models.attendance import (
+    ABSENT_STATUSES,
+    AttendanceMark,
+    AttendanceSettings,
+    AttendanceStatus,
+    AttendanceUnit,
+    DailyNote,
+    LeaveRequest,
+    LeaveStatus,
+    RiskWarning,
+)
 from contactbook.models.base import Base
 from contactbook.models.data_request import DataRequest, DataRequestKind, DataRequestStatus
 from contactbook.models.family import Family, FamilySignIn
@@ -40,14 +51,20 @@ from contactbook.models.subscription import (
 from contactbook.models.user import AuditLog, Grant, User
 
 __all__ = [
+    "ABSENT_STATUSES",
     "FINAL_STATUSES",
     "AssessmentKind",
+    "AttendanceMark",
+    "AttendanceSettings",
+    "AttendanceStatus",
+    "AttendanceUnit",
     "AuditLog",
     "Authority",
     "AuthorityKind",
     "Base",
     "Consent",
     "ConsentPurpose",
+    "DailyNote",
     "DataRequest",
     "DataRequestKind",
     "DataRequestStatus",
@@ -58,6 +75,8 @@ __all__ = [
     "Gender",
     "Grant",
     "Guardian",
+    "LeaveRequest",
+    "LeaveStatus",
     "Message",
     "MessageStatus",
     "Notice",
@@ -71,6 +90,7 @@ __all__ = [
     "PriceCeiling",
     "ReceiptSequence",
     "RenewalReminder",
+    "RiskWarning",
     "RosterImport",
     "School",
     "SchoolClass",

@@ -1,0 +1,1 @@
+"""Attendance: marking a class, the families' alerts, running totals, leave requests' cover."""
