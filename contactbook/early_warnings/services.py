@@ -20,7 +20,7 @@ from contactbook.attendance.totals import absences_between
 from contactbook.early_warnings import rules
 from contactbook.early_warnings.rules import Finding, SubjectMarks
 from contactbook.extensions import among, conflict_insert, db
-from contactbook.grading.grid import ROMAN
+from contactbook.grading.grid import ROMAN, Cell
 from contactbook.grading.rules import MAX_ABSENCES, format_score, regular_assessment_count
 from contactbook.grading.summary import class_subjects
 from contactbook.messaging.render import render_message
@@ -48,6 +48,7 @@ from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 
 KIND = "warning"
+INSERT_BATCH = 1000  # rows per INSERT: well within SQLite's limit of bound parameters
 SECONDARY = (SchoolLevel.LOWER_SECONDARY, SchoolLevel.UPPER_SECONDARY)
 
 
@@ -83,16 +84,17 @@ def semester_marks(year: SchoolYear, semester: Semester, classes: dict[int, int]
         subjects_of[school_class.id] = [
             s for s in class_subjects(school_class) if s.assessment_kind != AssessmentKind.LEVEL
         ]
-    cells: dict[tuple[int, int], dict[str, Score]] = defaultdict(dict)
-    for score in db.session.scalars(
-        select(Score).where(
+    # The published cells only (families never learn of a mark through a warning first), as plain values.
+    cells: dict[tuple[int, int], dict[str, Cell]] = defaultdict(dict)
+    for student_id, subject_id, column, value, level in db.session.execute(
+        select(Score.student_id, Score.subject_id, Score.column, Score.value, Score.level).where(
             Score.school_id == year.school_id,
             Score.semester_id == semester.id,
             Score.published_at.is_not(None),
             among(Score.student_id, list(classes)),
         )
-    ):
-        cells[(score.student_id, score.subject_id)][score.column] = score
+    ).tuples():
+        cells[(student_id, subject_id)][column] = Cell(value, level)
     result: dict[int, list[SubjectMarks]] = {}
     for student_id, class_id in classes.items():
         lines = []
@@ -112,8 +114,8 @@ def semester_marks(year: SchoolYear, semester: Semester, classes: dict[int, int]
     return result
 
 
-def _value(score: Score | None) -> Decimal | None:
-    return None if score is None else score.value
+def _value(cell: Cell | None) -> Decimal | None:
+    return None if cell is None else cell.value
 
 
 def findings_of(school: School, today: date) -> tuple[SchoolYear | None, dict[int, int], dict[int, list[Finding]]]:
@@ -142,33 +144,46 @@ def run_rules(school: School, now: datetime) -> int:
     recorded (or being recorded by the other run) is skipped with its messages.
     """
     _year, classes, found = findings_of(school, school_today(now))
+    recorded = set(
+        db.session.execute(
+            select(RiskWarning.student_id, RiskWarning.rule, RiskWarning.threshold).where(
+                RiskWarning.school_id == school.id, among(RiskWarning.student_id, [s for s in found if found[s]])
+            )
+        ).tuples()
+    )
     # One order for every run, so that two runs inserting the same keys wait for each other, never deadlock.
     pending = sorted(
-        ((student_id, finding) for student_id, findings in found.items() for finding in findings),
+        (
+            (student_id, finding)
+            for student_id, findings in found.items()
+            for finding in findings
+            if (student_id, finding.rule, finding.threshold) not in recorded
+        ),
         key=lambda pair: (pair[0], pair[1].rule, pair[1].threshold),
     )
     inserted: list[Any] = []
-    if pending:
+    for start in range(0, len(pending), INSERT_BATCH):
+        rows = [
+            {
+                "school_id": school.id,
+                "student_id": student_id,
+                "class_id": classes[student_id],
+                "rule": finding.rule,
+                "threshold": finding.threshold,
+                "detail": finding.detail,
+                "fired_at": now,
+            }
+            for student_id, finding in pending[start : start + INSERT_BATCH]
+        ]
+        # Another run may be inserting the same keys right now: the unique key decides, and RETURNING says
+        # which rows are this run's (on PostgreSQL this waits for the other run's commit, then skips its rows).
         statement = (
             conflict_insert(RiskWarning)
-            .values(
-                [
-                    {
-                        "school_id": school.id,
-                        "student_id": student_id,
-                        "class_id": classes[student_id],
-                        "rule": finding.rule,
-                        "threshold": finding.threshold,
-                        "detail": finding.detail,
-                        "fired_at": now,
-                    }
-                    for student_id, finding in pending
-                ]
-            )
+            .values(rows)
             .on_conflict_do_nothing(index_elements=["student_id", "rule", "threshold"])
             .returning(RiskWarning.id, RiskWarning.student_id, RiskWarning.rule, RiskWarning.threshold)
         )
-        inserted = list(db.session.execute(statement))
+        inserted += db.session.execute(statement).tuples()
     if inserted:
         by_key = {(student_id, f.rule, f.threshold): f for student_id, f in pending}
         new: dict[int, list[tuple[int, Finding]]] = defaultdict(list)

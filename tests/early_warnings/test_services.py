@@ -173,3 +173,15 @@ def test_run_all_runs_every_active_school(world: World, w: WarnWorld) -> None:
 
     assert totals == {"schools": 2, "warnings": 1}
     assert services.run_all(utcnow()) == {"schools": 2, "warnings": 0}
+
+
+def test_warnings_inserted_in_several_batches_are_told_in_one_message(
+    w: WarnWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "INSERT_BATCH", 1)
+    absent(w, w.an, 31)
+
+    assert run(w) == 2
+
+    (sms,) = warning_messages(channel="sms")
+    assert "Da nghi 31 buoi trong nam hoc (moc 30 buoi" in sms.body  # the highest threshold reached
