@@ -102,3 +102,12 @@ def test_no_student_at_risk_says_so(app: Flask, w: WarnWorld) -> None:
 def test_the_nav_links_the_page_for_those_who_may_open_it(app: Flask, w: WarnWorld) -> None:
     assert "/s/alpha/at-risk/" in page(signed_in(app, "homeroom").get("/s/alpha/"))
     assert "/s/alpha/at-risk/" not in page(signed_in(app, "principal").get("/s/alpha/"))
+
+
+def test_between_two_school_years_the_page_says_none_is_in_progress(app: Flask, w: WarnWorld) -> None:
+    w.year.starts_on, w.year.ends_on = w.today + timedelta(days=10), w.today + timedelta(days=300)
+    db.session.commit()
+
+    text = page(signed_in(app, "homeroom").get(URL))
+
+    assert "Không có năm học nào đang diễn ra." in text

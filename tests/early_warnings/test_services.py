@@ -185,3 +185,16 @@ def test_warnings_inserted_in_several_batches_are_told_in_one_message(
 
     (sms,) = warning_messages(channel="sms")
     assert "Da nghi 31 buoi trong nam hoc (moc 30 buoi" in sms.body  # the highest threshold reached
+
+
+def test_a_family_consenting_to_notices_but_not_to_grades_gets_no_warning(w: WarnWorld) -> None:
+    from contactbook.models import Plan
+    from tests.subscriptions.payment_factories import subscribe
+
+    plan = db.session.scalars(select(Plan).where(Plan.school_id == w.people.school.id)).first()
+    assert plan is not None
+    subscribe(w.people, w.father, w.cuong, plan, w.today, purposes={"notices_sms"}, actor=w.people.admin)
+    absent(w, w.cuong, 20)
+
+    assert run(w) == 1
+    assert warning_messages(guardian_id=w.father.id) == []
