@@ -118,11 +118,11 @@ def _value(cell: Cell | None) -> Decimal | None:
     return None if cell is None else cell.value
 
 
-def findings_of(school: School, today: date) -> tuple[SchoolYear | None, dict[int, int], dict[int, list[Finding]]]:
-    """What the rules find today: the year, each student's class, each student's findings (reached or not new)."""
+def findings_of(school: School, today: date) -> tuple[dict[int, int], dict[int, list[Finding]]]:
+    """What the rules find today: each student's class, and each student's findings (new or already recorded)."""
     year = year_of(school, today)
     if year is None or school.level == SchoolLevel.PRESCHOOL:
-        return year, {}, {}  # preschools have no grades and no promotion rule
+        return {}, {}  # preschools have no grades and no promotion rule
     classes = enrolled(year)
     found: dict[int, list[Finding]] = defaultdict(list)
     thresholds = thresholds_for(school)
@@ -134,7 +134,7 @@ def findings_of(school: School, today: date) -> tuple[SchoolYear | None, dict[in
     for semester in semesters:
         for student_id, subjects in semester_marks(year, semester, classes).items():
             found[student_id] += rules.semester_findings(semester.id, semester.number, subjects)
-    return year, classes, found
+    return classes, found
 
 
 def run_rules(school: School, now: datetime) -> int:
@@ -143,7 +143,7 @@ def run_rules(school: School, now: datetime) -> int:
     Returns how many warnings were new. Safe to run again, and on two workers at once: a warning already
     recorded (or being recorded by the other run) is skipped with its messages.
     """
-    _year, classes, found = findings_of(school, school_today(now))
+    classes, found = findings_of(school, school_today(now))
     recorded = set(
         db.session.execute(
             select(RiskWarning.student_id, RiskWarning.rule, RiskWarning.threshold).where(
