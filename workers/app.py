@@ -21,6 +21,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "subscriptions-daily": {"task": "subscriptions.daily", "schedule": 3600.0},
     # The outbox is the source of truth: this finds due messages whose nudge was lost (or Redis flushed).
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 5.0},
+    # Hourly: a warning goes once per student and threshold however often the rules run.
+    "early-warnings": {"task": "early_warnings.run", "schedule": 3600.0},
 }
 
 

@@ -59,3 +59,14 @@ def sweep() -> dict[str, int]:
     if result["due"]:
         dispatch.delay()
     return result
+
+
+@shared_task(name="early_warnings.run")
+def early_warnings_run() -> dict[str, int]:
+    """Run the early-warning rules for every active school (each warning goes once, however often this runs)."""
+    from contactbook.early_warnings.services import run_all
+
+    try:
+        return run_all(utcnow())
+    finally:
+        db.session.remove()

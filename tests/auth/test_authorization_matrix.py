@@ -156,6 +156,7 @@ GRADE_BOOK_HOLDERS: dict[tuple[str, str], frozenset[str]] = {
     ("grades.class_summary", "GET"): frozenset({"homeroom", "admin"}),
     ("grades.class_summary", "POST"): frozenset({"homeroom"}),
     ("grades.summary_export", "GET"): frozenset({"homeroom", "admin"}),
+    ("early_warnings.at_risk", "GET"): frozenset({"teacher", "homeroom", "admin"}),  # grades.enter or attendance
 }
 
 
