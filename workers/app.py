@@ -21,6 +21,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "subscriptions-daily": {"task": "subscriptions.daily", "schedule": 3600.0},
     # The outbox is the source of truth: this finds due messages whose nudge was lost (or Redis flushed).
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 5.0},
+    # Preschools' daily notes: each run acts in a school only once its evening (digest hour) is near; idempotent.
+    "daily-notes-evening": {"task": "daily_notes.evening", "schedule": 300.0},
 }
 
 

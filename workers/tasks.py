@@ -59,3 +59,14 @@ def sweep() -> dict[str, int]:
     if result["due"]:
         dispatch.delay()
     return result
+
+
+@shared_task(name="daily_notes.evening")
+def daily_notes_evening() -> dict[str, int]:
+    """Send the preschools' daily notes whose evening has come (safe to run every few minutes, and twice)."""
+    from contactbook.daily_notes.services import send_evening_notes
+
+    try:
+        return send_evening_notes(utcnow())
+    finally:
+        db.session.remove()

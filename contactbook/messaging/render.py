@@ -28,6 +28,8 @@ KINDS = (
     "sign_in_link",
     "welcome",
     "email_footer",
+    "daily_note",
+    "daily_note_item",
 )
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
