@@ -68,14 +68,18 @@ def classes_for(school: School, user: User, *, sees_all: bool, year: SchoolYear 
                 Enrolment.status == EnrolmentStatus.ACTIVE,
             )
             .group_by(Enrolment.class_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     written = dict(
         db.session.execute(
             select(DailyNote.class_id, func.count())
             .where(DailyNote.school_id == school.id, among(DailyNote.class_id, ids), DailyNote.on == on)
             .group_by(DailyNote.class_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     return [ClassDay(c, children.get(c.id, 0), written.get(c.id, 0)) for c in classes]
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from contactbook.extensions import db
-from contactbook.models import DailyNote, Guardian, SchoolClass, SchoolLevel, SchoolYear, Student
+from contactbook.models import DailyNote, Guardian, SchoolClass, SchoolLevel, SchoolYear, Student, Subscription
 from contactbook.timezones import school_today
 from tests.factories import SchoolPeople
 from tests.roster.factories import make_class, make_guardian, make_student, make_year
 
 NAMES = ("Nguyễn Minh An", "Trần Bảo Bình", "Lê Gia Cát")
+GIVEN_NAMES = ("An", "Bình", "Cường", "Dung", "Giang", "Hà")
 
 
 @dataclass
@@ -57,3 +59,34 @@ def notes_of(school_class: SchoolClass) -> dict[tuple[int, date], dict[str, str 
         (row.student_id, row.on): {f: getattr(row, f) for f in ("meals", "nap", "health", "activities", "comment")}
         for row in rows
     }
+
+
+def subscribed_preschool(n: int, *, emails: int = 0, digest: tuple[int, ...] = (), slug: str = "mamnon") -> Any:
+    """A preschool of `n` children, one guardian each, subscribed by SMS (the first `emails` by email too), those at
+    the indexes `digest` to the daily digest; quiet hours off, digest hour 18. Commits (inside an app context)."""
+    from tests.messaging.conftest import build_subscribed_school
+
+    world = build_subscribed_school(n, emails=emails, slug=slug)
+    world.people.school.level = SchoolLevel.PRESCHOOL
+    for student_id, given in zip(world.student_ids, GIVEN_NAMES, strict=False):
+        db.session.execute(update(Student).where(Student.id == student_id).values(full_name=f"Nguyễn Văn {given}"))
+    for index in digest:
+        db.session.execute(
+            update(Subscription).where(Subscription.student_id == world.student_ids[index]).values(digest=True)
+        )
+    db.session.commit()
+    return world
+
+
+def write_note(world: Any, index: int, on: date, **texts: str) -> DailyNote:
+    """A note of child `index` of the world's class for day `on` (committed)."""
+    note = DailyNote(
+        school_id=world.school.id,
+        class_id=world.school_class.id,
+        student_id=world.student_ids[index],
+        on=on,
+        **texts,
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from contactbook.daily_notes import rules
-from contactbook.extensions import db
+from contactbook.extensions import among, db
 from contactbook.messaging.render import render_message
 from contactbook.messaging.services.digests import digest_time
 from contactbook.messaging.services.outbox import Outbox, recipients
@@ -94,7 +94,8 @@ def _write_messages(school: School, notes: Sequence[Any], evening: datetime, now
     """The messages of the taken notes: one per eligible guardian and channel of each child."""
     unaccented = settings_of(school).sms_unaccented
     students = {note.student_id for note in notes}
-    names = dict(db.session.execute(select(Student.id, Student.full_name).where(Student.id.in_(students))).tuples().all())
+    rows = db.session.execute(select(Student.id, Student.full_name).where(among(Student.id, students))).tuples()
+    names: dict[int, str] = dict(rows.all())
     by_student: dict[int, list[Any]] = {}
     for note in sorted(notes, key=lambda n: (n.on, n.id)):
         by_student.setdefault(note.student_id, []).append(note)
