@@ -68,7 +68,7 @@ def class_notes(class_id: int) -> ResponseReturnValue:
             abort(400)
         day = rules.parse_day(request.form.get("on", ""))
         if day is None or not days[0] <= day <= days[1]:
-            return _page(school_class, days, None, error=_day_error(*days), status=422)
+            return _page(school_class, days, None, error=_day_error(*days), status=400)
         submitted = request.form.to_dict()
         try:
             refusals = save_class_notes(current_school(), staff_user(), school_class, day, submitted)
