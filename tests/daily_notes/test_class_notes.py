@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from contactbook.daily_notes.services import save_class_notes
+from contactbook.daily_notes.services import saving as saving_module
 from contactbook.extensions import db
 from contactbook.models import DailyNote, SchoolLevel
 from contactbook.models.base import utcnow
@@ -179,3 +182,22 @@ def test_a_school_that_is_not_a_preschool_has_no_daily_notes(client: FlaskClient
     assert client.get("/s/alpha/daily-notes/").status_code == 404
     assert client.get(url(school)).status_code == 404
     assert "/daily-notes/" not in client.get("/s/alpha/").get_data(as_text=True)
+
+
+def test_a_save_that_meets_another_saves_insert_updates_that_note(
+    school: Preschool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    an = school.children[0].id
+    day = school.last_day
+    homeroom = school.people.staff["homeroom"]
+    save_class_notes(school.people.school, homeroom, school.school_class, day, {f"meals-{an}": "Ăn nửa suất"})
+    original, calls = saving_module._existing, []
+
+    def existing(*args: Any) -> dict[int, DailyNote]:
+        calls.append(args)
+        return {} if len(calls) == 1 else original(*args)  # the first read came before the other save's commit
+
+    monkeypatch.setattr(saving_module, "_existing", existing)
+
+    assert save_class_notes(school.people.school, homeroom, school.school_class, day, {f"meals-{an}": "Ăn hết"}) == {}
+    assert notes_of(school.school_class)[(an, day)]["meals"] == "Ăn hết" and len(calls) == 2

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from contactbook.auth.access import sees_all
 from contactbook.daily_notes import rules
@@ -42,18 +43,38 @@ def save_class_notes(
     days = rules.writable_days(school_class.school_year.starts_on, school_class.school_year.ends_on, school_today())
     if days is None or not days[0] <= on <= days[1]:
         raise NotesError("a day outside the days the class writes notes for")
+    for attempt in (1, 2):
+        try:
+            return _save(school, actor, school_class, on, form)
+        except IntegrityError:
+            # Another save of the class wrote a child's note of that day between our read and our insert: once
+            # more, that note is now found and updated.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _existing(school: School, on: date, student_ids: list[int]) -> dict[int, DailyNote]:
+    """The stored notes of day `on` of these children, by child."""
+    return {
+        note.student_id: note
+        for note in db.session.scalars(
+            select(DailyNote).where(
+                DailyNote.school_id == school.id, DailyNote.on == on, among(DailyNote.student_id, student_ids)
+            )
+        )
+    }
+
+
+def _save(
+    school: School, actor: User, school_class: SchoolClass, on: date, form: Mapping[str, str]
+) -> dict[str, rules.Refusal]:
     students = class_students(school_class)
     wanted, refusals = rules.read_class_form(form, [student.id for student in students])
     if refusals:
         return refusals
-    existing = {
-        note.student_id: note
-        for note in db.session.scalars(
-            select(DailyNote).where(
-                DailyNote.school_id == school.id, DailyNote.on == on, among(DailyNote.student_id, list(wanted))
-            )
-        )
-    }
+    existing = _existing(school, on, list(wanted))
     now = utcnow()
     for student_id, texts in wanted.items():
         note = existing.get(student_id)
