@@ -99,6 +99,8 @@ def _page(
     students = queries.class_students(school_class) if day is not None else []
     notes = queries.notes_of_day(school_class, [s.id for s in students], day) if day is not None else {}
     before, after = rules.neighbours(day, *days) if day is not None and days is not None else (None, None)
+    typed = [rules.field_name(field, rules.EVERYONE) for field in rules.FIELDS]
+    everyone_open = any((submitted or {}).get(name, "").strip() or name in (errors or {}) for name in typed)
     return (
         render_template(
             "daily_notes/class.html",
@@ -118,6 +120,7 @@ def _page(
             max_lengths=rules.MAX_LENGTHS,
             field_name=rules.field_name,
             everyone=rules.EVERYONE,
+            everyone_open=everyone_open,
         ),
         status,
     )
