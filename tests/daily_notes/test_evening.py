@@ -120,3 +120,19 @@ def test_only_preschools_send_daily_notes() -> None:
     db.session.commit()
 
     assert send_evening_notes(evening()) == {"notes": 0, "messages": 0}
+
+
+def test_a_note_written_after_the_digest_hour_goes_at_once_or_in_the_next_digest() -> None:
+    world = subscribed_preschool(2, digest=(1,))
+    today = school_today()
+    write_note(world, 0, today, meals="Ăn muộn")
+    write_note(world, 1, today, meals="Ăn muộn")
+    late = digest_time(today, school_zone(), HOUR) + timedelta(minutes=40)
+
+    assert send_evening_notes(late) == {"notes": 2, "messages": 2}
+
+    own = next(m for m in messages() if not m.digest)
+    item = next(m for m in messages() if m.digest)
+    assert own.next_attempt_at == late
+    digest = db.session.get(Message, item.digest_id)
+    assert digest is not None and digest.digest_on == today + timedelta(days=1)
