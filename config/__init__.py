@@ -84,6 +84,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MESSAGE_STALE_CLAIM_SECONDS", "60", _float),
     Setting("MESSAGE_STALE_SENDING_SECONDS", "120", _float),
     Setting("EMAIL_RATE", "50", _float),
+    # How long before a preschool's digest hour its daily notes are gathered into that evening's messages.
+    Setting("DAILY_NOTES_LEAD_MINUTES", "15", _int),
 )
 
 

@@ -33,10 +33,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from contactbook.audit.routes import bp as audit_bp
     from contactbook.auth.routes import bp as auth_bp
+    from contactbook.daily_notes.routes import bp as daily_notes_bp
     from contactbook.data_requests.routes import bp as data_requests_bp
     from contactbook.dev.routes import bp as dev_bp
     from contactbook.early_warnings.routes import bp as early_warnings_bp
     from contactbook.family.child_routes import bp as family_child_bp
+    from contactbook.family.daily_note_routes import bp as family_daily_notes_bp
     from contactbook.family.data_routes import bp as family_data_bp
     from contactbook.family.receipt_routes import bp as family_receipts_bp
     from contactbook.family.routes import bp as family_bp
@@ -65,10 +67,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(grades_bp, url_prefix="/s/<school_slug>/grades")
     app.register_blueprint(data_requests_bp, url_prefix="/s/<school_slug>/data-requests")
     app.register_blueprint(early_warnings_bp, url_prefix="/s/<school_slug>/at-risk")
+    app.register_blueprint(daily_notes_bp, url_prefix="/s/<school_slug>/daily-notes")
     app.register_blueprint(dev_bp, url_prefix="/dev")
     app.register_blueprint(family_bp, url_prefix="/family")
     app.register_blueprint(family_child_bp, url_prefix="/family/children")
     app.register_blueprint(family_data_bp, url_prefix="/family/data")
+    app.register_blueprint(family_daily_notes_bp, url_prefix="/family/children")
     app.register_blueprint(family_service_bp, url_prefix="/family/children/<int:student_id>/service")
     app.register_blueprint(family_receipts_bp, url_prefix="/family/children/<int:student_id>/service")
     app.register_blueprint(messaging_bp)

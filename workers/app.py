@@ -23,6 +23,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 5.0},
     # Hourly: a warning goes once per student and threshold however often the rules run.
     "early-warnings": {"task": "early_warnings.run", "schedule": 3600.0},
+    # Preschools' daily notes: each run acts in a school only once its evening (digest hour) is near; idempotent.
+    "daily-notes-evening": {"task": "daily_notes.evening", "schedule": 300.0},
 }
 
 

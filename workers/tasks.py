@@ -70,3 +70,14 @@ def early_warnings_run() -> dict[str, int]:
         return run_all(utcnow())
     finally:
         db.session.remove()
+
+
+@shared_task(name="daily_notes.evening")
+def daily_notes_evening() -> dict[str, int]:
+    """Send the preschools' daily notes whose evening has come (safe to run every few minutes, and twice)."""
+    from contactbook.daily_notes.services import send_evening_notes
+
+    try:
+        return send_evening_notes(utcnow())
+    finally:
+        db.session.remove()

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from contactbook.auth.rules import Role
-from contactbook.demo import gradebook
+from contactbook.demo import gradebook, preschool
 from contactbook.demo.families import with_demo_families
 from contactbook.demo.gradebook import staff_member
 from contactbook.demo.roster_data import generate_roster, to_csv
@@ -103,6 +103,8 @@ def demo_logins() -> list[DemoLogin]:
     for _name, slug, _level in DEMO_SCHOOLS:
         logins.append(DemoLogin(f"/s/{slug}/login", "admin", Role.SCHOOL_ADMIN.value))
         logins.extend(DemoLogin(f"/s/{slug}/login", username, role.value) for username, _, role in DEMO_STAFF)
+    logins.append(DemoLogin(f"/s/{preschool.SLUG}/login", "admin", Role.SCHOOL_ADMIN.value))
+    logins.append(DemoLogin(f"/s/{preschool.SLUG}/login", preschool.HOMEROOM[0], preschool.HOMEROOM[2].value))
     return logins
 
 
@@ -139,6 +141,7 @@ def seed() -> list[DemoLogin]:
             )
         with school_scope(school.id):
             _seed_school(school, level)
+    preschool.seed_preschool(operator, ward, DEMO_PASSWORD)
     return demo_logins()
 
 

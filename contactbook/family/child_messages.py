@@ -42,6 +42,7 @@ KIND_LABELS: dict[str, LazyString] = {
     "notice": _l("Notice"),
     "score": _l("Grade"),
     "renewal": _l("Subscription"),
+    "daily_note": _l("Daily note"),
 }
 
 

@@ -29,6 +29,8 @@ KINDS = (
     "welcome",
     "email_footer",
     "warning",
+    "daily_note",
+    "daily_note_item",
 )
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"

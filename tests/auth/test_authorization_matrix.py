@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, update
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
@@ -39,6 +39,8 @@ from contactbook.models import (
     PaymentMethod,
     Plan,
     RosterImport,
+    School,
+    SchoolLevel,
     SchoolYear,
     Subscription,
 )
@@ -157,7 +159,12 @@ GRADE_BOOK_HOLDERS: dict[tuple[str, str], frozenset[str]] = {
     ("grades.class_summary", "POST"): frozenset({"homeroom"}),
     ("grades.summary_export", "GET"): frozenset({"homeroom", "admin"}),
     ("early_warnings.at_risk", "GET"): frozenset({"teacher", "homeroom", "admin"}),  # grades.enter or attendance
+    # A preschool class's daily notes: its homeroom teacher, or staff who see every class.
+    ("daily_notes.class_notes", "GET"): frozenset({"homeroom", "admin"}),
+    ("daily_notes.class_notes", "POST"): frozenset({"homeroom", "admin"}),
 }
+# Pages of preschools only (any other school answers 404): each of their cases runs with alpha made a preschool.
+PRESCHOOL_ENDPOINTS = ("daily_notes.", "family_daily_notes.")
 
 
 # --- Actors ---------------------------------------------------------------------------------------
@@ -567,12 +574,20 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
         connection.close()
 
 
+def as_preschool(request: pytest.FixtureRequest, connection: Connection, ids: Ids) -> None:
+    """For a case of a preschool's page (`PRESCHOOL_ENDPOINTS`), alpha is a preschool (within the case's savepoint)."""
+    route = getattr(getattr(request.node, "callspec", None), "params", {}).get("route")
+    if isinstance(route, Route) and route.endpoint.startswith(PRESCHOOL_ENDPOINTS):
+        connection.execute(update(School).where(School.id == ids.school[OWN]).values(level=SchoolLevel.PRESCHOOL))
+
+
 @pytest.fixture
-def matrix(matrix_app: Flask, world_ids: tuple[Connection, Ids]) -> Iterator[Matrix]:
+def matrix(matrix_app: Flask, world_ids: tuple[Connection, Ids], request: pytest.FixtureRequest) -> Iterator[Matrix]:
     """The app and world for one test; whatever the test changes is rolled back afterwards."""
     connection, ids = world_ids
     savepoint = connection.begin_nested()
     try:
+        as_preschool(request, connection, ids)
         yield Matrix(matrix_app, ids)
     finally:
         savepoint.rollback()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -24,6 +26,7 @@ from contactbook.models import (
     User,
 )
 from contactbook.tenancy import delivery_scope
+from contactbook.timezones import school_today
 from tests.factories import login
 from tests.family.sign_in_support import ask_code, last_code, send_code
 from tests.support import browser, main_text
@@ -39,7 +42,7 @@ def _counts() -> dict[str, int]:
 def test_seed_creates_two_schools_with_every_role(ctx: None) -> None:
     seed()
     levels = {s.slug: s.level.value for s in db.session.scalars(select(School))}
-    assert levels == {"thcs-nguyen-du": "lower_secondary", "th-le-ngoc-han": "primary"}
+    assert levels == {"thcs-nguyen-du": "lower_secondary", "th-le-ngoc-han": "primary", "mn-hoa-sen": "preschool"}
     roles = set(db.session.scalars(select(Grant.name).where(Grant.kind == "role")))
     assert roles == {"school_admin", "principal", "accountant", "teacher", "homeroom_teacher"}
 
@@ -120,4 +123,26 @@ def test_every_printed_demo_family_signs_in_and_one_has_children_in_both_schools
             .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
             .where(Guardian.phone == both.phone)
         ).all()
-    assert len(children) == 2 and len({name.split()[0] for name in children}) == 1  # siblings: one family name
+    # Siblings (one family name): one in each demo school, the youngest in the preschool.
+    assert len(children) == 3 and len({name.split()[0] for name in children}) == 1
+
+
+def test_the_demo_preschool_has_daily_notes_the_demo_family_reads(app: Flask, ctx: None) -> None:
+    seed()
+    family = DEMO_FAMILIES[0]
+    client = browser(app)
+    ask_code(client, family.shown_phone)
+    send_code(client, family.phone, last_code(family.phone))
+    with delivery_scope():
+        child = db.session.scalar(
+            select(Student.id)
+            .join(StudentGuardian, StudentGuardian.student_id == Student.id)
+            .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+            .join(School, School.id == Student.school_id)
+            .where(Guardian.phone == family.phone, School.slug == "mn-hoa-sen")
+        )
+    assert child is not None
+    page = main_text(client.get(f"/family/children/{child}/daily-notes"))
+    today = school_today()
+    year_begun = today >= date(today.year if today.month >= 8 else today.year - 1, 9, 5)
+    assert ("Vẽ tranh chủ đề gia đình" in page) == year_begun  # the notes of the year's last two days so far

@@ -36,6 +36,11 @@ def context(**overrides: Any) -> dict[str, Any]:
         "minutes": 5,
         "link": "https://lienlac.example.vn/family/sign-in/link?token=1-abc",
         "portal": "https://lienlac.example.vn/family/",
+        "meals": "Ăn hết suất, thêm cơm",
+        "nap": "Ngủ trưa 2 tiếng",
+        "health": "Bình thường",
+        "activities": "Vẽ tranh gia đình",
+        "comment": "Bé ngoan, hôm nay tự xúc cơm.",
     }
     return values | overrides
 
@@ -45,6 +50,7 @@ ALL_TEMPLATES = [(kind, locale) for kind in KINDS for locale in LOCALES]
 # names the school and the portal only. A sign-in code or link is about no school or child: a family may
 # have children in several schools.
 ABOUT_NO_CHILD = ("digest_item", "email_footer", "sign_in_code", "sign_in_link")
+ABOUT_NO_CHILD += ("daily_note_item",)
 WHOLE_MESSAGES = [(kind, locale) for kind, locale in ALL_TEMPLATES if kind not in ABOUT_NO_CHILD]
 
 
