@@ -28,6 +28,7 @@ KINDS = (
     "sign_in_link",
     "welcome",
     "email_footer",
+    "leave_decision",
 )
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"

@@ -36,6 +36,10 @@ def context(**overrides: Any) -> dict[str, Any]:
         "minutes": 5,
         "link": "https://lienlac.example.vn/family/sign-in/link?token=1-abc",
         "portal": "https://lienlac.example.vn/family/",
+        "decision": "approved",  # leave_decision
+        "starts_on": date(2026, 1, 14),  # leave_decision
+        "slots": "day",  # leave_decision
+        "note": "Nhớ chép bài",  # leave_decision
     }
     return values | overrides
 
