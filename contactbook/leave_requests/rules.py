@@ -10,6 +10,7 @@ from datetime import date
 
 from contactbook.attendance.rules import DAY, LEAVE_SLOTS
 from contactbook.auth.rules import Permission
+from contactbook.i18n import N_
 
 MAX_DAYS = 30  # a longer absence is a matter for the school, not a leave request
 REASON_MAX = 500  # the column's length
@@ -41,27 +42,27 @@ def problems(asked: Asked, *, earliest: date, year_starts: date, year_ends: date
     `MAX_DAYS` of them, a known slot, a reason of 1 to `REASON_MAX` characters."""
     found: list[LeaveError] = []
     if asked.slots not in LEAVE_SLOTS:
-        found.append(LeaveError("Choose the whole day, the morning or the afternoon.", field="slots"))
+        found.append(LeaveError(N_("Choose the whole day, the morning or the afternoon."), field="slots"))
     if not asked.reason.strip():
-        found.append(LeaveError("Write the reason for the absence.", field="reason"))
+        found.append(LeaveError(N_("Write the reason for the absence."), field="reason"))
     elif len(asked.reason) > REASON_MAX:
-        found.append(LeaveError("The reason has at most %(count)d characters.", field="reason", count=REASON_MAX))
+        found.append(LeaveError(N_("The reason has at most %(count)d characters."), field="reason", count=REASON_MAX))
     if asked.ends_on < asked.starts_on:
-        found.append(LeaveError("The last day comes before the first day.", field="ends_on"))
+        found.append(LeaveError(N_("The last day comes before the first day."), field="ends_on"))
         return found
     if asked.starts_on < earliest:
-        found.append(LeaveError("The first day cannot be in the past.", field="starts_on"))
+        found.append(LeaveError(N_("The first day cannot be in the past."), field="starts_on"))
     if not (year_starts <= asked.starts_on and asked.ends_on <= year_ends):
         found.append(
             LeaveError(
-                "The days must lie within the school year (%(starts)s to %(ends)s).",
+                N_("The days must lie within the school year (%(starts)s to %(ends)s)."),
                 field="starts_on",
                 starts=year_starts.strftime("%d/%m/%Y"),
                 ends=year_ends.strftime("%d/%m/%Y"),
             )
         )
     elif days_of(asked) > MAX_DAYS:
-        found.append(LeaveError("A leave request covers at most %(count)d days.", field="ends_on", count=MAX_DAYS))
+        found.append(LeaveError(N_("A leave request covers at most %(count)d days."), field="ends_on", count=MAX_DAYS))
     return found
 
 

@@ -17,6 +17,7 @@ from contactbook.audit import services as audit
 from contactbook.audit.services import Actor, FamilyActor
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
+from contactbook.i18n import N_
 from contactbook.leave_requests import rules
 from contactbook.leave_requests.queries import Placement, placement_on
 from contactbook.leave_requests.rules import Asked, LeaveError
@@ -46,7 +47,7 @@ LIVE = (LeaveStatus.PENDING, LeaveStatus.APPROVED)  # the requests a new one mus
 def _placement(school: School, student_id: int, asked: Asked) -> Placement:
     placement = placement_on(school.id, student_id, asked.starts_on)
     if placement is None:
-        raise LeaveError("This student is in no class of the school.", field="student_id")
+        raise LeaveError(N_("This student is in no class of the school."), field="student_id")
     return placement
 
 
@@ -64,7 +65,7 @@ def _check_free(student_id: int, asked: Asked) -> None:
     ).tuples()
     for starts_on, ends_on, slots in others:
         if rules.overlaps(starts_on, ends_on, slots, asked.starts_on, asked.ends_on, asked.slots):
-            raise LeaveError("A request waiting or approved already covers some of these days.", field="starts_on")
+            raise LeaveError(N_("A request waiting or approved already covers some of these days."), field="starts_on")
 
 
 def _submit(
@@ -133,7 +134,7 @@ def submit_by_staff(
     school year, for a class whose requests `actor` decides."""
     placement = _placement(school, student_id, asked)
     if not rules.may_decide(actor.id, held, placement.homeroom_teacher_id):
-        raise LeaveError("You enter requests only for the classes you lead.", field="student_id")
+        raise LeaveError(N_("You enter requests only for the classes you lead."), field="student_id")
     return _submit(school, actor, student_id, asked, placement, earliest=placement.year_starts, guardian_id=None)
 
 
@@ -153,7 +154,7 @@ def withdraw(school: School, family_id: int, student_id: int, request_id: int) -
     ).all()
     if not moved:
         db.session.rollback()
-        raise LeaveError("Only a request still waiting for an answer can be withdrawn.")
+        raise LeaveError(N_("Only a request still waiting for an answer can be withdrawn."))
     audit.record(
         "leave.withdrawn",
         actor=FamilyActor(family_id),
@@ -233,9 +234,9 @@ def decide(
     absent marks it covers (no absence alert goes for them). LeaveError when `actor` does not decide for the
     class or the request no longer waits; nothing is written then."""
     if not may_decide(actor, held, request):
-        raise LeaveError("Only the homeroom teacher of the class decides this request.")
+        raise LeaveError(N_("Only the homeroom teacher of the class decides this request."))
     if len(note) > rules.NOTE_MAX:
-        raise LeaveError("The note has at most %(count)d characters.", field="note", count=rules.NOTE_MAX)
+        raise LeaveError(N_("The note has at most %(count)d characters."), field="note", count=rules.NOTE_MAX)
     status = LeaveStatus.APPROVED if approve else LeaveStatus.DECLINED
     now = utcnow()
     # Claim the request: a second decision at the same moment (another tab, another teacher) finds it taken.
@@ -248,7 +249,7 @@ def decide(
     ).all()
     if not moved:
         db.session.rollback()
-        raise LeaveError("This request was already answered or withdrawn.")
+        raise LeaveError(N_("This request was already answered or withdrawn."))
     db.session.refresh(request)
     excused = _excuse_marks(request) if approve else 0
     student_name = db.session.scalar(select(Student.full_name).where(Student.id == request.student_id)) or ""
