@@ -22,7 +22,7 @@ from contactbook.models.base import utcnow
 from contactbook.roster import services as roster
 from contactbook.timezones import school_today
 from tests.factories import SchoolPeople
-from tests.roster.factories import make_class, make_guardian, make_student
+from tests.roster.factories import ClassWorld, make_class, make_guardian, make_student
 from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
 
 MOTHER = "+84912345678"
@@ -123,3 +123,23 @@ def put_mark(
     db.session.add(mark)
     db.session.commit()
     return mark
+
+
+def waiting_request(roster: ClassWorld, student: Student | None = None, guardian: Guardian | None = None) -> int:
+    """A request waiting for an answer, for a day of the class world's year (the authorization matrix's world):
+    for `student` (the world's student by default), asked by `guardian` (its mother by default)."""
+    request = LeaveRequest(
+        school_id=roster.school_class.school_id,
+        student_id=(student or roster.student).id,
+        class_id=roster.school_class.id,
+        starts_on=roster.year.starts_on + timedelta(days=30),
+        ends_on=roster.year.starts_on + timedelta(days=31),
+        slots="day",
+        reason="Con bị sốt",
+        status=LeaveStatus.PENDING,
+        guardian_id=(guardian or roster.guardian).id,
+        created_at=utcnow(),
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request.id
