@@ -6,6 +6,14 @@ import pytest
 
 from tests.factories import World
 from tests.leave_requests.factories import LeaveWorld, make_leave_world
+from tests.messaging.conftest import (  # noqa: F401 (fixtures of the delivery test)
+    _fake_twilio_process,
+    _smtp_controller,
+    celery_client,
+    delivery_worker,
+    fake_twilio,
+    smtp_server,
+)
 
 
 @pytest.fixture
