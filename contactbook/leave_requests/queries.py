@@ -7,8 +7,11 @@ from datetime import date
 
 from sqlalchemy import case, select
 
+from contactbook.attendance.rules import covers
 from contactbook.extensions import db
 from contactbook.models import (
+    AttendanceMark,
+    AttendanceStatus,
     Enrolment,
     EnrolmentStatus,
     LeaveRequest,
@@ -140,3 +143,17 @@ def requests_of_child(school_id: int, student_id: int, limit: int = 50) -> list[
             .limit(limit)
         )
     )
+
+
+def absences_covered(request: LeaveRequest) -> int:
+    """The absences already marked that approving `request` would excuse (unexcused ones, in its slots)."""
+    rows = db.session.execute(
+        select(AttendanceMark.slot).where(
+            AttendanceMark.school_id == request.school_id,
+            AttendanceMark.student_id == request.student_id,
+            AttendanceMark.on >= request.starts_on,
+            AttendanceMark.on <= request.ends_on,
+            AttendanceMark.status == AttendanceStatus.UNEXCUSED,
+        )
+    ).scalars()
+    return sum(1 for slot in rows if covers(request.slots, slot))

@@ -22,7 +22,7 @@ from contactbook.leave_requests import queries, services
 from contactbook.leave_requests.forms import APPROVE, DecisionForm, StaffLeaveForm, show_refusal
 from contactbook.leave_requests.labels import leave_status_label, slot_label
 from contactbook.leave_requests.rules import LeaveError
-from contactbook.models import Guardian, LeaveRequest, SchoolClass, Student, User
+from contactbook.models import Guardian, LeaveRequest, LeaveStatus, SchoolClass, Student, User
 from contactbook.tenancy import current_school, get_scoped_or_404
 from contactbook.timezones import school_today
 
@@ -93,7 +93,8 @@ def detail(leave_id: int) -> ResponseReturnValue:
                     "info",
                 )
             return redirect(url_for("leave_requests.detail", leave_id=leave.id))
-    return render_template("leave_requests/detail.html", leave=leave, form=form, **_people(leave))
+    covered = queries.absences_covered(leave) if leave.status == LeaveStatus.PENDING else 0
+    return render_template("leave_requests/detail.html", leave=leave, form=form, covered=covered, **_people(leave))
 
 
 def _people(leave: LeaveRequest) -> dict[str, Any]:

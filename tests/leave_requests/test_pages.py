@@ -63,6 +63,7 @@ def test_the_homeroom_teacher_approves_with_a_note_and_the_page_says_what_it_did
     login(client, "homeroom", SLUG)
     shown = main_text(client.get(f"/s/{SLUG}/leave-requests/{request.id}"))
     assert "Con bị sốt cao" in shown and "Trần Thị Bình, qua cổng phụ huynh" in shown
+    assert "Số buổi vắng không phép đã ghi trong những ngày này: 1." in shown
 
     response = post(client, f"/s/{SLUG}/leave-requests/{request.id}", {"decision": "approve", "note": "Mau khỏe"})
 
