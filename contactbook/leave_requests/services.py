@@ -34,6 +34,7 @@ from contactbook.models import (
     School,
     SchoolClass,
     Student,
+    StudentGuardian,
     User,
 )
 from contactbook.models.base import utcnow
@@ -115,6 +116,15 @@ def _submit(
 def submit_by_family(school: School, family_id: int, guardian_id: int, student_id: int, asked: Asked) -> LeaveRequest:
     """A family's request for its child (`guardian_id` is its record linked to the child): from today on,
     within the school year, at most 30 days; refused (LeaveError) otherwise, and nothing written."""
+    linked = db.session.scalar(
+        select(StudentGuardian.id).where(
+            StudentGuardian.school_id == school.id,
+            StudentGuardian.student_id == student_id,
+            StudentGuardian.guardian_id == guardian_id,
+        )
+    )
+    if linked is None:
+        raise LeaveError(N_("Only the child's own family asks for its leave."))
     placement = _placement(school, student_id, asked)
     return _submit(
         school,

@@ -93,6 +93,13 @@ def test_a_family_request_breaking_a_rule_is_refused_and_nothing_is_written(
     assert leave_count() == 0 and audit_rows("leave.submitted") == []
 
 
+def test_a_family_asks_only_for_its_own_child(lw: LeaveWorld) -> None:
+    family = family_for(phone=MOTHER)
+    with pytest.raises(LeaveError, match="own family"):
+        services.submit_by_family(lw.people.school, family.id, lw.mother.id, lw.cuong.id, asked(lw))
+    assert leave_count() == 0
+
+
 def test_a_request_overlapping_a_waiting_or_approved_one_is_refused_but_the_other_half_day_is_not(
     lw: LeaveWorld,
 ) -> None:
