@@ -40,10 +40,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.family.child_routes import bp as family_child_bp
     from contactbook.family.daily_note_routes import bp as family_daily_notes_bp
     from contactbook.family.data_routes import bp as family_data_bp
+    from contactbook.family.leave_routes import bp as family_leave_bp
     from contactbook.family.receipt_routes import bp as family_receipts_bp
     from contactbook.family.routes import bp as family_bp
     from contactbook.family.service_routes import bp as family_service_bp
     from contactbook.grading.routes import bp as grades_bp
+    from contactbook.leave_requests.routes import bp as leave_requests_bp
     from contactbook.messaging.routes import bp as messaging_bp
     from contactbook.notices.routes import bp as notices_bp
     from contactbook.platform.routes import bp as platform_bp
@@ -68,9 +70,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(data_requests_bp, url_prefix="/s/<school_slug>/data-requests")
     app.register_blueprint(early_warnings_bp, url_prefix="/s/<school_slug>/at-risk")
     app.register_blueprint(daily_notes_bp, url_prefix="/s/<school_slug>/daily-notes")
+    app.register_blueprint(leave_requests_bp, url_prefix="/s/<school_slug>/leave-requests")
     app.register_blueprint(dev_bp, url_prefix="/dev")
     app.register_blueprint(family_bp, url_prefix="/family")
     app.register_blueprint(family_child_bp, url_prefix="/family/children")
+    app.register_blueprint(family_leave_bp, url_prefix="/family/children")
     app.register_blueprint(family_data_bp, url_prefix="/family/data")
     app.register_blueprint(family_daily_notes_bp, url_prefix="/family/children")
     app.register_blueprint(family_service_bp, url_prefix="/family/children/<int:student_id>/service")

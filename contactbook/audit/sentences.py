@@ -341,6 +341,26 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         messages=e.text("messages_anonymised"),
         subscriptions=e.text("subscriptions_stopped"),
     ),
+    "leave.submitted": lambda e: _(
+        "%(actor)s entered a leave request from %(start)s to %(end)s.",
+        actor=e.actor,
+        start=e.day("starts_on"),
+        end=e.day("ends_on"),
+    ),
+    "leave.withdrawn": lambda e: _("%(actor)s withdrew a leave request.", actor=e.actor),
+    "leave.approved": lambda e: _(
+        "%(actor)s approved a leave request from %(start)s to %(end)s (absences excused: %(excused)s).",
+        actor=e.actor,
+        start=e.day("starts_on"),
+        end=e.day("ends_on"),
+        excused=e.text("excused"),
+    ),
+    "leave.declined": lambda e: _(
+        "%(actor)s declined a leave request from %(start)s to %(end)s.",
+        actor=e.actor,
+        start=e.day("starts_on"),
+        end=e.day("ends_on"),
+    ),
     "refund.recorded": lambda e: _(
         "%(actor)s recorded a refund of %(amount)s for %(student)s (receipt %(receipt)s).",
         actor=e.actor,

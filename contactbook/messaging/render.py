@@ -31,6 +31,7 @@ KINDS = (
     "warning",
     "daily_note",
     "daily_note_item",
+    "leave_decision",
 )
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"

@@ -60,6 +60,8 @@ SECTIONS: tuple[Section, ...] = (
             Link("grades.index", _l("Grade book")),
             Link("roster.class_list", _l("Classes")),
             Link("roster.student_search", _l("Find a student")),
+            Link("leave_requests.index", _l("Leave requests")),
+            Link("leave_requests.new", _l("Enter a leave request")),
         ),
     ),
     Section(

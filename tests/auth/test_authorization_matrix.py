@@ -50,6 +50,7 @@ from tests import conftest
 from tests.data_requests.factories import make_request
 from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
 from tests.family.support import sign_in_family
+from tests.leave_requests.factories import waiting_request
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
 from tests.subscriptions.payment_factories import monthly_plan, service_on, subscribe
 from tests.support import ConnectionSession
@@ -108,6 +109,7 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "score_id": lambda ids: ids.roster[OWN]["score"],
     "request_id": lambda ids: ids.roster[OWN]["data_request"],
     "copy_id": lambda ids: ids.roster[OWN]["provided_copy"],
+    "leave_id": lambda ids: ids.roster[OWN]["leave"],
 }
 # Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
 ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
@@ -131,6 +133,7 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "score_id": lambda ids: ids.roster[OTHER]["score"],
     "request_id": lambda ids: ids.roster[OTHER]["data_request"],
     "copy_id": lambda ids: ids.roster[OTHER]["provided_copy"],
+    "leave_id": lambda ids: ids.roster[OTHER]["leave"],
 }
 # For a family route's object parameters: another family's object (its child, its guardian record, ...). A family
 # route taking a parameter missing here fails `test_family_route_hides_objects_of_another_family`: add it.
@@ -144,6 +147,7 @@ OTHER_FAMILY_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "school_id": lambda ids: max(ids.school.values()) + 1,  # the family has guardian records in every school
     "number": lambda ids: 1,
     "column": lambda ids: "gk",
+    "leave_id": lambda ids: ids.stranger["leave"],
 }
 # The grade book decides on the object too: of the actors holding the route's permission, only these get
 # past it, the others get 403. The class is taught Toán by "teacher" and led by "homeroom"; the admin
@@ -162,6 +166,8 @@ GRADE_BOOK_HOLDERS: dict[tuple[str, str], frozenset[str]] = {
     # A preschool class's daily notes: its homeroom teacher, or staff who see every class.
     ("daily_notes.class_notes", "GET"): frozenset({"homeroom", "admin"}),
     ("daily_notes.class_notes", "POST"): frozenset({"homeroom", "admin"}),
+    ("leave_requests.detail", "GET"): frozenset({"homeroom", "admin"}),  # the class's homeroom teacher, or all
+    ("leave_requests.detail", "POST"): frozenset({"homeroom", "admin"}),
 }
 # Pages of preschools only (any other school answers 404): each of their cases runs with alpha made a preschool.
 PRESCHOOL_ENDPOINTS = ("daily_notes.", "family_daily_notes.")
@@ -554,6 +560,7 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
             guardian = make_guardian(world.a, [stranger], "Người khác", phone=STRANGER_PHONE)
             stranger_copy = make_request(guardian, DataRequestKind.COPY, DataRequestStatus.PROVIDED)
             ids.stranger.update(student=stranger.id, guardian=guardian.id, provided_copy=stranger_copy.id)
+            ids.stranger.update(leave=waiting_request(rosters[OWN], stranger, guardian))
             plan = db.session.get_one(Plan, ids.roster[OWN]["plan"])
             stranger_subscription = subscribe(
                 schools[OWN], guardian, stranger, plan, date.today(), purposes={"grades_sms"}, actor=world.a.admin
@@ -566,6 +573,7 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
                 objects["payment"] = recorded_payment(schools[slug], objects["subscription"])
                 objects["score"] = published_score(schools[slug], rosters[slug])
                 objects |= data_requests(rosters[slug])
+                objects["leave"] = waiting_request(rosters[slug])
                 ids.notices[slug] = notices_by_author(schools[slug], rosters[slug])
         yield connection, ids
     finally:

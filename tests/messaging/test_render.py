@@ -41,6 +41,10 @@ def context(**overrides: Any) -> dict[str, Any]:
         "health": "Bình thường",
         "activities": "Vẽ tranh gia đình",
         "comment": "Bé ngoan, hôm nay tự xúc cơm.",
+        "decision": "approved",  # leave_decision
+        "starts_on": date(2026, 1, 14),  # leave_decision
+        "slots": "day",  # leave_decision
+        "note": "Nhớ chép bài",  # leave_decision
     }
     return values | overrides
 

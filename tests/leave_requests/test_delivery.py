@@ -1,0 +1,59 @@
+"""The decision on a leave request reaches the family through the pipeline: a real worker, the fake Twilio."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from celery import Celery
+from flask import Flask
+from sqlalchemy import select
+
+from contactbook.auth.access import permissions_of
+from contactbook.extensions import db
+from contactbook.leave_requests import services
+from contactbook.leave_requests.rules import Asked
+from contactbook.models import Message, ServiceSettings
+from tests.factories import make_world
+from tests.family.support import family_for
+from tests.leave_requests.factories import MOTHER, make_leave_world
+from tests.messaging.conftest import DeliveryWorker, FakeTwilio, drive_until_final, wait_until
+
+pytestmark = [pytest.mark.committed, pytest.mark.usefixtures("committed_db")]
+
+
+@pytest.fixture
+def ctx_app(app: Flask) -> Iterator[Flask]:
+    with app.test_request_context():
+        yield app
+
+
+def test_the_approval_reaches_the_mother_by_sms_once(
+    ctx_app: Flask, delivery_worker: DeliveryWorker, fake_twilio: FakeTwilio, celery_client: Celery
+) -> None:
+    lw = make_leave_world(make_world().a)
+    settings = db.session.get_one(ServiceSettings, lw.people.school.id)
+    settings.quiet_end_hour, settings.quiet_start_hour = 0, 24  # whatever the time of day the test runs
+    db.session.commit()
+    tomorrow = lw.today + timedelta(days=1)
+    family = family_for(phone=MOTHER)
+    request = services.submit_by_family(
+        lw.people.school, family.id, lw.mother.id, lw.an.id, Asked(tomorrow, tomorrow, "day", "Khám bệnh")
+    )
+    homeroom = lw.people.staff["homeroom"]
+
+    services.decide(lw.people.school, homeroom, permissions_of(homeroom), request, approve=True, note="")
+    drive_until_final(celery_client, timeout=60)
+
+    def decision_sent() -> bool:
+        return any("chap thuan" in key for key in fake_twilio.stats()["messages"])
+
+    wait_until(decision_sent, 30, what="the decision's SMS at the fake Twilio")
+    stats = fake_twilio.stats()
+    [key] = [key for key in stats["messages"] if "chap thuan" in key]
+    assert key.startswith(f"{MOTHER}|") and "Don xin nghi hoc cua em An" in key
+    assert stats["duplicates"] == {}
+    db.session.rollback()
+    [message] = db.session.scalars(select(Message).where(Message.kind == "leave_decision")).all()
+    assert message.status.value == "sent" and message.provider_ref
