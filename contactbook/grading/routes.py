@@ -351,6 +351,7 @@ def class_summary(class_id: int) -> ResponseReturnValue:
             term_fields=services.term_fields,
             levels=list(Level),
             competences=list(Competence),
+            can_export_attendance=Permission.ATTENDANCE_RECORD in permissions_of(staff_user()),
         ),
         422 if errors else 200,
     )
