@@ -337,7 +337,7 @@ def class_summary(class_id: int) -> ResponseReturnValue:
         submitted = request.form.to_dict()
         errors = services.save_term_records(current_school(), staff_user(), school_class, submitted)
         if not errors:
-            flash(_("Conduct is saved."), "info")
+            flash(_("The class summary is saved."), "info")
             return redirect(url_for("grades.class_summary", class_id=class_id))
     the_summary = summary.summarise(_summary_class(class_id))
     return (
