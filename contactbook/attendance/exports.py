@@ -191,6 +191,12 @@ def export_month(sheet: MonthSheet) -> bytes:
                 totals.sessions,
             ]
         )
+    absent_codes = {CODES[AttendanceStatus.EXCUSED], CODES[AttendanceStatus.UNEXCUSED]}
+    absent_per_column = [
+        sum(1 for student in sheet.students if absent_codes & set(sheet.cells[student.id].get(column, "").split()))
+        for column in sheet.columns
+    ]
+    ws.append(["", "", "Số học sinh vắng", *absent_per_column])
     ws.append([])
     ws.append(["P: nghỉ có phép · K: nghỉ không phép · M: đi muộn · số sau mã: tiết (K3: nghỉ tiết 3)"])
     ws.freeze_panes = "D3"

@@ -80,6 +80,9 @@ def test_the_sheet_has_a_column_per_school_day_and_each_students_codes_and_total
     assert binh_row[header.index("T3 02")] == "P" and binh_row[header.index("T7 06")] == "K"
     assert an[-4:] == [0, 1, 1, 1] and binh_row[-4:] == [1, 1, 0, 2]
     assert not any(r[2] == "Lê Văn Cường" for r in rows)
+    absent = next(r for r in rows if r[2] == "Số học sinh vắng")
+    assert absent[header.index("T2 01")] == 1 and absent[header.index("T3 02")] == 1  # Bình; An was late
+    assert absent[header.index("T4 03")] == 0
 
 
 def test_a_school_marking_sessions_or_periods_gets_a_morning_and_an_afternoon_column(world: World) -> None:
