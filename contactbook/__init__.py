@@ -31,6 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_row_scopes()
     web.init_app(app)
 
+    from contactbook.attendance.export_routes import bp as attendance_exports_bp
+    from contactbook.attendance.settings_routes import bp as attendance_settings_bp
     from contactbook.audit.routes import bp as audit_bp
     from contactbook.auth.routes import bp as auth_bp
     from contactbook.daily_notes.routes import bp as daily_notes_bp
@@ -71,6 +73,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(early_warnings_bp, url_prefix="/s/<school_slug>/at-risk")
     app.register_blueprint(daily_notes_bp, url_prefix="/s/<school_slug>/daily-notes")
     app.register_blueprint(leave_requests_bp, url_prefix="/s/<school_slug>/leave-requests")
+    app.register_blueprint(attendance_settings_bp, url_prefix="/s/<school_slug>/attendance")
+    app.register_blueprint(attendance_exports_bp, url_prefix="/s/<school_slug>/attendance")
     app.register_blueprint(dev_bp, url_prefix="/dev")
     app.register_blueprint(family_bp, url_prefix="/family")
     app.register_blueprint(family_child_bp, url_prefix="/family/children")

@@ -140,6 +140,9 @@ EXPORTS: dict[str, Export] = {
     "grades.summary_export": Export(
         "homeroom", lambda gw: [f"{A}/grades/class/{gw.roster.school_class.id}/summary.xlsx"]
     ),
+    "attendance_exports.month_export": Export(
+        "homeroom", lambda gw: [f"{A}/attendance/classes/{gw.roster.school_class.id}/month.xlsx?month=2025-12"]
+    ),
     "reports.export": Export("admin", lambda gw: [f"{A}/service/reports/export.xlsx?year={gw.roster.year.id}"]),
     "roster_import.template": Export("admin", lambda gw: [f"{A}/roster/import/template.xlsx"], carries_text=False),
 }

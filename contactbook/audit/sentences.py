@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from contactbook.attendance.labels import unit_label
 from contactbook.auth.labels import permission_label, role_label
 from contactbook.extensions import db
 from contactbook.models import (
@@ -261,6 +262,12 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     ),
     "grades.term_records": lambda e: _(
         "%(actor)s saved the term results of class %(class)s.", actor=e.actor, **{"class": e.target}
+    ),
+    "attendance.settings": lambda e: _(
+        "%(actor)s changed the attendance settings: taken by %(unit)s; warnings at %(thresholds)s sessions absent.",
+        actor=e.actor,
+        unit=unit_label(e.text("unit")),
+        thresholds=", ".join(str(n) for n in e.get("warning_thresholds", [])),
     ),
     "notice.created": lambda e: _("%(actor)s sent the notice “%(title)s”.", actor=e.actor, title=e.target),
     "notice.retried": lambda e: _("%(actor)s sent the notice “%(title)s” again.", actor=e.actor, title=e.target),

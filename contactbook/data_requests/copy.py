@@ -21,6 +21,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from contactbook.data_requests import attendance_sections as attendance
 from contactbook.data_requests import family_sections as family
 from contactbook.data_requests import record_sections as records
 from contactbook.data_requests.holder import Holder, Row, Section
@@ -39,6 +40,7 @@ SECTIONS: list[Section] = [
     Section("scores", _l("Published scores"), records.scores),
     Section("score_corrections", _l("Score corrections"), records.corrections),
     Section("term_records", _l("Conduct and absences"), records.term_records),
+    Section("attendance_marks", _l("Attendance"), attendance.attendance_marks),
     Section("notice_reads", _l("Notices the family said it has read"), records.notice_reads),
     Section("data_requests", _l("Data requests"), records.data_requests),
     Section("audit", _l("Audit records about the family"), records.audit),

@@ -110,7 +110,6 @@ def seed_grades(school: School, classes: Sequence[SchoolClass]) -> None:
     for student in students:
         fields = grading.term_fields(student.id, 1)
         conduct[fields["conduct"]] = "tot" if ability[student.id] > 6.5 or rng.random() < 0.5 else "kha"
-        conduct[fields["absences"]] = str(rng.choice((0, 0, 0, 1, 2, 3)))
     homeroom = _user(school, HOMEROOM)
     assert homeroom is not None and showcase.homeroom_teacher_id == homeroom.id
     grading.save_term_records(school, homeroom, showcase, conduct)

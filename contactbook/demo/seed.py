@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from contactbook.auth.rules import Role
 from contactbook.demo import gradebook, preschool
+from contactbook.demo.attendance import seed_attendance
 from contactbook.demo.families import with_demo_families
 from contactbook.demo.gradebook import staff_member
 from contactbook.demo.roster_data import generate_roster, to_csv
@@ -219,7 +220,8 @@ def _seed_roster(school: School, level: SchoolLevel) -> None:
 
 
 def _seed_grades(school: School) -> None:
-    """Class 6A1's semester I complete, and a grid of Toán begun in 6A2 (see `contactbook.demo.gradebook`)."""
+    """Class 6A1's semester I complete, a grid of Toán begun in 6A2 (see `contactbook.demo.gradebook`), and
+    6A1's attendance of the last school days (`contactbook.demo.attendance`)."""
     year = db.session.scalar(
         select(SchoolYear).where(SchoolYear.school_id == school.id).order_by(SchoolYear.starts_on.desc())
     )
@@ -228,6 +230,8 @@ def _seed_grades(school: School) -> None:
             select(SchoolClass).where(SchoolClass.school_year_id == year.id).order_by(SchoolClass.id)
         ).all()
         gradebook.seed_grades(school, classes)
+        if classes:
+            seed_attendance(school, classes[0], _staff(school, "gvcn"))
 
 
 def _seed_service(school: School) -> None:

@@ -3,8 +3,9 @@ results the published cells give, and each subject's trend over the year.
 
 The family sees what the school has published and nothing else: a cell the teacher has typed but not
 published is not here, an average appears once every cell it is made of is published, and a semester's
-(or the year's) results, with the conduct and absences the homeroom teacher recorded, once every subject
-has its mark for it. No rank, no class average, no other child: every query names the child and runs
+(or the year's) results, with the conduct the homeroom teacher recorded and the sessions absent the
+attendance marks count, once every subject has its mark for it.
+No rank, no class average, no other child: every query names the child and runs
 under the child's school's row scope. Read only.
 """
 
@@ -17,6 +18,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from contactbook.attendance.totals import absences_between
 from contactbook.extensions import db
 from contactbook.family.charts import Chart, Slot, trend_chart
 from contactbook.family.children import Child
@@ -156,11 +158,11 @@ def _grades(child: Child, class_id: int) -> ChildGrades:
     if school_class is None:
         return ChildGrades(None)
     semesters = db.session.execute(
-        select(Semester.id, Semester.number, SchoolYear.name)
+        select(Semester.id, Semester.number, SchoolYear.name, Semester.starts_on, Semester.ends_on)
         .join(SchoolYear, SchoolYear.id == Semester.school_year_id)
         .where(Semester.school_year_id == school_class.school_year_id, Semester.school_id == child.school_id)
     ).all()
-    number_of = {semester_id: number for semester_id, number, _name in semesters}
+    number_of = {row.id: row.number for row in semesters}
     result = ChildGrades(semesters[0].name if semesters else None)
     if not number_of:
         return result
@@ -199,7 +201,8 @@ def _grades(child: Child, class_id: int) -> ChildGrades:
     }
     student = db.session.get(Student, child.student_id)
     assert student is not None  # the family's child, found by `child_or_404` in this request
-    line = student_line(student, subjects, cells, records)
+    absences = {row.number: absences_between([student.id], row.starts_on, row.ends_on)[student.id] for row in semesters}
+    line = student_line(student, subjects, cells, records, absences)
     for subject in subjects:
         marks = {n: published.get((subject.id, n), {}) for n in (1, 2)}
         if not any(marks.values()):

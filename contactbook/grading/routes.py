@@ -2,7 +2,8 @@
 
 Every view needs `grades.enter`; then the object decides. The subject's assigned teacher enters,
 imports, publishes and corrects its scores; the homeroom teacher sees every grid of the class and
-records conduct and absences in the summary; staff with `roster.view_all` see everything, read-only.
+records conduct in the summary (absences come from the attendance marks); staff with `roster.view_all`
+see everything, read-only.
 Another school's class, subject or score answers 404, a grid one may not touch 403.
 """
 
@@ -336,7 +337,7 @@ def class_summary(class_id: int) -> ResponseReturnValue:
         submitted = request.form.to_dict()
         errors = services.save_term_records(current_school(), staff_user(), school_class, submitted)
         if not errors:
-            flash(_("Conduct and absences are saved."), "info")
+            flash(_("The class summary is saved."), "info")
             return redirect(url_for("grades.class_summary", class_id=class_id))
     the_summary = summary.summarise(_summary_class(class_id))
     return (
@@ -350,6 +351,7 @@ def class_summary(class_id: int) -> ResponseReturnValue:
             term_fields=services.term_fields,
             levels=list(Level),
             competences=list(Competence),
+            can_export_attendance=Permission.ATTENDANCE_RECORD in permissions_of(staff_user()),
         ),
         422 if errors else 200,
     )

@@ -1,5 +1,8 @@
 """The class summary of the homeroom teacher: every subject's averages, results, conduct, absences,
-promotion and titles, computed by `rules` from what the grids and the term records hold.
+promotion and titles, computed by `rules` from what the grids, the term records and the attendance marks hold.
+
+Absences are the sessions absent counted from the attendance marks over each semester's dates
+(`contactbook.attendance.totals`); the year's is their sum, which the promotion rule's 45 sessions weighs.
 
 Comment-only subjects count their semester II assessment for the year, and primary subjects their
 end-of-year level and test, as the circulars assess at the end of the year.
@@ -14,6 +17,7 @@ from decimal import Decimal
 from openpyxl.styles import Font
 from sqlalchemy import select
 
+from contactbook.attendance.totals import absences_between
 from contactbook.extensions import among, db
 from contactbook.grading import rules
 from contactbook.grading.grid import Cell, columns_for, semester_average
@@ -52,7 +56,7 @@ class StudentLine:
     subjects: dict[int, SubjectLine] = field(default_factory=dict)  # by subject id
     learning: dict[int, Level | None] = field(default_factory=dict)  # by semester number
     conduct: dict[int, Level | None] = field(default_factory=dict)
-    absences: dict[int, int] = field(default_factory=dict)
+    absences: dict[int, int] = field(default_factory=dict)  # sessions absent, by semester number
     competence: Competence | None = None
     year_learning: Level | None = None
     year_conduct: Level | None = None
@@ -107,8 +111,17 @@ def class_subjects(school_class: SchoolClass, taught: set[int] | None = None) ->
     )
 
 
+def absences_by_semester(student_ids: list[int], semesters: list[Semester]) -> dict[int, dict[int, int]]:
+    """Sessions absent of each student in each semester (by number), from the attendance marks of its dates."""
+    totals: dict[int, dict[int, int]] = {student_id: {} for student_id in student_ids}
+    for semester in semesters:
+        for student_id, count in absences_between(student_ids, semester.starts_on, semester.ends_on).items():
+            totals[student_id][semester.number] = count
+    return totals
+
+
 def summarise(school_class: SchoolClass) -> Summary:
-    """Everything the summary shows, in five queries whatever the class size."""
+    """Everything the summary shows, in a handful of queries whatever the class size."""
     semesters = list(
         db.session.scalars(
             select(Semester).where(Semester.school_year_id == school_class.school_year_id).order_by(Semester.number)
@@ -132,7 +145,10 @@ def summarise(school_class: SchoolClass) -> Summary:
         select(TermRecord).where(among(TermRecord.student_id, ids), among(TermRecord.semester_id, list(number_of)))
     ):
         records.setdefault(record.student_id, {})[number_of[record.semester_id]] = record
-    lines = [student_line(s, subjects, cells.get(s.id, {}), records.get(s.id, {})) for s in students]
+    absences = absences_by_semester(ids, semesters)
+    lines = [
+        student_line(s, subjects, cells.get(s.id, {}), records.get(s.id, {}), absences.get(s.id, {})) for s in students
+    ]
     return Summary(school_class, semesters, subjects, lines, taught)
 
 
@@ -141,9 +157,11 @@ def student_line(
     subjects: list[Subject],
     cells: Mapping[tuple[int, int], dict[str, Cell]],
     records: Mapping[int, TermRecord],
+    absences: Mapping[int, int],
 ) -> StudentLine:
-    """One student's marks and results from its cells by (subject id, semester number) and its term records
-    by semester number (the summary passes every cell; the families' portal only the published ones)."""
+    """One student's marks and results from its cells by (subject id, semester number), its term records and
+    its sessions absent by semester number (the summary passes every cell; the families' portal only the
+    published ones)."""
     line = StudentLine(student)
     for subject in subjects:
         by_semester = {n: cells.get((subject.id, n), {}) for n in (1, 2)}
@@ -151,7 +169,7 @@ def student_line(
     for number in (1, 2):
         record = records.get(number)
         line.conduct[number] = Level(record.conduct) if record and record.conduct else None
-        line.absences[number] = record.absences if record else 0
+        line.absences[number] = absences.get(number, 0)
         line.learning[number] = _learning(subjects, line, number)
     second = records.get(2)
     line.competence = Competence(second.competence) if second and second.competence else None

@@ -73,6 +73,7 @@ SECTIONS: tuple[Section, ...] = (
             Link("roster.class_new", _l("New class")),
             Link("roster.subject_list", _l("Subjects")),
             Link("roster.assignment_list", _l("Teaching assignments")),
+            Link("attendance_settings.edit", _l("Attendance settings")),
         ),
     ),
     Section(

@@ -23,6 +23,7 @@ from contactbook.models import (
 )
 from contactbook.models import DataRequestKind as Kind
 from contactbook.notices import services as notices
+from tests.attendance.factories import put_mark
 from tests.data_requests.factories import asked
 from tests.factories import World
 from tests.grading.factories import GradeWorld, make_grade_world, put_score
@@ -73,6 +74,8 @@ def make_data_world(world: World) -> DataWorld:
     cell = {"school_id": gw.people.school.id, "class_id": gw.roster.school_class.id, "semester_id": gw.first.id}
     db.session.add(TermRecord(**cell, student_id=gw.an.id, conduct="Tốt", absences=2))
     db.session.commit()
+    put_mark(gw.roster.school_class, gw.an, gw.first.starts_on)  # An absent without permission
+    put_mark(gw.roster.school_class, gw.cuong, gw.first.starts_on)  # another family's child
     queued = sms_message(gw.roster, "queued", MessageStatus.QUEUED)
     sent = sms_message(gw.roster, "sent", MessageStatus.SENT, sent_at=datetime.now(UTC))
     father_message = sms_message(gw.roster, "father", MessageStatus.SENT)

@@ -42,6 +42,9 @@ def test_every_section_of_the_copy_holds_the_familys_records(world: World) -> No
         ("7.0", "8.0", "Cộng sai")
     ]
     assert [(row["conduct"], row["absences"]) for row in copy["term_records"]] == [("Tốt", 2)]
+    assert [(row["day"], row["status"]) for row in copy["attendance_marks"]] == [
+        (dw.alpha.first.starts_on, "unexcused")
+    ]
     assert [(row["notice_title"], row["guardian_id"]) for row in copy["notice_reads"]] == [
         ("Họp phụ huynh", dw.mother.id)
     ]

@@ -1,5 +1,6 @@
-"""The class summary: averages, learning result with the one-subject adjustment, conduct, absences,
-promotion and titles as the circulars compute them, and what only the homeroom teacher records.
+"""The class summary: averages, learning result with the one-subject adjustment, conduct, absences (from
+the attendance marks), promotion and titles as the circulars compute them, and what only the homeroom
+teacher records.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from contactbook.grading.rules import Competence, Level, PrimaryResult, Title
 from contactbook.grading.services import GradingError
 from contactbook.models import AssessmentKind, Score, Semester, Student, Subject, TermRecord
 from contactbook.roster import services as roster
+from tests.attendance.factories import put_absences
 from tests.factories import World, login, post
 from tests.grading.factories import GradeWorld, make_grade_world, put_score
 from tests.roster.factories import assign, make_class, make_class_world, make_student, make_subject, make_year
@@ -54,12 +56,14 @@ def fill_year(gw: GradeWorld, student: Student, values: dict[str, str], default:
 
 
 def record(gw: GradeWorld, student: Student, conduct: tuple[str, str], absences: tuple[int, int] = (0, 0)) -> None:
+    """The homeroom teacher's conduct of both semesters, and `absences` days marked absent in each semester."""
     form = {}
-    for number, (level, count) in enumerate(zip(conduct, absences, strict=True), start=1):
+    for number, level in enumerate(conduct, start=1):
         form[f"c-{student.id}-{number}"] = level
-        form[f"a-{student.id}-{number}"] = str(count)
     school_class = gw.roster.school_class
     assert services.save_term_records(gw.people.school, gw.people.staff["homeroom"], school_class, form) == {}
+    for semester, count in zip((gw.first, gw.second), absences, strict=True):
+        put_absences(school_class, student, semester.starts_on, count)
 
 
 def line_of(gw: GradeWorld, student: Student) -> summary.StudentLine:
@@ -123,12 +127,10 @@ def test_only_the_homeroom_teacher_records_conduct_and_bad_entries_save_nothing(
         gw.people.school,
         gw.people.staff["homeroom"],
         school_class,
-        {f"c-{gw.an.id}-1": "tot", f"c-{gw.cuong.id}-1": "xuat_sac", f"a-{gw.hoa.id}-2": "-3"},
+        {f"c-{gw.an.id}-1": "tot", f"c-{gw.cuong.id}-1": "xuat_sac", f"q-{gw.hoa.id}": "best"},
     )
-    assert errors == {
-        f"c-{gw.cuong.id}-1": "Chọn một mức trong danh sách",
-        f"a-{gw.hoa.id}-2": "Số buổi nghỉ là số nguyên từ 0 đến 400",
-    }
+    refused = "Chọn một mức trong danh sách"
+    assert errors == {f"c-{gw.cuong.id}-1": refused, f"q-{gw.hoa.id}": refused}
     assert db.session.scalar(select(func.count()).select_from(TermRecord)) == 0
 
 
@@ -175,11 +177,12 @@ def test_the_summary_page_is_the_homeroom_teachers(app: Flask, gw: GradeWorld) -
     homeroom = browser(app)
     login(homeroom, "homeroom", "alpha")
     assert 'data-test="save-summary"' in page(homeroom.get(url))
-    response = post(homeroom, url, {f"c-{gw.an.id}-1": "kha", f"a-{gw.an.id}-1": "x"})
-    assert response.status_code == 422 and "Số buổi nghỉ là số nguyên" in page(response)
+    assert f'name="a-{gw.an.id}-1"' not in page(homeroom.get(url))  # absences are counted, not typed
+    response = post(homeroom, url, {f"c-{gw.an.id}-1": "x"})
+    assert response.status_code == 422 and "Chọn một mức trong danh sách" in page(response)
     assert post(homeroom, url, {f"c-{gw.an.id}-1": "kha", f"a-{gw.an.id}-1": "2"}).status_code == 302
     saved = db.session.scalar(select(TermRecord).where(TermRecord.student_id == gw.an.id))
-    assert saved is not None and (saved.conduct, saved.absences) == ("kha", 2)
+    assert saved is not None and (saved.conduct, saved.absences) == ("kha", 0)  # a typed count is ignored
 
 
 def test_the_summary_links_the_homeroom_teacher_to_every_grid_of_the_class(app: Flask, gw: GradeWorld) -> None:
@@ -191,11 +194,11 @@ def test_the_summary_links_the_homeroom_teacher_to_every_grid_of_the_class(app: 
     assert homeroom.get(literature).status_code == 200
 
 
-@pytest.mark.parametrize("absences", ["²", "1e3", "-1", "401", "٣"])
-def test_absences_that_are_not_a_count_are_refused(gw: GradeWorld, absences: str) -> None:
+@pytest.mark.parametrize("absences", ["²", "1e3", "-1", "401", "٣", "3"])
+def test_a_typed_absence_count_is_no_longer_taken(gw: GradeWorld, absences: str) -> None:
     form = {f"a-{gw.an.id}-1": absences}
     errors = services.save_term_records(gw.people.school, gw.people.staff["homeroom"], gw.roster.school_class, form)
-    assert errors == {f"a-{gw.an.id}-1": "Số buổi nghỉ là số nguyên từ 0 đến 400"}
+    assert errors == {} and line_of(gw, gw.an).absences == {1: 0, 2: 0}
 
 
 def test_a_subject_nobody_teaches_yet_keeps_the_learning_result_open(app: Flask, world: World) -> None:

@@ -4,7 +4,7 @@ one commit. Views, the spreadsheet import, the CLI and the coming portal call th
 - `grids`: who may see and enter a grid (`teaches`, `leads`, `may_view`), loading it, `save_grid`.
 - `publishing`: `preview_publication`, then `publish` a column to the families.
 - `corrections`: `correct` a published score (its subject's teacher of the student's class now, `may_correct`).
-- `term_records`: `save_term_records`, the homeroom teacher's conduct, absences and qualities.
+- `term_records`: `save_term_records`, the homeroom teacher's conduct and qualities.
 """
 
 from contactbook.grading.services.corrections import (
@@ -30,13 +30,12 @@ from contactbook.grading.services.grids import (
     teaches,
 )
 from contactbook.grading.services.publishing import PublishPreview, preview_publication, publish, shown
-from contactbook.grading.services.term_records import MAX_ABSENCES_ENTRY, save_term_records, term_fields
+from contactbook.grading.services.term_records import save_term_records, term_fields
 
 __all__ = [
     "CHANGED_MEANWHILE",
     "GRID_ERROR",
     "LOCKED",
-    "MAX_ABSENCES_ENTRY",
     "REASON_MAX",
     "REASON_MIN",
     "GradingError",

@@ -1,11 +1,11 @@
-"""What the homeroom teacher records in the class summary: conduct, absences and (primary) qualities.
+"""What the homeroom teacher records in the class summary: conduct and (primary) qualities.
 
-Saving them is one unit of work: every student's records, or nothing when any field is refused.
+Saving them is one unit of work: every student's records, or nothing when any field is refused. Absences
+are not typed here: the summary counts them from the attendance marks (`contactbook.attendance.totals`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from sqlalchemy import select
@@ -17,28 +17,21 @@ from contactbook.grading.services.grids import GradingError, class_students, lea
 from contactbook.models import School, SchoolClass, Semester, TermRecord, User
 from contactbook.models.base import utcnow
 
-MAX_ABSENCES_ENTRY = 400  # sessions in a school year; more is a typing mistake
-
 
 def term_fields(student_id: int, number: int) -> dict[str, str]:
-    """The form fields of a student's records for semester `number`: conduct, absences, competence."""
-    return {
-        "conduct": f"c-{student_id}-{number}",
-        "absences": f"a-{student_id}-{number}",
-        "competence": f"q-{student_id}",
-    }
+    """The form fields of a student's records for semester `number`: conduct, competence."""
+    return {"conduct": f"c-{student_id}-{number}", "competence": f"q-{student_id}"}
 
 
 def save_term_records(
     school: School, actor: User, school_class: SchoolClass, form: Mapping[str, str]
 ) -> dict[str, str]:
-    """Store conduct, absences (and, primary, qualities) for every student of the class; nothing if any is
-    refused.
+    """Store conduct (and, primary, qualities) for every student of the class; nothing if any is refused.
 
     Returns the refusals by form field; only the class's homeroom teacher records these (`GradingError`).
     """
     if school_class.school_id != school.id or not leads(actor, school_class):
-        raise GradingError("Chỉ giáo viên chủ nhiệm của lớp được nhập hạnh kiểm và số buổi nghỉ.")
+        raise GradingError("Chỉ giáo viên chủ nhiệm của lớp được nhập hạnh kiểm.")
     students = class_students(school_class)
     semesters = list(
         db.session.scalars(
@@ -58,12 +51,6 @@ def save_term_records(
                 if conduct and conduct not in conducts:
                     errors[names["conduct"]] = "Chọn một mức trong danh sách"
                 values["conduct"] = conduct or None
-            if names["absences"] in form:
-                raw = form[names["absences"]].strip() or "0"
-                if not re.fullmatch(r"[0-9]{1,3}", raw) or int(raw) > MAX_ABSENCES_ENTRY:
-                    errors[names["absences"]] = f"Số buổi nghỉ là số nguyên từ 0 đến {MAX_ABSENCES_ENTRY}"
-                else:
-                    values["absences"] = int(raw)
             if semester.number == 2 and names["competence"] in form:
                 competence = form[names["competence"]].strip()
                 if competence and competence not in competences:
@@ -91,12 +78,12 @@ def save_term_records(
                 school_id=school.id, class_id=school_class.id, student_id=student_id, semester_id=semester_id
             )
             db.session.add(record)
-        before = (record.conduct, record.absences, record.competence)
+        before = (record.conduct, record.competence)
         for name, value in values.items():
             setattr(record, name, value)
         if record.absences is None:
-            record.absences = 0
-        if (record.conduct, record.absences, record.competence) != before:
+            record.absences = 0  # the typed count of old; the summary counts the attendance marks instead
+        if (record.conduct, record.competence) != before:
             record.updated_by_id, record.updated_at = actor.id, now
             changed += 1
     if changed:
