@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_row_scopes()
     web.init_app(app)
 
+    from contactbook.attendance.routes import bp as attendance_bp
     from contactbook.audit.routes import bp as audit_bp
     from contactbook.auth.routes import bp as auth_bp
     from contactbook.data_requests.routes import bp as data_requests_bp
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp, url_prefix="/s/<school_slug>/service")
     app.register_blueprint(notices_bp, url_prefix="/s/<school_slug>/notices")
     app.register_blueprint(grades_bp, url_prefix="/s/<school_slug>/grades")
+    app.register_blueprint(attendance_bp, url_prefix="/s/<school_slug>/attendance")
     app.register_blueprint(data_requests_bp, url_prefix="/s/<school_slug>/data-requests")
     app.register_blueprint(dev_bp, url_prefix="/dev")
     app.register_blueprint(family_bp, url_prefix="/family")

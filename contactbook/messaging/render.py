@@ -28,6 +28,8 @@ KINDS = (
     "sign_in_link",
     "welcome",
     "email_footer",
+    "attendance",
+    "attendance_present",
 )
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"

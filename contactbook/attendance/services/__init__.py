@@ -1,0 +1,1 @@
+"""Attendance's writes: marking a class with its families' alerts (`marking`), the school's settings (`settings`)."""
