@@ -318,3 +318,13 @@ def test_one_save_of_a_class_takes_a_few_statements_whatever_its_size(aw: Attend
     small, large = statements_to_save(5), statements_to_save(45)
     assert large <= small + 2, (small, large)
     assert large <= 30
+
+
+def test_a_phone_the_provider_refused_gets_no_free_alert(aw: AttendanceWorld) -> None:
+    aw.father.phone_unusable_at = utcnow()
+    db.session.commit()
+
+    saved = save(aw, cuong=U)
+
+    assert messages() == [] and saved.alerts == 0
+    assert marks(aw)[aw.cuong.id].alerted_at is None

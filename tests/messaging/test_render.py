@@ -36,6 +36,9 @@ def context(**overrides: Any) -> dict[str, Any]:
         "minutes": 5,
         "link": "https://lienlac.example.vn/family/sign-in/link?token=1-abc",
         "portal": "https://lienlac.example.vn/family/",
+        "slot": "morning",  # attendance: the slot of the day a child is absent from (or back in)
+        "excused": False,
+        "late": True,
     }
     return values | overrides
 

@@ -67,7 +67,7 @@ class _Texts:
     def text(self, channel: Channel, flag: bool, student: str) -> tuple[str, int]:
         sms = channel == Channel.SMS
         if (sms, flag) not in self.cache:
-            context = {"school": self.school.name, "on": self.on, "slot": self.slot, self.flag: flag}
+            context = {"school": self.school.name, "day": self.on, "slot": self.slot, self.flag: flag}
             unaccented = self.unaccented and sms
             self.cache[(sms, flag)] = personalised(self.kind, "vi", context, ["student"], unaccented=unaccented)
         body = self.cache[(sms, flag)]({"student": student})
