@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from contactbook.i18n import N_
+from contactbook.inputs import plain_text
 from contactbook.models.attendance import AttendanceStatus
 
 STATUS_FIELD = "s-"
@@ -81,7 +82,7 @@ def read_submission(form: Mapping[str, str], student_ids: Collection[int], *, pr
             reading.errors[name] = (N_("Arrival and pick-up times are kept in preschools only."), {})
     if preschool:
         _read_times(form, reading)
-    text = " ".join(form.get("reason", "").split())
+    text = plain_text(form.get("reason", ""))
     if len(text) > REASON_MAX:
         reading.errors["reason"] = (N_("At most %(max)s characters."), {"max": str(REASON_MAX)})
     reading.reason = text or None

@@ -156,6 +156,9 @@ GRADE_BOOK_HOLDERS: dict[tuple[str, str], frozenset[str]] = {
     ("grades.class_summary", "GET"): frozenset({"homeroom", "admin"}),
     ("grades.class_summary", "POST"): frozenset({"homeroom"}),
     ("grades.summary_export", "GET"): frozenset({"homeroom", "admin"}),
+    # Attendance: the homeroom teacher and staff seeing every class (a subject teacher only where periods are marked).
+    ("attendance.class_page", "GET"): frozenset({"homeroom", "admin"}),
+    ("attendance.class_page", "POST"): frozenset({"homeroom", "admin"}),
 }
 
 

@@ -24,6 +24,7 @@ from contactbook.attendance.totals import approved_cover
 from contactbook.audit import services as audit
 from contactbook.extensions import among, db
 from contactbook.i18n import N_
+from contactbook.inputs import plain_text
 from contactbook.models import (
     ABSENT_STATUSES,
     AttendanceMark,
@@ -196,7 +197,7 @@ def mark_class(
     for student_id in statuses:
         if student_id not in pupils:
             errors[f"s-{student_id}"] = (N_("This student is not in the class."), {})
-    reason = " ".join((reason or "").split()) or None
+    reason = plain_text(reason or "") or None
     if reason is not None and len(reason) > REASON_MAX:
         errors["reason"] = (N_("At most %(max)s characters."), {"max": str(REASON_MAX)})
     if errors:
