@@ -328,3 +328,40 @@ def test_a_phone_the_provider_refused_gets_no_free_alert(aw: AttendanceWorld) ->
 
     assert messages() == [] and saved.alerts == 0
     assert marks(aw)[aw.cuong.id].alerted_at is None
+
+
+def test_one_alert_a_day_in_a_school_marking_periods(aw: AttendanceWorld) -> None:
+    db.session.add(AttendanceSettings(school_id=aw.people.school.id, unit=AttendanceUnit.PERIOD))
+    db.session.commit()
+    school, user = aw.people.school, aw.people.staff["homeroom"]
+
+    first = marking.mark_class(school, user, aw.school_class, DAY, "p1", {aw.cuong.id: U}, reason=None)
+    second = marking.mark_class(school, user, aw.school_class, DAY, "p2", {aw.cuong.id: U}, reason=None)
+
+    assert (first.alerts, second.alerts) == (1, 0)
+    assert len(messages("attendance")) == 1
+
+
+def test_a_subject_teacher_sees_the_classes_it_teaches_where_periods_are_marked(
+    client: FlaskClient, aw: AttendanceWorld
+) -> None:
+    login(client, "teacher", aw.people.slug)
+    index = f"/s/{aw.people.slug}/attendance/"
+    assert f'data-test="class-{aw.school_class.id}"' not in client.get(index).get_data(as_text=True)
+
+    db.session.add(AttendanceSettings(school_id=aw.people.school.id, unit=AttendanceUnit.PERIOD))
+    db.session.commit()
+
+    assert f'data-test="class-{aw.school_class.id}"' in client.get(index).get_data(as_text=True)
+
+
+def test_the_family_is_not_alerted_again_after_an_approved_leave_arrives(aw: AttendanceWorld) -> None:
+    save(aw, cuong=U)
+    request_id = approve_leave(aw, aw.cuong, DAY, DAY)
+
+    again = save(aw, cuong=U)
+
+    mark = marks(aw)[aw.cuong.id]
+    assert (mark.status, mark.leave_request_id) == (E, request_id)
+    assert again.alerts == 0 and again.follow_ups == 0
+    assert len(messages()) == 1
