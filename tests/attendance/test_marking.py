@@ -30,7 +30,7 @@ from tests.attendance.factories import (
     messages,
 )
 from tests.factories import World, login, post, school_day
-from tests.support import audit_rows, follow, main_text
+from tests.support import audit_rows, flashes, follow, main_text
 
 P, L, E, U = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.EXCUSED, AttendanceStatus.UNEXCUSED)
 
@@ -213,7 +213,7 @@ def test_an_absence_today_alerts_the_families_urgently_and_once(aw: AttendanceWo
     [alert] = messages("attendance")
     assert (alert.guardian_id, alert.channel, alert.to_address) == (aw.father.id, "sms", "+84987654321")
     assert alert.urgent and alert.next_attempt_at <= utcnow()
-    assert "Cuong" in alert.body and "khong phep" in alert.body
+    assert "Cuong" in alert.body and "khong phep" in alert.body and alert.segments == 1
     assert (first.alerts, again.alerts, excused_now.alerts) == (1, 0, 0)
     assert marks(aw)[aw.cuong.id].alerted_at is not None
 
@@ -365,3 +365,15 @@ def test_the_family_is_not_alerted_again_after_an_approved_leave_arrives(aw: Att
     assert (mark.status, mark.leave_request_id) == (E, request_id)
     assert again.alerts == 0 and again.follow_ups == 0
     assert len(messages()) == 1
+
+
+def test_the_teacher_reads_the_same_whether_or_not_a_family_was_alerted(
+    client: FlaskClient, aw: AttendanceWorld
+) -> None:
+    as_homeroom(client, aw)
+
+    told = follow(client, post(client, aw.url, sheet(aw, cuong="unexcused")))  # his father hears of it
+    not_told = follow(client, post(client, aw.url, sheet(aw, cuong="unexcused", hoa="unexcused")))  # she has nobody
+
+    assert len(messages("attendance")) == 1
+    assert flashes(told) == flashes(not_told) != []
