@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from contactbook.extensions import db
-from contactbook.models import AttendanceMark, AttendanceStatus, Message, SchoolClass
+from contactbook.models import AttendanceMark, AttendanceStatus, Message, SchoolClass, SchoolLevel
 from tests.browser.test_staff_admin import assert_no_horizontal_scroll, screenshot
 from tests.factories import PASSWORD
 from tests.messaging.conftest import build_subscribed_school
@@ -63,3 +63,42 @@ def test_homeroom_teacher_marks_a_class_of_45_on_a_phone(
     assert sum(1 for status in stored.values() if status == AttendanceStatus.LATE) == 1
     assert alerts == 1  # the absent child's subscribed family, by SMS
     assert set(stored) == set(ids)
+
+
+@pytest.mark.committed
+def test_a_preschool_teacher_records_an_arrival_with_one_tap(
+    app: Flask, committed_db: None, live_server: str, browser_page: Page
+) -> None:
+    with app.app_context():
+        world = build_subscribed_school(3, slug="mam-non")
+        world.school.level = SchoolLevel.PRESCHOOL
+        school_class = db.session.get_one(SchoolClass, world.school_class.id)
+        school_class.homeroom_teacher_id = world.people.staff["homeroom"].id
+        db.session.commit()
+        slug, class_id, ids = world.school.slug, school_class.id, world.student_ids
+        db.session.remove()
+    page = browser_page
+    page.set_viewport_size(SMALL_PHONE)
+    main = page.locator("main")
+    page.goto(f"{live_server}/s/{slug}/login")
+    main.get_by_label("Tên đăng nhập").fill("homeroom")
+    main.get_by_label("Mật khẩu").fill(PASSWORD)
+    main.get_by_role("button", name="Đăng nhập").click()
+    page.goto(f"{live_server}/s/{slug}/attendance/classes/{class_id}")
+
+    pupils = main.locator('[data-test="pupil"]')
+    first, second = pupils.nth(0), pupils.nth(1)
+    first.get_by_role("button", name="Bây giờ: Giờ đến").click()
+    expect(first.get_by_label("Giờ đến", exact=True)).not_to_have_value("")
+    second.get_by_role("button", name="Bây giờ: Giờ đến").click()
+    second.get_by_text("Vắng có phép").click()  # she did not come after all: her time is cleared
+    expect(second.get_by_label("Giờ đến", exact=True)).to_have_value("")
+    assert_no_horizontal_scroll(page, SMALL_PHONE["width"])
+    main.get_by_role("button", name="Lưu điểm danh").click()
+
+    expect(page.locator(".flash.info")).to_contain_text("Đã lưu điểm danh")
+    with app.app_context():
+        stored = {m.student_id: m for m in db.session.scalars(select(AttendanceMark))}
+        assert stored[ids[0]].arrived_at is not None and stored[ids[0]].status == AttendanceStatus.PRESENT
+        assert stored[ids[1]].arrived_at is None and stored[ids[1]].status == AttendanceStatus.EXCUSED
+        db.session.remove()
