@@ -110,14 +110,14 @@ def class_page(class_id: int) -> ResponseReturnValue:
     if on is None or slot not in slots:
         flash(_("Choose a day (YYYY-MM-DD) and one of the school's slots; nothing was saved."), "error")
         return redirect(url_for("attendance.class_page", class_id=class_id))
-    pupils = marking.class_pupils(school_class)
-    submission = read_submission(request.form, [p.id for p in pupils], preschool=marking.is_preschool(school))
+    class_list = marking.enrolled(school_class)
+    submission = read_submission(request.form, class_list, preschool=marking.is_preschool(school))
     errors = dict(submission.errors)
     if not errors:
         try:
             marking.mark_class(
                 school, staff_user(), school_class, on, slot, submission.statuses,
-                reason=submission.reason, times=submission.times or None,
+                reason=submission.reason, times=submission.times or None, class_list=class_list,
             )  # fmt: skip
         except marking.MarkingError as refusal:
             errors = refusal.errors

@@ -147,14 +147,20 @@ def day_problem(school_class: SchoolClass, on: date, today: date) -> Problem | N
 # --- The class's sheet ---------------------------------------------------------------------------------
 
 
-def class_pupils(school_class: SchoolClass) -> list[Pupil]:
-    """The students actively enrolled in the class, in class-list order."""
+def enrolled(school_class: SchoolClass) -> dict[int, str]:
+    """The full name of each student actively enrolled in the class, by id (in no order)."""
     rows = db.session.execute(
         select(Student.id, Student.full_name)
         .join(Enrolment, Enrolment.student_id == Student.id)
         .where(Enrolment.class_id == school_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)
     ).tuples()
-    return sorted((Pupil(sid, name) for sid, name in rows), key=lambda p: (name_order(p.full_name), p.id))
+    return dict(rows.all())
+
+
+def class_pupils(school_class: SchoolClass) -> list[Pupil]:
+    """The students actively enrolled in the class, in class-list order."""
+    pupils = (Pupil(sid, name) for sid, name in enrolled(school_class).items())
+    return sorted(pupils, key=lambda p: (name_order(p.full_name), p.id))
 
 
 def marks_of(student_ids: list[int], on: date, *, lock: bool = False) -> list[AttendanceMark]:
@@ -180,11 +186,13 @@ def mark_class(
     *,
     reason: str | None,
     times: dict[int, tuple[time | None, time | None]] | None = None,
+    class_list: dict[int, str] | None = None,
 ) -> Saved:
     """Store the class's marks for `slot` of day `on` and write the families' messages, in one commit.
 
     `statuses` by student id (students left out keep their mark, or stay unmarked); `times` (preschools) the
-    arrival and pick-up by student id. Raises `MarkingError`, having changed nothing, when refused.
+    arrival and pick-up by student id; `class_list` the class's `enrolled()` when the caller just read it.
+    Raises `MarkingError`, having changed nothing, when refused.
     """
     errors: dict[str, Problem] = {}
     today = school_today()
@@ -193,9 +201,9 @@ def mark_class(
         errors["on"] = problem
     if slot not in slots_of(school):
         errors["slot"] = (N_("Choose one of the school's slots."), {})
-    pupils = {p.id: p for p in class_pupils(school_class)}
+    names = class_list if class_list is not None else enrolled(school_class)
     for student_id in statuses:
-        if student_id not in pupils:
+        if student_id not in names:
             errors[f"s-{student_id}"] = (N_("This student is not in the class."), {})
     reason = plain_text(reason or "") or None
     if reason is not None and len(reason) > REASON_MAX:
@@ -229,7 +237,6 @@ def mark_class(
                 absences.append(Absence(student_id, status == AttendanceStatus.EXCUSED))
         elif status not in ABSENT_STATUSES and alerted_at is not None:
             arrivals.append(Arrival(student_id, status == AttendanceStatus.LATE, alerted_at))
-    names = {p.id: p.full_name for p in pupils.values()}
     # The messages first: a mark records that its families were told only when a row was written for them.
     alerted = write_alerts(school, on, slot, absences, now)
     follow_ups = write_follow_ups(school, on, slot, arrivals, names, now)
