@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
 
     from contactbook.attendance.export_routes import bp as attendance_exports_bp
+    from contactbook.attendance.routes import bp as attendance_bp
     from contactbook.attendance.settings_routes import bp as attendance_settings_bp
     from contactbook.audit.routes import bp as audit_bp
     from contactbook.auth.routes import bp as auth_bp
@@ -69,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp, url_prefix="/s/<school_slug>/service")
     app.register_blueprint(notices_bp, url_prefix="/s/<school_slug>/notices")
     app.register_blueprint(grades_bp, url_prefix="/s/<school_slug>/grades")
+    app.register_blueprint(attendance_bp, url_prefix="/s/<school_slug>/attendance")
     app.register_blueprint(data_requests_bp, url_prefix="/s/<school_slug>/data-requests")
     app.register_blueprint(early_warnings_bp, url_prefix="/s/<school_slug>/at-risk")
     app.register_blueprint(daily_notes_bp, url_prefix="/s/<school_slug>/daily-notes")

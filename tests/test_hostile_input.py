@@ -76,6 +76,8 @@ SAMPLE = 2
 NO_FILES: frozenset[str] = frozenset()
 # Pages that show their form only for a query: the consent form is for a student and guardian picked first.
 PAGE_QUERIES: dict[str, Callable[[Ids], tuple[str, ...]]] = {
+    # The class's sheet of a past day of its school year (today is outside the world's 2025-2026).
+    "attendance.class_page": lambda ids: ("?on=2026-05-20",),
     "subscriptions.new": lambda ids: (
         f"?student_id={ids.roster['alpha']['student']}&guardian_id={ids.roster['alpha']['guardian']}",
     ),

@@ -250,6 +250,26 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         cleared=e.text("cleared"),
         **{"class": e.target},
     ),
+    "attendance.saved": lambda e: _(
+        "%(actor)s marked attendance of class %(class)s for %(on)s (%(slot)s): %(added)s added, %(changed)s changed.",
+        actor=e.actor,
+        on=e.text("on"),
+        slot=e.text("slot"),
+        added=e.text("added"),
+        changed=e.text("changed"),
+        **{"class": e.target},
+    ),
+    "attendance.corrected": lambda e: _(
+        "%(actor)s corrected attendance of class %(class)s for %(on)s (%(slot)s): %(added)s added, %(changed)s "
+        "changed (reason: %(reason)s).",
+        actor=e.actor,
+        on=e.text("on"),
+        slot=e.text("slot"),
+        added=e.text("added"),
+        changed=e.text("changed"),
+        reason=e.text("reason"),
+        **{"class": e.target},
+    ),
     "grades.published": lambda e: _(
         "%(actor)s published %(scores)s scores to the families.", actor=e.actor, scores=e.text("scores")
     ),

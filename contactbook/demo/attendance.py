@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from contactbook.attendance.services.marking import mark_class
 from contactbook.demo.families import DEMO_FAMILIES
 from contactbook.extensions import db
 from contactbook.grading.services.grids import class_students
@@ -56,10 +57,6 @@ def _demo_child(school_class: SchoolClass, student_ids: list[int]) -> int | None
 
 def seed_attendance(school: School, showcase: SchoolClass, homeroom: User) -> None:
     """Mark the showcase class for the last school days (once: nothing if the school has marks)."""
-    try:
-        from contactbook.attendance.services.marking import mark_class  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # the marking service of issue 13 (branch "att") is not merged yet
-        return
     if db.session.scalar(select(AttendanceMark.id).where(AttendanceMark.school_id == school.id).limit(1)):
         return
     year = db.session.get(SchoolYear, showcase.school_year_id)

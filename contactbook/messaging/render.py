@@ -32,6 +32,8 @@ KINDS = (
     "daily_note",
     "daily_note_item",
     "leave_decision",
+    "attendance",
+    "attendance_present",
 )
 LOCALES = ("vi", "en")
 TEMPLATE_DIR = Path(__file__).parent / "templates"

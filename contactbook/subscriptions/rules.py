@@ -23,6 +23,9 @@ ESSENTIAL_CHOICES: tuple[Category, ...] = (
     Category.GENERAL,
 )
 DEFAULT_FREE_CATEGORIES: tuple[str, ...] = (Category.EMERGENCY.value, Category.CLOSURE.value)
+# Free essentials that reach a family without an email by SMS: a child absent this morning cannot wait for
+# an email nobody reads (the other essentials go by email only).
+SMS_WHEN_NO_EMAIL: frozenset[str] = frozenset({Category.ATTENDANCE.value})
 
 # Consent is given per purpose: a kind of content by a channel.
 PURPOSES: tuple[str, ...] = ("grades_sms", "notices_sms", "grades_email", "notices_email")
@@ -143,7 +146,8 @@ class EligibilityFacts:
 def eligible_channels(facts: EligibilityFacts, category: str, on: date) -> frozenset[Channel]:
     """The channels that may carry a message of `category` to this guardian about this student on `on`.
 
-    A free essential goes by email to every guardian with an email, whatever the service's state.
+    A free essential goes by email to every guardian with an email, whatever the service's state; an
+    attendance essential goes by SMS to a guardian with a phone and no usable email.
     Otherwise a channel needs: the service switched on, a subscription running on that day, not
     cancelled or expired, paid enough, including the channel, with consent for that purpose and channel,
     and a phone (SMS) or email (email) to send to.
@@ -151,6 +155,8 @@ def eligible_channels(facts: EligibilityFacts, category: str, on: date) -> froze
     channels: set[Channel] = set()
     if category in facts.free_categories and facts.has_email:
         channels.add(Channel.EMAIL)
+    elif category in facts.free_categories and category in SMS_WHEN_NO_EMAIL and facts.has_phone:
+        channels.add(Channel.SMS)
     if not facts.service_enabled:
         return frozenset(channels)
     reachable = {Channel.SMS: facts.has_phone, Channel.EMAIL: facts.has_email}

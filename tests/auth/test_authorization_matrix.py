@@ -168,6 +168,9 @@ GRADE_BOOK_HOLDERS: dict[tuple[str, str], frozenset[str]] = {
     ("daily_notes.class_notes", "POST"): frozenset({"homeroom", "admin"}),
     ("leave_requests.detail", "GET"): frozenset({"homeroom", "admin"}),  # the class's homeroom teacher, or all
     ("leave_requests.detail", "POST"): frozenset({"homeroom", "admin"}),
+    # Attendance: the homeroom teacher and staff seeing every class (a subject teacher only where periods are marked).
+    ("attendance.class_page", "GET"): frozenset({"homeroom", "admin"}),
+    ("attendance.class_page", "POST"): frozenset({"homeroom", "admin"}),
 }
 # Pages of preschools only (any other school answers 404): each of their cases runs with alpha made a preschool.
 PRESCHOOL_ENDPOINTS = ("daily_notes.", "family_daily_notes.")

@@ -45,6 +45,9 @@ def context(**overrides: Any) -> dict[str, Any]:
         "starts_on": date(2026, 1, 14),  # leave_decision
         "slots": "day",  # leave_decision
         "note": "Nhớ chép bài",  # leave_decision
+        "slot": "morning",  # attendance: the slot of the day a child is absent from (or back in)
+        "excused": False,
+        "late": True,
     }
     return values | overrides
 

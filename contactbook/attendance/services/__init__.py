@@ -1,1 +1,1 @@
-"""Attendance's services: the only attendance code that writes, each call one unit of work and one commit."""
+"""Attendance's writes: marking a class with its families' alerts (`marking`), the school's settings (`settings`)."""
