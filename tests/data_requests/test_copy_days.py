@@ -10,6 +10,7 @@ import json
 import zipfile
 from datetime import timedelta
 
+from contactbook.audit import services as audit
 from contactbook.data_requests.copy import collect, copy_file
 from contactbook.data_requests.holder import Holder, holder_of
 from contactbook.extensions import db
@@ -141,3 +142,17 @@ def test_the_csv_files_of_the_new_sections_are_formula_safe_and_write_figures_as
     assert [row["meals"] for row in notes] == ["Ăn hết suất"]
     assert document["sections"]["early_warnings"][0]["figures"] == {"absences": 21, "threshold": 20}
     assert document["sections"]["leave_requests"][0]["reason"] == dw.an_leave.reason
+
+
+def test_the_audit_section_tells_the_decisions_on_the_childs_leave_requests_only(world: World) -> None:
+    dw = make_data_world(world)
+    homeroom, school_id = dw.alpha.people.staff["homeroom"], dw.alpha.people.school.id
+    for request in (dw.an_leave, dw.cuong_leave):
+        days = {"starts_on": request.starts_on.isoformat(), "ends_on": request.ends_on.isoformat()}
+        audit.record("leave.approved", actor=homeroom, school_id=school_id, target=request, excused=1, **days)
+    db.session.commit()
+
+    rows = [row for row in collect(mothers(dw))["audit"] if row["action"] == "leave.approved"]
+
+    assert len(rows) == 1  # An's request, not Cường's
+    assert dw.an_leave.starts_on.strftime("%d/%m/%Y") in str(rows[0]["what"])
