@@ -135,7 +135,7 @@ def remove_notice_reads(e: Erasure) -> int:
 
 
 def anonymise_leave_requests(e: Erasure) -> int:
-    """The family's leave requests keep their child, days, slots and status, not its words or who asked.
+    """The family's leave requests keep their child, days, slots and status, not their words or who asked.
 
     Anonymised rather than deleted, as messages are: attendance marks point to the request that excused them
     (`leave_request_id`), and an approved request keeps excusing the days it covers (`approved_cover`), so the
