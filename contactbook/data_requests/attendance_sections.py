@@ -1,4 +1,5 @@
-"""Sections of a family's copy about attendance: the children's marks (read only)."""
+"""Sections of a family's copy about attendance and the children's days: attendance marks, leave requests,
+early warnings and preschool daily notes (read only, by the children's ids in the holder's school)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import time
 from sqlalchemy import select
 
 from contactbook.data_requests.holder import Holder, Row
+from contactbook.early_warnings.labels import warning_text
 from contactbook.extensions import db
-from contactbook.models import AttendanceMark, SchoolClass
+from contactbook.models import AttendanceMark, DailyNote, LeaveRequest, RiskWarning, SchoolClass
 
 
 def _clock(moment: time | None) -> str | None:
@@ -39,4 +41,80 @@ def attendance_marks(h: Holder) -> list[Row]:
             "family_told_at": m.alerted_at,
         }
         for m, class_name in rows
+    ]
+
+
+def leave_requests(h: Holder) -> list[Row]:
+    """The children's leave requests (as the portal shows them, whoever asked): days, slots, reason, status,
+    the decision and its note."""
+    rows = db.session.execute(
+        select(LeaveRequest, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == LeaveRequest.class_id)
+        .where(LeaveRequest.school_id == h.school.id, LeaveRequest.student_id.in_(h.student_ids))
+        .order_by(LeaveRequest.student_id, LeaveRequest.starts_on, LeaveRequest.id)
+    ).tuples()
+    return [
+        {
+            "id": r.id,
+            "student_id": r.student_id,
+            "class": class_name,
+            "starts_on": r.starts_on,
+            "ends_on": r.ends_on,
+            "slots": r.slots,
+            "reason": r.reason,
+            "status": r.status.value,
+            "asked_by_guardian_id": r.guardian_id,
+            "entered_by_school": r.entered_by_id is not None,
+            "asked_at": r.created_at,
+            "decided_at": r.decided_at,
+            "decision_note": r.decision_note,
+        }
+        for r, class_name in rows
+    ]
+
+
+def risk_warnings(h: Holder) -> list[Row]:
+    """The early warnings that went about the children: the rule, why (in words), its figures, and when."""
+    rows = db.session.execute(
+        select(RiskWarning, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == RiskWarning.class_id)
+        .where(RiskWarning.school_id == h.school.id, RiskWarning.student_id.in_(h.student_ids))
+        .order_by(RiskWarning.student_id, RiskWarning.fired_at, RiskWarning.id)
+    ).tuples()
+    return [
+        {
+            "student_id": w.student_id,
+            "class": class_name,
+            "rule": w.rule,
+            "threshold": w.threshold,
+            "why": warning_text(w.rule, w.detail or {}),
+            "figures": w.detail or {},
+            "warned_at": w.fired_at,
+        }
+        for w, class_name in rows
+    ]
+
+
+def daily_notes(h: Holder) -> list[Row]:
+    """The children's preschool daily notes: meals, nap, health, activities, the teacher's comment, when sent."""
+    rows = db.session.execute(
+        select(DailyNote, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == DailyNote.class_id)
+        .where(DailyNote.school_id == h.school.id, DailyNote.student_id.in_(h.student_ids))
+        .order_by(DailyNote.student_id, DailyNote.on)
+    ).tuples()
+    return [
+        {
+            "student_id": n.student_id,
+            "class": class_name,
+            "day": n.on,
+            "meals": n.meals,
+            "nap": n.nap,
+            "health": n.health,
+            "activities": n.activities,
+            "comment": n.comment,
+            "written_at": n.updated_at,
+            "sent_at": n.sent_at,
+        }
+        for n, class_name in rows
     ]

@@ -41,6 +41,9 @@ SECTIONS: list[Section] = [
     Section("score_corrections", _l("Score corrections"), records.corrections),
     Section("term_records", _l("Conduct and absences"), records.term_records),
     Section("attendance_marks", _l("Attendance"), attendance.attendance_marks),
+    Section("leave_requests", _l("Leave requests"), attendance.leave_requests),
+    Section("early_warnings", _l("Early warnings"), attendance.risk_warnings),
+    Section("daily_notes", _l("Daily notes"), attendance.daily_notes),
     Section("notice_reads", _l("Notices the family said it has read"), records.notice_reads),
     Section("data_requests", _l("Data requests"), records.data_requests),
     Section("audit", _l("Audit records about the family"), records.audit),
@@ -70,6 +73,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """A value as one CSV cell: nested figures (a warning's) as their JSON text."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
 def copy_file(holder: Holder) -> bytes:
     """The ZIP of the copy: `data.json`, one CSV per section (formula-safe), and a short README."""
     collected = {
@@ -87,7 +97,9 @@ def copy_file(holder: Holder) -> bytes:
         for section in SECTIONS:
             rows = collected[section.name]
             header = list(rows[0]) if rows else ["-"]
-            archive.writestr(f"{section.name}.csv", csv_bytes(header, [list(row.values()) for row in rows]))
+            archive.writestr(
+                f"{section.name}.csv", csv_bytes(header, [[_cell(v) for v in row.values()] for row in rows])
+            )
             lines.append(f"{section.name}.csv: {section.title} ({len(rows)})")
         archive.writestr("README.txt", "\n".join(lines) + "\n")
     return out.getvalue()

@@ -1,9 +1,11 @@
-"""Sections of a family's copy: messages, published scores and corrections, term records, requests, audit."""
+"""Sections of a family's copy: messages, published scores and corrections, term records (absences counted
+from the attendance marks), requests, audit."""
 
 from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
 
+from contactbook.attendance.totals import absences_between
 from contactbook.audit.sentences import sentences
 from contactbook.data_requests.family_sections import subscription_ids
 from contactbook.data_requests.holder import Holder, Row
@@ -11,6 +13,8 @@ from contactbook.extensions import db
 from contactbook.models import (
     AuditLog,
     DataRequest,
+    Enrolment,
+    LeaveRequest,
     Message,
     Notice,
     NoticeRead,
@@ -101,25 +105,49 @@ def corrections(h: Holder) -> list[Row]:
 
 
 def term_records(h: Holder) -> list[Row]:
-    """The children's conduct, competence and absences per semester."""
-    rows = db.session.execute(
-        select(TermRecord, Semester.number, SchoolYear.name)
-        .join(Semester, Semester.id == TermRecord.semester_id)
-        .join(SchoolYear, SchoolYear.id == Semester.school_year_id)
-        .where(TermRecord.student_id.in_(h.student_ids))
-        .order_by(TermRecord.student_id, SchoolYear.starts_on, Semester.number)
-    ).tuples()
-    return [
-        {
-            "student_id": t.student_id,
-            "school_year": year,
-            "semester": number,
-            "conduct": t.conduct,
-            "competence": t.competence,
-            "absences": t.absences,
-        }
-        for t, number, year in rows
-    ]
+    """The children's conduct and competence per semester, and the sessions absent counted from the attendance
+    marks of the semester's dates: one row per semester of each school year a child was enrolled (or has a
+    record) in."""
+    enrolled = select(Enrolment.student_id, Semester.id).join(
+        Semester, Semester.school_year_id == Enrolment.school_year_id
+    )
+    recorded = select(TermRecord.student_id, TermRecord.semester_id)
+    pairs = set(db.session.execute(enrolled.where(Enrolment.student_id.in_(h.student_ids))).tuples())
+    pairs |= set(db.session.execute(recorded.where(TermRecord.student_id.in_(h.student_ids))).tuples())
+    if not pairs:
+        return []
+    semesters = {
+        semester.id: (semester, year)
+        for semester, year in db.session.execute(
+            select(Semester, SchoolYear.name)
+            .join(SchoolYear, SchoolYear.id == Semester.school_year_id)
+            .where(Semester.id.in_({semester_id for _, semester_id in pairs}))
+        ).tuples()
+    }
+    records = {
+        (t.student_id, t.semester_id): t
+        for t in db.session.scalars(select(TermRecord).where(TermRecord.student_id.in_(h.student_ids)))
+    }
+    absences: dict[int, dict[int, int]] = {}  # by semester, then student
+    for semester_id, (semester, _year) in semesters.items():
+        students = sorted(student_id for student_id, paired in pairs if paired == semester_id)
+        absences[semester_id] = absences_between(students, semester.starts_on, semester.ends_on)
+    ordered = sorted(pairs, key=lambda p: (p[0], semesters[p[1]][0].starts_on, semesters[p[1]][0].number))
+    rows: list[Row] = []
+    for student_id, semester_id in ordered:
+        semester, year = semesters[semester_id]
+        record = records.get((student_id, semester_id))
+        rows.append(
+            {
+                "student_id": student_id,
+                "school_year": year,
+                "semester": semester.number,
+                "conduct": record.conduct if record else None,
+                "competence": record.competence if record else None,
+                "absences": absences[semester_id][student_id],
+            }
+        )
+    return rows
 
 
 def notice_reads(h: Holder) -> list[Row]:
@@ -158,7 +186,7 @@ def data_requests(h: Holder) -> list[Row]:
 
 def audit(h: Holder) -> list[Row]:
     """The audit rows whose target is one of the family's records (its guardians, subscriptions, payments,
-    data requests, and its children's published scores)."""
+    data requests, its children's published scores and leave requests)."""
     targets: list[tuple[str, int]] = [("Guardian", i) for i in h.guardian_ids]
     targets += [("Subscription", i) for i in subscription_ids(h)]
     targets += [
@@ -172,6 +200,14 @@ def audit(h: Holder) -> list[Row]:
         ("Score", i)
         for i in db.session.scalars(
             select(Score.id).where(Score.student_id.in_(h.student_ids), Score.published_at.is_not(None))
+        )
+    ]
+    targets += [
+        ("LeaveRequest", i)
+        for i in db.session.scalars(
+            select(LeaveRequest.id).where(
+                LeaveRequest.school_id == h.school.id, LeaveRequest.student_id.in_(h.student_ids)
+            )
         )
     ]
     if not targets:

@@ -11,6 +11,8 @@ WORKING_DAYS_TO_ANSWER = 2
 FIXED_HOLIDAYS = frozenset({(1, 1), (4, 30), (5, 1), (9, 2)})
 # Where an erased guardian's name stood: the record stays (payments point to it), the person is gone.
 ERASED_NAME = "—"
+# Where an erased family's own words stood: a leave request's reason, and the school's note answering it.
+ERASED_TEXT = "—"
 MAX_NOTE = 500
 
 

@@ -4,7 +4,7 @@ second school: the world the copy and erasure tests read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,10 +12,15 @@ from contactbook.extensions import db
 from contactbook.grading import services as grading
 from contactbook.models import (
     AuditLog,
+    DailyNote,
     Guardian,
+    LeaveRequest,
+    LeaveStatus,
     Message,
     MessageStatus,
     Payment,
+    RiskWarning,
+    SchoolClass,
     Score,
     Student,
     Subscription,
@@ -45,6 +50,9 @@ class DataWorld:
     queued: Message  # to the mother, not yet sent
     sent: Message  # to the mother, sent
     father_message: Message
+    an_leave: LeaveRequest  # asked by the mother, approved with a note
+    cuong_leave: LeaveRequest  # asked by the father, waiting
+    beta_leave: LeaveRequest  # asked in beta by the guardian with the mother's number
 
     @property
     def mother(self) -> Guardian:
@@ -87,9 +95,65 @@ def make_data_world(world: World) -> DataWorld:
         category="general", urgent=False, audience=notices.Audience("school"),
     )  # fmt: skip
     assert notices.acknowledge(gw.people.school.id, notice.id, gw.an.id, [gw.mother.id])
+    days = gw.first.starts_on + timedelta(days=7)
+    homeroom = gw.people.staff["homeroom"]
+    an_leave = put_leave(gw.roster.school_class, gw.an, days, "Con đi khám răng", gw.mother, LeaveStatus.APPROVED)
+    an_leave.decided_by_id, an_leave.decided_at, an_leave.decision_note = homeroom.id, at(), "Cô đã nhận đơn"
+    cuong_leave = put_leave(gw.roster.school_class, gw.cuong, days, "Về quê ăn giỗ ông", gw.father)
+    beta_leave = put_leave(beta.school_class, beta.student, beta.year.starts_on, "Lý do ở trường khác", beta.guardian)
+    put_warning(gw.roster.school_class, gw.an, "absences", "2025-2026:20", {"absences": 21, "threshold": 20})
+    below = {"semester": 1, "subject": "Toán", "average": "3.2", "below": "3.5", "complete": False}
+    put_warning(gw.roster.school_class, gw.cuong, "subject_below", f"{gw.first.id}:{gw.maths.id}:3.5", below)
+    put_warning(beta.school_class, beta.student, "absences", "2025-2026:20", {"absences": 25, "threshold": 20})
+    put_note(gw.roster.school_class, gw.an, days, meals="Ăn hết suất", nap="Ngủ ngon", comment="Bé An vui vẻ")
+    put_note(gw.roster.school_class, gw.cuong, days, health="Bé Cường hơi sốt", comment="Cần theo dõi thêm")
+    put_note(beta.school_class, beta.student, beta.year.starts_on, comment="Ghi chú ở trường khác")
     asked(MOTHER_PHONE, gw.people.school.id, Kind.COPY)
     asked(FATHER_PHONE, gw.people.school.id, Kind.COPY)
-    return DataWorld(gw, beta, payment, queued, sent, father_message)
+    return DataWorld(gw, beta, payment, queued, sent, father_message, an_leave, cuong_leave, beta_leave)
+
+
+def at() -> datetime:
+    return datetime.now(UTC)
+
+
+def put_leave(
+    school_class: SchoolClass,
+    student: Student,
+    on: date,
+    reason: str,
+    guardian: Guardian | None,
+    status: LeaveStatus = LeaveStatus.PENDING,
+) -> LeaveRequest:
+    """A morning's leave request of `student`, asked by `guardian` (or entered by staff when None), committed."""
+    request = LeaveRequest(
+        school_id=school_class.school_id, student_id=student.id, class_id=school_class.id, starts_on=on, ends_on=on,
+        slots="morning", reason=reason, status=status, guardian_id=guardian.id if guardian else None, created_at=at(),
+    )  # fmt: skip
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+def put_warning(
+    school_class: SchoolClass, student: Student, rule: str, threshold: str, detail: dict[str, object]
+) -> None:
+    """An early warning that went about `student`, committed."""
+    db.session.add(
+        RiskWarning(
+            school_id=school_class.school_id, student_id=student.id, class_id=school_class.id, rule=rule,
+            threshold=threshold, detail=detail, fired_at=at(),
+        )
+    )  # fmt: skip
+    db.session.commit()
+
+
+def put_note(school_class: SchoolClass, student: Student, on: date, **texts: str) -> DailyNote:
+    """A daily note of `student` for day `on`, committed."""
+    note = DailyNote(school_id=school_class.school_id, class_id=school_class.id, student_id=student.id, on=on, **texts)
+    db.session.add(note)
+    db.session.commit()
+    return note
 
 
 def audit_about(target_type: str, target_id: int) -> list[AuditLog]:

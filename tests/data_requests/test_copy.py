@@ -41,13 +41,20 @@ def test_every_section_of_the_copy_holds_the_familys_records(world: World) -> No
     assert [(str(row["old_score"]), str(row["new_score"]), row["reason"]) for row in copy["score_corrections"]] == [
         ("7.0", "8.0", "Cộng sai")
     ]
-    assert [(row["conduct"], row["absences"]) for row in copy["term_records"]] == [("Tốt", 2)]
+    # Absences from the marks (An's one unexcused day), not the typed 2; a row per semester of the year.
+    assert [(row["semester"], row["conduct"], row["absences"]) for row in copy["term_records"]] == [
+        (1, "Tốt", 1),
+        (2, None, 0),
+    ]
     assert [(row["day"], row["status"]) for row in copy["attendance_marks"]] == [
         (dw.alpha.first.starts_on, "unexcused")
     ]
     assert [(row["notice_title"], row["guardian_id"]) for row in copy["notice_reads"]] == [
         ("Họp phụ huynh", dw.mother.id)
     ]
+    assert [(row["reason"], row["status"]) for row in copy["leave_requests"]] == [("Con đi khám răng", "approved")]
+    assert [row["rule"] for row in copy["early_warnings"]] == ["absences"]
+    assert [row["comment"] for row in copy["daily_notes"]] == ["Bé An vui vẻ"]
     assert [row["kind"] for row in copy["data_requests"]] == ["copy"]
     actions = {row["action"] for row in copy["audit"]}
     assert {"subscription.created", "payment.recorded", "grades.corrected", "data_request.created"} <= actions
@@ -58,10 +65,14 @@ def test_the_copy_holds_nothing_of_another_family_or_another_school(world: World
 
     dump = json.dumps(mothers_copy(dw), default=str, ensure_ascii=False)
 
-    for other in ("Lê Văn Cường", "Lê Văn Dũng", FATHER_PHONE, "Tin cho bo Cuong", "Phạm Thị Hoa"):
+    others = ("Lê Văn Cường", "Lê Văn Dũng", FATHER_PHONE, "Tin cho bo Cuong", "Phạm Thị Hoa")
+    others += ("Về quê ăn giỗ ông", "Bé Cường hơi sốt", "Cần theo dõi thêm")  # Cường's request and note
+    others += ("Lý do ở trường khác", "Ghi chú ở trường khác")  # beta's, under the mother's number
+    for other in others:
         assert other not in dump, other
     copy = mothers_copy(dw)
-    for section in ("scores", "score_corrections", "term_records", "enrolments", "messages"):
+    sections = ("scores", "score_corrections", "term_records", "enrolments", "messages", "attendance_marks")
+    for section in (*sections, "leave_requests", "early_warnings", "daily_notes"):
         assert {row["student_id"] for row in copy[section]} == {dw.alpha.an.id}, section
     assert str(dw.father_message.id) not in {str(row["id"]) for row in mothers_copy(dw)["messages"]}
     # The same number in beta: beta's guardian record is another school's, not in alpha's copy.

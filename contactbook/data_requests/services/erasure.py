@@ -2,9 +2,17 @@
 
 What the law lets go goes: the guardians' names, numbers and addresses, their links to the children,
 the personal fields of their consents, the addresses and text of their messages, the notices they said they
-have read. What it requires stays: payments and refunds with their receipts (accounting records, Law on
-Accounting 88/2015: the payer's name as written on the receipt), subscriptions as the ground of those
-payments, message statuses and costs (what the school was billed), and the audit log.
+have read, the words of the leave requests they wrote. What it requires stays: payments and refunds with
+their receipts (accounting records, Law on Accounting 88/2015: the payer's name as written on the receipt),
+subscriptions as the ground of those payments, message statuses and costs (what the school was billed), and
+the audit log.
+
+The children stay pupils of the school, and the school's own records about them stay as they are, as their
+scores, term records and attendance marks always have: the erasure is the family's, not the child's school
+record. So preschool daily notes (the teacher's record of a child's day, like a score's comment) and early
+warnings (figures computed from the marks and published scores, the rows proving each warning went once:
+deleting one would send it again at the next run) are kept; what reached the family of them lives in its
+messages, whose text goes.
 
 Each step is one function of `Erasure` returning how many rows it changed; `STEPS` lists them in order, so a
 new kind of record joins the erasure with one function. The steps write into the unit of work of the service
@@ -17,15 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
 from contactbook.audit import services as audit
-from contactbook.data_requests.rules import ERASED_NAME
+from contactbook.data_requests.rules import ERASED_NAME, ERASED_TEXT
 from contactbook.extensions import db
 from contactbook.models import (
     Consent,
     ConsentPurpose,
     Guardian,
+    LeaveRequest,
     Message,
     MessageStatus,
     NoticeRead,
@@ -125,6 +134,29 @@ def remove_notice_reads(e: Erasure) -> int:
     return len(result.all())
 
 
+def anonymise_leave_requests(e: Erasure) -> int:
+    """The family's leave requests keep their child, days, slots and status, not their words or who asked.
+
+    Anonymised rather than deleted, as messages are: attendance marks point to the request that excused them
+    (`leave_request_id`), and an approved request keeps excusing the days it covers (`approved_cover`), so the
+    child's absences keep their ground and no "your child is absent" alert goes for a day the family reported.
+    The reason (the family's words) and the school's note answering it become a neutral "—"; the link to the
+    guardian record goes. A request still waiting can still be decided; the decision reaches only the guardians
+    still linked to the child. Requests staff entered (no guardian) are the school's record and stay.
+    """
+    result = db.session.execute(
+        update(LeaveRequest)
+        .where(LeaveRequest.school_id == e.school.id, LeaveRequest.guardian_id.in_(e.guardian_ids))
+        .values(
+            reason=ERASED_TEXT,
+            decision_note=case((LeaveRequest.decision_note.is_(None), None), else_=ERASED_TEXT),
+            guardian_id=None,
+        )
+        .returning(LeaveRequest.id)
+    )
+    return len(result.all())
+
+
 def unlink_children(e: Erasure) -> int:
     """The guardians are no longer linked to the children: the family's portal no longer shows them."""
     result = db.session.execute(
@@ -152,6 +184,7 @@ STEPS: list[tuple[str, Callable[[Erasure], int]]] = [
     ("consents_anonymised", anonymise_consents),
     ("messages_anonymised", anonymise_messages),
     ("notice_reads_removed", remove_notice_reads),
+    ("leave_requests_anonymised", anonymise_leave_requests),
     ("children_unlinked", unlink_children),
     ("guardians_anonymised", anonymise_guardians),
 ]
