@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +22,6 @@ from contactbook.models import (
     SchoolYear,
     StudentGuardian,
 )
-from tests.attendance.factories import put_mark
 from tests.demo.test_seed import demo_class
 
 FRIDAY = date(2026, 12, 4)
@@ -54,24 +50,6 @@ class _FixedDate(date):
         return cls(2026, 12, 7)
 
 
-def _stored_marks(calls: list[tuple[date, dict[int, AttendanceStatus]]]) -> Any:
-    """A stand-in for the marking service (branch "att"): stores the marks as given."""
-
-    def mark_class(school: Any, user: Any, school_class: SchoolClass, on: date, slot: str,
-                   statuses: dict[int, AttendanceStatus], *, reason: str | None, times: Any) -> None:  # fmt: skip
-        assert reason and slot == "day" and times is None
-        calls.append((on, statuses))
-        for student_id, status in statuses.items():
-            put_mark(
-                school_class,
-                db.session.get(__import__("contactbook.models", fromlist=["Student"]).Student, student_id),
-                on,
-                status,
-            )
-
-    return mark_class
-
-
 def _assert_the_demo_marks(showcase: SchoolClass) -> None:
     marks = db.session.scalars(select(AttendanceMark).where(AttendanceMark.class_id == showcase.id)).all()
     assert {m.on for m in marks} == {date(2026, 11, 30), *(date(2026, 12, d) for d in (1, 2, 3, 4))}
@@ -92,23 +70,7 @@ def _assert_the_demo_marks(showcase: SchoolClass) -> None:
     assert line.absences[1] == 1 and line.year_absences == 1
 
 
-def test_the_demo_marks_6a1_for_the_last_school_days(
-    ctx: None, on_a_monday: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[tuple[date, dict[int, AttendanceStatus]]] = []
-    fake = types.ModuleType("contactbook.attendance.services.marking")
-    fake.mark_class = _stored_marks(calls)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "contactbook.attendance.services.marking", fake)
-    seed()
-    showcase = demo_class("thcs-nguyen-du", "6A1")
-    assert len(calls) == 5 and all(len(statuses) == 30 for _on, statuses in calls)
-    _assert_the_demo_marks(showcase)
-    seed()
-    assert len(calls) == 5  # once
-
-
 def test_the_demo_marks_go_through_the_marking_service_and_alert_nobody(ctx: None, on_a_monday: None) -> None:
-    pytest.importorskip("contactbook.attendance.services.marking", reason="the marking service (branch att)")
     seed()
     _assert_the_demo_marks(demo_class("thcs-nguyen-du", "6A1"))
     assert db.session.scalar(select(func.count()).select_from(Message).where(Message.kind == "attendance")) == 0
