@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, cast
 
+from flask import g, has_request_context
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -75,8 +76,13 @@ class Pupil:
 
 
 def unit_of(school: School) -> AttendanceUnit:
-    """How the school marks (the whole day when it never said otherwise)."""
-    return settings_of(school).unit
+    """How the school marks (the whole day when it never said otherwise); read once per request."""
+    if not has_request_context():
+        return settings_of(school).unit
+    units: dict[int, AttendanceUnit] = g.setdefault("_attendance_units", {})
+    if school.id not in units:
+        units[school.id] = settings_of(school).unit
+    return units[school.id]
 
 
 def is_preschool(school: School) -> bool:
