@@ -60,6 +60,8 @@ SECTIONS: tuple[Section, ...] = (
             Link("grades.index", _l("Grade book")),
             Link("roster.class_list", _l("Classes")),
             Link("roster.student_search", _l("Find a student")),
+            Link("attendance.index", _l("Take attendance")),
+            Link("early_warnings.at_risk", _l("Students at risk")),
             Link("leave_requests.index", _l("Leave requests")),
             Link("leave_requests.new", _l("Enter a leave request")),
         ),
@@ -101,7 +103,10 @@ SECTIONS: tuple[Section, ...] = (
     Section(_l("Your account"), (Link("auth.change_password", _l("Change password")),)),
 )
 # Pages of the school without parameters that are reached from another page, not from the home page.
-NOT_LINKED = frozenset({"schools.dashboard", "auth.school_login", "roster_import.template", "reports.export"})
+# Preschools' daily notes are linked from the header of a preschool's pages only (other schools answer 404).
+NOT_LINKED = frozenset(
+    {"schools.dashboard", "auth.school_login", "roster_import.template", "reports.export", "daily_notes.index"}
+)
 
 
 def may_open(endpoint: str, permissions: frozenset[Permission]) -> bool:

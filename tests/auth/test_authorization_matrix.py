@@ -162,7 +162,6 @@ GRADE_BOOK_HOLDERS: dict[tuple[str, str], frozenset[str]] = {
     ("grades.class_summary", "GET"): frozenset({"homeroom", "admin"}),
     ("grades.class_summary", "POST"): frozenset({"homeroom"}),
     ("grades.summary_export", "GET"): frozenset({"homeroom", "admin"}),
-    ("early_warnings.at_risk", "GET"): frozenset({"teacher", "homeroom", "admin"}),  # grades.enter or attendance
     # A preschool class's daily notes: its homeroom teacher, or staff who see every class.
     ("daily_notes.class_notes", "GET"): frozenset({"homeroom", "admin"}),
     ("daily_notes.class_notes", "POST"): frozenset({"homeroom", "admin"}),
