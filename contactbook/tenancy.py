@@ -197,6 +197,8 @@ def start_request(slug: str | None) -> None:
     _enter(PLATFORM)
     if slug is not None:
         g.school = load_school(slug)
+        # Kept apart: after a commit the school's attributes are expired, and reading one would reload it.
+        g.school_slug = slug
         _enter(RowScope(SCHOOL_ROLE, g.school.id))
 
 

@@ -67,13 +67,13 @@ def _pull_school(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 def _add_school(endpoint: str, values: dict[str, Any]) -> None:
-    school = g.get("school")
+    slug = g.get("school_slug")
     if (
-        school is not None
+        slug is not None
         and "school_slug" not in values
         and current_app.url_map.is_endpoint_expecting(endpoint, "school_slug")
     ):
-        values["school_slug"] = school.slug
+        values["school_slug"] = slug
 
 
 def _security_headers(response: Response) -> Response:

@@ -169,7 +169,7 @@ def test_the_class_summary_links_the_months_sheet(app: Flask, cw: ClassWorld) ->
 def test_the_link_a_class_page_includes_carries_the_month_of_its_day(app: Flask, world: World, cw: ClassWorld) -> None:
     template = '{% include "attendance/_month_link.html" %}'
     with app.test_request_context("/"):
-        g.school = world.a.school  # as the request of a page of school alpha has it
+        g.school, g.school_slug = world.a.school, world.a.slug  # as the request of a page of school alpha has it
         with_day = render_template_string(template, school_class=cw.school_class, on=date(2025, 12, 3))
         without = render_template_string(template, school_class=cw.school_class)
     assert f"/s/alpha/attendance/classes/{cw.school_class.id}/month.xlsx?month=2025-12" in with_day
