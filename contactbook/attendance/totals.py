@@ -38,20 +38,17 @@ def absence_totals_between(student_ids: Iterable[int], starts_on: date, ends_on:
     """Each student's absences from `starts_on` to `ends_on` inclusive, in sessions as the month sheet counts
     them (`rules.absence_totals`); zeros for a student without marks."""
     ids = list(student_ids)
-    rows = (
-        db.session.execute(
+    marks: dict[int, list[tuple[date, str, AttendanceStatus]]] = {sid: [] for sid in ids}
+    if ids:
+        rows = db.session.execute(
             select(AttendanceMark.student_id, AttendanceMark.on, AttendanceMark.slot, AttendanceMark.status).where(
                 among(AttendanceMark.student_id, ids),
                 AttendanceMark.on >= starts_on,
                 AttendanceMark.on <= ends_on,
             )
         ).tuples()
-        if ids
-        else []
-    )
-    marks: dict[int, list[tuple[date, str, AttendanceStatus]]] = {sid: [] for sid in ids}
-    for student_id, on, slot, status in rows:
-        marks[student_id].append((on, slot, status))
+        for student_id, on, slot, status in rows:
+            marks[student_id].append((on, slot, status))
     return {student_id: absence_totals(own) for student_id, own in marks.items()}
 
 
