@@ -18,7 +18,7 @@ from datetime import date
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
-from contactbook.attendance.rules import AFTERNOON, DAY, MORNING, PERIODS, absent_sessions, half_of
+from contactbook.attendance.rules import AFTERNOON, DAY, MORNING, PERIODS, AbsenceTotals, absence_totals, half_of
 from contactbook.attendance.settings import settings_of
 from contactbook.extensions import db
 from contactbook.grading.services.grids import class_students
@@ -53,14 +53,7 @@ def parse_month(text: str) -> date | None:
     return date(year, month, 1)
 
 
-@dataclass
-class Totals:
-    """A student's month: sessions absent with and without permission, late marks, sessions absent in all."""
-
-    excused: int = 0
-    unexcused: int = 0
-    late: int = 0
-    sessions: int = 0
+Totals = AbsenceTotals
 
 
 @dataclass
@@ -89,23 +82,7 @@ def cell_code(marks: list[tuple[str, AttendanceStatus]]) -> str:
 
 def month_totals(marks: list[tuple[date, str, AttendanceStatus]]) -> Totals:
     """A student's totals from its marks (day, slot, status): sessions as `absent_sessions` counts them."""
-    totals = Totals(late=sum(1 for _on, _slot, status in marks if status == AttendanceStatus.LATE))
-    halves: dict[tuple[date, str], list[AttendanceStatus]] = defaultdict(list)
-    for on, slot, status in marks:
-        if slot in PERIODS:
-            halves[(on, half_of(slot))].append(status)
-        elif status == AttendanceStatus.EXCUSED:
-            totals.excused += 1
-        elif status == AttendanceStatus.UNEXCUSED:
-            totals.unexcused += 1
-    for statuses in halves.values():
-        if all(status in ABSENT_STATUSES for status in statuses):
-            if AttendanceStatus.UNEXCUSED in statuses:
-                totals.unexcused += 1
-            else:
-                totals.excused += 1
-    totals.sessions = absent_sessions(marks)
-    return totals
+    return absence_totals(marks)
 
 
 def _column_slot(unit: AttendanceUnit, slot: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from contactbook.models.attendance import ABSENT_STATUSES, AttendanceStatus, AttendanceUnit
@@ -58,3 +59,36 @@ def absent_sessions(marks: Iterable[tuple[date, str, AttendanceStatus]]) -> int:
         elif absent:
             count += 1
     return count + sum(1 for periods in halves.values() if all(periods))
+
+
+@dataclass
+class AbsenceTotals:
+    """A student's absences over some days: sessions with and without permission, late marks, sessions in all."""
+
+    excused: int = 0
+    unexcused: int = 0
+    late: int = 0
+    sessions: int = 0
+
+
+def absence_totals(marks: Iterable[tuple[date, str, AttendanceStatus]]) -> AbsenceTotals:
+    """The totals of one student's marks (day, slot, status), counted in sessions as `absent_sessions` counts
+    them (a session missed period by period: unexcused if any of its periods was); lates count each mark."""
+    marks = list(marks)
+    totals = AbsenceTotals(late=sum(1 for _on, _slot, status in marks if status == AttendanceStatus.LATE))
+    halves: dict[tuple[date, str], list[AttendanceStatus]] = defaultdict(list)
+    for on, slot, status in marks:
+        if slot in PERIODS:
+            halves[(on, half_of(slot))].append(status)
+        elif status == AttendanceStatus.EXCUSED:
+            totals.excused += 1
+        elif status == AttendanceStatus.UNEXCUSED:
+            totals.unexcused += 1
+    for statuses in halves.values():
+        if all(status in ABSENT_STATUSES for status in statuses):
+            if AttendanceStatus.UNEXCUSED in statuses:
+                totals.unexcused += 1
+            else:
+                totals.excused += 1
+    totals.sessions = absent_sessions(marks)
+    return totals

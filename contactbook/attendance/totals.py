@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from contactbook.attendance.rules import absent_sessions, covers
+from contactbook.attendance.rules import AbsenceTotals, absence_totals, absent_sessions, covers
 from contactbook.extensions import among, db
 from contactbook.models import AttendanceMark, AttendanceStatus, LeaveRequest, LeaveStatus
 
@@ -32,6 +32,24 @@ def absences_between(student_ids: Iterable[int], starts_on: date, ends_on: date)
     for student_id, own in marks.items():
         totals[student_id] = absent_sessions(own)
     return totals
+
+
+def absence_totals_between(student_ids: Iterable[int], starts_on: date, ends_on: date) -> dict[int, AbsenceTotals]:
+    """Each student's absences from `starts_on` to `ends_on` inclusive, in sessions as the month sheet counts
+    them (`rules.absence_totals`); zeros for a student without marks."""
+    ids = list(student_ids)
+    marks: dict[int, list[tuple[date, str, AttendanceStatus]]] = {sid: [] for sid in ids}
+    if ids:
+        rows = db.session.execute(
+            select(AttendanceMark.student_id, AttendanceMark.on, AttendanceMark.slot, AttendanceMark.status).where(
+                among(AttendanceMark.student_id, ids),
+                AttendanceMark.on >= starts_on,
+                AttendanceMark.on <= ends_on,
+            )
+        ).tuples()
+        for student_id, on, slot, status in rows:
+            marks[student_id].append((on, slot, status))
+    return {student_id: absence_totals(own) for student_id, own in marks.items()}
 
 
 def absence_counts_between(student_ids: Iterable[int], starts_on: date, ends_on: date) -> dict[int, dict[str, int]]:

@@ -10,6 +10,7 @@ inserts nothing (on PostgreSQL it waits on the unique key for the first one's co
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -118,12 +119,18 @@ def _value(cell: Cell | None) -> Decimal | None:
     return None if cell is None else cell.value
 
 
-def findings_of(school: School, today: date) -> tuple[dict[int, int], dict[int, list[Finding]]]:
-    """What the rules find today: each student's class, and each student's findings (new or already recorded)."""
+def findings_of(
+    school: School, today: date, class_ids: Collection[int] | None = None
+) -> tuple[dict[int, int], dict[int, list[Finding]]]:
+    """What the rules find today: each student's class, and each student's findings (new or already recorded);
+    only for the students now enrolled in `class_ids` when given."""
     year = year_of(school, today)
     if year is None or school.level == SchoolLevel.PRESCHOOL:
         return {}, {}  # preschools have no grades and no promotion rule
     classes = enrolled(year)
+    if class_ids is not None:
+        wanted = set(class_ids)
+        classes = {student_id: class_id for student_id, class_id in classes.items() if class_id in wanted}
     found: dict[int, list[Finding]] = defaultdict(list)
     thresholds = thresholds_for(school)
     for student_id, absences in absences_between(classes, year.starts_on, today).items():

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from contactbook.attendance.rules import PERIODS
-from contactbook.attendance.totals import absence_counts_between, absences_between
+from contactbook.attendance.totals import absence_totals_between
 from contactbook.extensions import db
 from contactbook.family.children import Child
 from contactbook.grading.rules import MAX_ABSENCES
@@ -33,7 +33,7 @@ SLOT_ORDER = ("day", "morning", "afternoon", *PERIODS)
 
 @dataclass(frozen=True)
 class Totals:
-    """Sessions absent (of the 45 a year allows) and marks of each kind, over a stretch of days."""
+    """Sessions absent (of the 45 a year allows), with and without permission, and late marks."""
 
     sessions: int
     excused: int
@@ -64,14 +64,9 @@ class ChildAttendance:
 
 
 def _totals(student_id: int, starts_on: date, ends_on: date) -> Totals:
-    sessions = absences_between([student_id], starts_on, ends_on)[student_id]
-    counts = absence_counts_between([student_id], starts_on, ends_on)[student_id]
-    return Totals(
-        sessions,
-        counts[AttendanceStatus.EXCUSED],
-        counts[AttendanceStatus.UNEXCUSED],
-        counts[AttendanceStatus.LATE],
-    )
+    """Sessions absent, with and without permission (sessions, as the month sheet counts them), late marks."""
+    found = absence_totals_between([student_id], starts_on, ends_on)[student_id]
+    return Totals(found.sessions, found.excused, found.unexcused, found.late)
 
 
 def _months(starts_on: date, ends_on: date) -> list[date]:

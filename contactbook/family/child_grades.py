@@ -202,7 +202,9 @@ def _grades(child: Child, class_id: int) -> ChildGrades:
     student = db.session.get(Student, child.student_id)
     assert student is not None  # the family's child, found by `child_or_404` in this request
     absences = {row.number: absences_between([student.id], row.starts_on, row.ends_on)[student.id] for row in semesters}
-    line = student_line(student, subjects, cells, records, absences)
+    year = db.session.get(SchoolYear, school_class.school_year_id)
+    in_year = absences_between([student.id], year.starts_on, year.ends_on)[student.id] if year is not None else 0
+    line = student_line(student, subjects, cells, records, absences, in_year)
     for subject in subjects:
         marks = {n: published.get((subject.id, n), {}) for n in (1, 2)}
         if not any(marks.values()):

@@ -43,6 +43,11 @@ KIND_LABELS: dict[str, LazyString] = {
     "score": _l("Grade"),
     "renewal": _l("Subscription"),
     "daily_note": _l("Daily note"),
+    "attendance": _l("Absence"),
+    "attendance_present": _l("Arrived after all"),
+    "leave_decision": _l("Leave request"),
+    "warning": _l("Early warning"),
+    "welcome": _l("Welcome"),
 }
 
 

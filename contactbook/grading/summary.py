@@ -26,6 +26,7 @@ from contactbook.grading.services.grids import class_students
 from contactbook.models import (
     AssessmentKind,
     SchoolClass,
+    SchoolYear,
     Score,
     Semester,
     Student,
@@ -57,16 +58,13 @@ class StudentLine:
     learning: dict[int, Level | None] = field(default_factory=dict)  # by semester number
     conduct: dict[int, Level | None] = field(default_factory=dict)
     absences: dict[int, int] = field(default_factory=dict)  # sessions absent, by semester number
+    year_absences: int = 0  # sessions absent over the whole school year (the promotion rule's count)
     competence: Competence | None = None
     year_learning: Level | None = None
     year_conduct: Level | None = None
     promoted: bool | None = None
     title: rules.Title | None = None
     primary_result: rules.PrimaryResult | None = None
-
-    @property
-    def year_absences(self) -> int:
-        return sum(self.absences.values())
 
 
 @dataclass
@@ -146,8 +144,13 @@ def summarise(school_class: SchoolClass) -> Summary:
     ):
         records.setdefault(record.student_id, {})[number_of[record.semester_id]] = record
     absences = absences_by_semester(ids, semesters)
+    year = db.session.get(SchoolYear, school_class.school_year_id)
+    in_year = absences_between(ids, year.starts_on, year.ends_on) if year is not None else {}
     lines = [
-        student_line(s, subjects, cells.get(s.id, {}), records.get(s.id, {}), absences.get(s.id, {})) for s in students
+        student_line(
+            s, subjects, cells.get(s.id, {}), records.get(s.id, {}), absences.get(s.id, {}), in_year.get(s.id, 0)
+        )
+        for s in students
     ]
     return Summary(school_class, semesters, subjects, lines, taught)
 
@@ -158,11 +161,12 @@ def student_line(
     cells: Mapping[tuple[int, int], dict[str, Cell]],
     records: Mapping[int, TermRecord],
     absences: Mapping[int, int],
+    year_absences: int,
 ) -> StudentLine:
-    """One student's marks and results from its cells by (subject id, semester number), its term records and
-    its sessions absent by semester number (the summary passes every cell; the families' portal only the
-    published ones)."""
-    line = StudentLine(student)
+    """One student's marks and results from its cells by (subject id, semester number), its term records, its
+    sessions absent by semester number and over the whole school year (the summary passes every cell; the
+    families' portal only the published ones)."""
+    line = StudentLine(student, year_absences=year_absences)
     for subject in subjects:
         by_semester = {n: cells.get((subject.id, n), {}) for n in (1, 2)}
         line.subjects[subject.id] = _subject_line(subject, by_semester)

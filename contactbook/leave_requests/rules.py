@@ -6,11 +6,12 @@ Nothing here touches Flask or the database. Messages are English message ids, tr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from contactbook.attendance.rules import DAY, LEAVE_SLOTS
 from contactbook.auth.rules import Permission
 from contactbook.i18n import N_
+from contactbook.messaging.vocabulary import Channel
 
 MAX_DAYS = 30  # a longer absence is a matter for the school, not a leave request
 REASON_MAX = 500  # the column's length
@@ -84,3 +85,15 @@ def may_decide(user_id: int, held: frozenset[Permission], homeroom_teacher_id: i
     if Permission.ATTENDANCE_RECORD not in held:
         return False
     return homeroom_teacher_id == user_id or Permission.ROSTER_VIEW_ALL in held
+
+
+def decision_contact(
+    phone: str | None, email: str | None, phone_unusable: datetime | None, email_unusable: datetime | None
+) -> tuple[Channel | None, str | None]:
+    """How a decision reaches a guardian who asked, subscribed or not: by email when usable, else by SMS, else
+    not at all (None, None)."""
+    if email and email_unusable is None:
+        return Channel.EMAIL, email
+    if phone and phone_unusable is None:
+        return Channel.SMS, phone
+    return None, None

@@ -22,13 +22,14 @@ from contactbook.leave_requests import rules
 from contactbook.leave_requests.queries import Placement, placement_on
 from contactbook.leave_requests.rules import Asked, LeaveError
 from contactbook.messaging.render import render_message
-from contactbook.messaging.services.outbox import Outbox, recipients
+from contactbook.messaging.services.outbox import Outbox, Recipient, recipients
 from contactbook.messaging.text import sms_segments
 from contactbook.messaging.vocabulary import Category, Channel
 from contactbook.models import (
     ABSENT_STATUSES,
     AttendanceMark,
     AttendanceStatus,
+    Guardian,
     LeaveRequest,
     LeaveStatus,
     School,
@@ -209,8 +210,38 @@ def _excuse_marks(request: LeaveRequest) -> int:
     return excused
 
 
+def _asking_family(request: LeaveRequest) -> list[Recipient]:
+    """Who asked, by one usable contact each (email when usable, else SMS), subscribed or not: the guardian
+    who asked in the portal, or every guardian of the child for a request staff entered on its behalf."""
+    query = (
+        select(
+            Guardian.id,
+            Guardian.full_name,
+            Guardian.phone,
+            Guardian.email,
+            Guardian.phone_unusable_at,
+            Guardian.email_unusable_at,
+            Student.full_name,
+        )
+        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+        .join(Student, Student.id == StudentGuardian.student_id)
+        .where(StudentGuardian.school_id == request.school_id, StudentGuardian.student_id == request.student_id)
+        .order_by(Guardian.id)
+    )
+    if request.guardian_id is not None:
+        query = query.where(Guardian.id == request.guardian_id)
+    found = []
+    for guardian_id, name, phone, email, phone_unusable, email_unusable, student_name in db.session.execute(query):
+        channel, address = rules.decision_contact(phone, email, phone_unusable, email_unusable)
+        if channel is not None and address is not None:
+            found.append(Recipient(guardian_id, name, request.student_id, student_name, address, channel, False))
+    return found
+
+
 def _tell_family(school: School, request: LeaveRequest, student_name: str) -> int:
-    """Write the decision's message to every guardian and channel that may receive attendance messages."""
+    """Write the decision's message: to the family that asked by a usable contact whatever its subscriptions
+    (an answer to its own request, like a sign-in code), and to every guardian and channel that takes
+    attendance messages; never twice to a guardian on one channel."""
     now = utcnow()
     context = {
         "school": school.name,
@@ -224,17 +255,23 @@ def _tell_family(school: School, request: LeaveRequest, student_name: str) -> in
     unaccented = settings_of(school).sms_unaccented
     sms = render_message("leave_decision", "vi", context, unaccented=unaccented)
     email = render_message("leave_decision", "vi", context, unaccented=False)
-    outbox = Outbox(school, kind="leave_decision", category=Category.ATTENDANCE, now=now)
-    for recipient in recipients(school, [request.student_id], Category.ATTENDANCE, now):
-        body = sms if recipient.channel == Channel.SMS else email
-        outbox.add(
-            recipient,
-            key=f"leave_decision:{request.id}:{recipient.guardian_id}:{recipient.channel}",
-            body=body,
-            subject=f"Đơn xin nghỉ học của em {given_name(student_name)}",
-            segments=sms_segments(body)[1] if recipient.channel == Channel.SMS else 0,
-        )
-    return outbox.write()
+    subscribed = recipients(school, [request.student_id], Category.ATTENDANCE, now)
+    taken = {(recipient.guardian_id, recipient.channel) for recipient in subscribed}
+    asking = [r for r in _asking_family(request) if (r.guardian_id, r.channel) not in taken]
+    written = 0
+    for category, group in ((Category.ATTENDANCE, subscribed), (Category.REPLY, asking)):
+        outbox = Outbox(school, kind="leave_decision", category=category, now=now)
+        for recipient in group:
+            body = sms if recipient.channel == Channel.SMS else email
+            outbox.add(
+                recipient,
+                key=f"leave_decision:{request.id}:{recipient.guardian_id}:{recipient.channel}",
+                body=body,
+                subject=f"Đơn xin nghỉ học của em {given_name(student_name)}",
+                segments=sms_segments(body)[1] if recipient.channel == Channel.SMS else 0,
+            )
+        written += outbox.write()
+    return written
 
 
 def decide(

@@ -23,6 +23,9 @@ class Category(enum.StrEnum):
     # A family's one-time sign-in code or link for the portal: free, to any family, never held (see
     # `contactbook.family.services.signin`). Never a school's choice, so not among the essentials a school sets.
     SIGN_IN = "sign_in"
+    # An answer to a family's own request (a leave request's decision), to the guardian who asked by one usable
+    # contact: free, subscribed or not, so never checked against subscriptions (quiet hours still hold it).
+    REPLY = "reply"
 
 
 class FailureKind(enum.StrEnum):

@@ -1,7 +1,8 @@
 """The class summary and the families' results count absences from the attendance marks of each semester.
 
-Excused and unexcused absences count, late and present do not; the year's total is the promotion rule's
-45 sessions; marks outside the semesters' dates (the summer) and other students' marks do not count.
+Excused and unexcused absences count, late and present do not; the year's total, over the whole school year's
+dates (a gap between the semesters included, as the warnings and the portal count), is the promotion rule's
+45 sessions; marks outside the year (the summer) and other students' marks do not count.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ def test_each_semester_counts_its_excused_and_unexcused_absences_not_late_or_pre
     put_mark(school_class, gw.an, first.starts_on + timedelta(days=2), P)
     put_mark(school_class, gw.an, second.starts_on, E)
     put_mark(school_class, gw.an, second.ends_on + timedelta(days=1), U)  # the summer: no semester
-    put_mark(school_class, gw.an, first.ends_on + timedelta(days=1), U)  # between the semesters
+    put_mark(school_class, gw.an, first.ends_on + timedelta(days=1), U)  # between the semesters: the year only
     put_mark(school_class, gw.cuong, second.starts_on, U)
 
     line = line_of(gw, gw.an)
-    assert line.absences == {1: 2, 2: 1} and line.year_absences == 3
+    assert line.absences == {1: 2, 2: 1} and line.year_absences == 4  # the gap between the semesters counts
     assert line_of(gw, gw.cuong).absences == {1: 0, 2: 1} and line_of(gw, gw.hoa).year_absences == 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from flask import Flask
@@ -11,10 +12,11 @@ from sqlalchemy import update
 
 from contactbook.early_warnings import services
 from contactbook.extensions import db
-from contactbook.models import RiskWarning
+from contactbook.models import Enrolment, RiskWarning
 from contactbook.models.base import utcnow
 from tests.early_warnings.factories import WarnWorld, absent, make_warn_world, publish
 from tests.factories import World, login
+from tests.roster.factories import make_class
 from tests.support import browser, page
 
 URL = "/s/alpha/at-risk/"
@@ -111,3 +113,50 @@ def test_between_two_school_years_the_page_says_none_is_in_progress(app: Flask, 
     text = page(signed_in(app, "homeroom").get(URL))
 
     assert "Không có năm học nào đang diễn ra." in text
+
+
+# --- The page follows the rules as they stand (review 13 #3, #10) -----------------------------------
+
+
+def test_a_student_who_just_crossed_a_threshold_is_listed_before_the_hourly_run(app: Flask, w: WarnWorld) -> None:
+    absent(w, w.an, 21)  # no run of the rules yet
+
+    row = row_of(page(signed_in(app, "homeroom").get(URL)), w.an.id)
+
+    assert "Đã nghỉ 21 buổi trong năm học (cảnh báo ở mốc 20)" in row
+    assert "chưa gửi tới gia đình" in row and "Mới trong tuần" in row
+
+
+def test_the_figures_are_todays_not_those_of_when_the_warning_went(app: Flask, w: WarnWorld) -> None:
+    absent(w, w.an, 21)
+    services.run_rules(w.people.school, utcnow())
+    absent(w, w.an, 2, ago=21)  # two more sessions since the warning went
+
+    row = row_of(page(signed_in(app, "homeroom").get(URL)), w.an.id)
+
+    assert "Đã nghỉ 23 buổi trong năm học (cảnh báo ở mốc 20)" in row and "chưa gửi tới gia đình" not in row
+
+
+def test_a_student_whose_average_was_corrected_above_the_floor_drops_off(app: Flask, w: WarnWorld) -> None:
+    scores = [publish(w, w.an, "Toán", column, "4") for column in ("tx1", "gk")]
+    services.run_rules(w.people.school, utcnow())
+    assert 'data-test="student-' + str(w.an.id) in page(signed_in(app, "homeroom").get(URL))
+    for score in scores:
+        score.value = Decimal("8")  # a correction, published
+    db.session.commit()
+
+    text = page(signed_in(app, "homeroom").get(URL))
+
+    assert 'data-test="student-' + str(w.an.id) not in text and "Không có học sinh nào cần quan tâm." in text
+
+
+def test_a_student_moved_to_another_class_is_on_the_new_homeroom_teachers_page(app: Flask, w: WarnWorld) -> None:
+    absent(w, w.an, 21)
+    services.run_rules(w.people.school, utcnow())  # the warning went while An was in 6A1
+    other = make_class(w.people, w.year, "6A2", homeroom=w.people.staff["teacher"])
+    db.session.execute(update(Enrolment).where(Enrolment.student_id == w.an.id).values(class_id=other.id))
+    db.session.commit()
+
+    assert 'data-test="student-' + str(w.an.id) not in page(signed_in(app, "homeroom").get(URL))
+    row = row_of(page(signed_in(app, "teacher").get(URL)), w.an.id)
+    assert "6A2" in row and "Đã nghỉ 21 buổi" in row and "chưa gửi tới gia đình" not in row

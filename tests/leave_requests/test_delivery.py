@@ -17,7 +17,7 @@ from contactbook.leave_requests.rules import Asked
 from contactbook.models import Message, ServiceSettings
 from tests.factories import make_world
 from tests.family.support import family_for
-from tests.leave_requests.factories import MOTHER, make_leave_world
+from tests.leave_requests.factories import FATHER, MOTHER, make_leave_world
 from tests.messaging.conftest import DeliveryWorker, FakeTwilio, drive_until_final, wait_until
 
 pytestmark = [pytest.mark.committed, pytest.mark.usefixtures("committed_db")]
@@ -55,5 +55,32 @@ def test_the_approval_reaches_the_mother_by_sms_once(
     assert key.startswith(f"{MOTHER}|") and "Don xin nghi hoc cua em An" in key
     assert stats["duplicates"] == {}
     db.session.rollback()
-    [message] = db.session.scalars(select(Message).where(Message.kind == "leave_decision")).all()
+    [message] = db.session.scalars(
+        select(Message).where(Message.kind == "leave_decision", Message.channel == "sms")
+    ).all()
     assert message.status.value == "sent" and message.provider_ref
+
+
+def test_an_unsubscribed_father_who_asked_in_the_portal_gets_the_answer_by_sms(
+    ctx_app: Flask, delivery_worker: DeliveryWorker, fake_twilio: FakeTwilio, celery_client: Celery
+) -> None:
+    lw = make_leave_world(make_world().a)
+    settings = db.session.get_one(ServiceSettings, lw.people.school.id)
+    settings.quiet_end_hour, settings.quiet_start_hour = 0, 24
+    db.session.commit()
+    tomorrow = lw.today + timedelta(days=1)
+    family = family_for(phone=FATHER)  # no subscription, a phone and no email
+    request = services.submit_by_family(
+        lw.people.school, family.id, lw.father.id, lw.cuong.id, Asked(tomorrow, tomorrow, "day", "Về quê")
+    )
+    homeroom = lw.people.staff["homeroom"]
+
+    services.decide(lw.people.school, homeroom, permissions_of(homeroom), request, approve=False, note="")
+    drive_until_final(celery_client, timeout=60)
+
+    def decision_sent() -> bool:
+        return any(key.startswith(f"{FATHER}|") for key in fake_twilio.stats()["messages"])
+
+    wait_until(decision_sent, 30, what="the decision's SMS to the father at the fake Twilio")
+    [key] = [key for key in fake_twilio.stats()["messages"] if key.startswith(f"{FATHER}|")]
+    assert "khong duoc chap thuan" in key and "Cuong" in key

@@ -73,7 +73,10 @@ def test_the_homeroom_teacher_approves_with_a_note_and_the_page_says_what_it_did
     db.session.expire_all()
     assert (request.status, request.decision_note) == (LeaveStatus.APPROVED, "Mau khỏe")
     assert "Đã chấp thuận" in main_text(client.get(f"/s/{SLUG}/leave-requests/{request.id}"))
-    assert [m.kind for m in db.session.scalars(select(Message)) if m.kind != "welcome"] == ["leave_decision"]
+    told = [
+        (m.kind, m.channel) for m in db.session.scalars(select(Message).order_by(Message.id)) if m.kind != "welcome"
+    ]
+    assert told == [("leave_decision", "sms"), ("leave_decision", "email")]  # her subscription, her usable email
 
 
 def test_a_second_answer_is_refused_with_a_message_and_changes_nothing(client: FlaskClient, lw: LeaveWorld) -> None:

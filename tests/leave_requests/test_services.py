@@ -13,8 +13,10 @@ from contactbook.extensions import db
 from contactbook.leave_requests import services
 from contactbook.leave_requests.rules import Asked, LeaveError
 from contactbook.models import AttendanceStatus, LeaveRequest, LeaveStatus, Message
+from contactbook.models.base import utcnow
 from tests.family.support import family_for
-from tests.leave_requests.factories import MOTHER, LeaveWorld, put_leave, put_mark
+from tests.leave_requests.factories import FATHER, MOTHER, LeaveWorld, put_leave, put_mark
+from tests.roster.factories import make_guardian
 from tests.support import audit_rows
 
 
@@ -189,25 +191,32 @@ def test_approving_excuses_the_absences_it_covers_and_sends_no_absence_message(l
     assert alerted.alerted_at is not None  # told once already: nothing more goes
     assert (afternoon.status, afternoon.leave_request_id) == (AttendanceStatus.UNEXCUSED, None)
     assert (present.status, other_child.status) == (AttendanceStatus.PRESENT, AttendanceStatus.UNEXCUSED)
-    assert [m.kind for m in messages() if m.kind != "welcome"] == ["leave_decision"]  # no absence message
+    # No absence message: only the decision, by SMS (the mother's subscription) and by email (her usable contact).
+    assert [(m.kind, m.channel) for m in messages() if m.kind != "welcome"] == [
+        ("leave_decision", "sms"), ("leave_decision", "email"),
+    ]  # fmt: skip
     assert approved_cover([lw.an.id], yesterday, "morning") == {lw.an.id: request.id}
     assert approved_cover([lw.an.id], yesterday, "afternoon") == {}
 
 
-def test_the_family_is_told_of_the_approval_by_the_channels_it_takes(lw: LeaveWorld) -> None:
+def test_the_family_is_told_of_the_approval_by_the_channels_it_takes_and_by_email_whatever_they_are(
+    lw: LeaveWorld,
+) -> None:
     request = by_family(lw, asked(lw, 1, 2))
 
     decided = decide(lw, request, note="Nhớ chép bài")
 
-    [message] = messages("leave_decision")
-    assert decided.messages == 1
-    assert (message.kind, message.category, message.channel, message.to_address) == (
-        "leave_decision", "attendance", "sms", MOTHER,
-    )  # fmt: skip
-    assert "An" in message.body and "da duoc chap thuan" in message.body and "Nho chep bai" in message.body
-    assert message.dedupe_key == f"leave_decision:{request.id}:{lw.mother.id}:sms"
+    sms, email = messages("leave_decision")
+    assert decided.messages == 2
+    assert (sms.kind, sms.category, sms.channel, sms.to_address) == ("leave_decision", "attendance", "sms", MOTHER)
+    assert "An" in sms.body and "da duoc chap thuan" in sms.body and "Nho chep bai" in sms.body
+    assert sms.dedupe_key == f"leave_decision:{request.id}:{lw.mother.id}:sms"
+    assert (email.channel, email.category, email.to_address) == ("email", "reply", "binh@example.vn")
+    assert email.student_id == lw.an.id
+    assert "được chấp thuận" in email.body and "Nhớ chép bài" in email.body
+    assert email.dedupe_key == f"leave_decision:{request.id}:{lw.mother.id}:email"
     [row] = audit_rows("leave.approved")
-    assert row.actor_id == lw.people.staff["homeroom"].id and row.details["messages"] == 1
+    assert row.actor_id == lw.people.staff["homeroom"].id and row.details["messages"] == 2
 
 
 def test_declining_tells_the_family_and_excuses_nothing(lw: LeaveWorld) -> None:
@@ -218,16 +227,56 @@ def test_declining_tells_the_family_and_excuses_nothing(lw: LeaveWorld) -> None:
 
     db.session.expire_all()
     assert (decided.excused, request.status, mark.status) == (0, LeaveStatus.DECLINED, AttendanceStatus.UNEXCUSED)
-    [message] = messages("leave_decision")
-    assert "khong duoc chap thuan" in message.body
+    sms, email = messages("leave_decision")
+    assert "khong duoc chap thuan" in sms.body and "không được chấp thuận" in email.body
     assert approved_cover([lw.an.id], lw.today, "day") == {}
 
 
-def test_a_family_without_the_service_is_told_nothing_but_the_decision_stands(lw: LeaveWorld) -> None:
+def test_a_family_without_the_service_is_told_by_its_usable_contact(lw: LeaveWorld) -> None:
+    """The answer to a family's own request goes whatever its subscriptions (the father takes none): here a
+    staff-entered request for Cường, so to his guardians, by SMS (the father has no email)."""
     request = put_leave(lw, lw.cuong, lw.today + timedelta(days=1))
 
-    assert decide(lw, request).messages == 0
-    assert messages("leave_decision") == [] and request.status == LeaveStatus.APPROVED
+    assert decide(lw, request).messages == 1
+    [message] = messages("leave_decision")
+    assert (message.guardian_id, message.channel, message.to_address) == (lw.father.id, "sms", FATHER)
+    assert (message.student_id, message.category, message.urgent, message.digest) == (lw.cuong.id, "reply", 0, 0)
+    assert "Cuong" in message.body and request.status == LeaveStatus.APPROVED
+
+
+def test_the_guardian_who_asked_is_told_by_email_when_usable_else_by_sms_and_no_other_unsubscribed_guardian(
+    lw: LeaveWorld,
+) -> None:
+    aunt = make_guardian(lw.people, [lw.cuong], "Lê Thị Hạnh", relation="other", phone="+84911111111")
+    lw.father.email = "dung@example.vn"
+    db.session.commit()
+    first = put_leave(lw, lw.cuong, lw.today + timedelta(days=1), guardian=lw.father)
+    decide(lw, first)
+    lw.father.email_unusable_at = utcnow()  # the mail server refused the address since
+    db.session.commit()
+    second = put_leave(lw, lw.cuong, lw.today + timedelta(days=3), guardian=lw.father)
+    decide(lw, second, approve=False)
+    lw.father.phone_unusable_at = utcnow()
+    db.session.commit()
+    third = put_leave(lw, lw.cuong, lw.today + timedelta(days=5), guardian=lw.father)
+    decide(lw, third)
+
+    sent = [(m.dedupe_key, m.to_address) for m in messages("leave_decision")]
+    assert sent == [
+        (f"leave_decision:{first.id}:{lw.father.id}:email", "dung@example.vn"),
+        (f"leave_decision:{second.id}:{lw.father.id}:sms", FATHER),
+    ]  # nothing to the aunt, who did not ask; nothing when no contact is usable
+    assert aunt.id not in {m.guardian_id for m in messages()}
+
+
+def test_a_subscribed_channel_and_the_free_contact_never_send_twice_on_one_channel(lw: LeaveWorld) -> None:
+    lw.mother.email = None  # the mother's usable contact is now her phone, which her subscription already takes
+    db.session.commit()
+    request = by_family(lw, asked(lw, 1))
+
+    assert decide(lw, request).messages == 1
+    [message] = messages("leave_decision")
+    assert (message.channel, message.to_address) == ("sms", MOTHER)
 
 
 def test_only_the_homeroom_teacher_or_staff_over_every_class_decide_and_only_once(lw: LeaveWorld) -> None:
@@ -244,7 +293,7 @@ def test_only_the_homeroom_teacher_or_staff_over_every_class_decide_and_only_onc
     assert decide(lw, hoas, approve=False, who="admin").excused == 0
     db.session.expire_all()
     assert (request.status, hoas.status) == (LeaveStatus.APPROVED, LeaveStatus.DECLINED)
-    assert len(messages("leave_decision")) == 1  # Hoa has no guardian; An's mother was told once
+    assert len(messages("leave_decision")) == 2  # Hoa has no guardian; An's mother was told once (SMS, email)
 
 
 def test_a_withdrawn_request_cannot_be_approved(lw: LeaveWorld) -> None:

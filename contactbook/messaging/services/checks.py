@@ -1,7 +1,8 @@
 """What is checked again when a claimed message is about to be sent: expiry, quiet hours, eligibility
 (the family may have stopped or withdrawn consent since the row was written), a renewal reminder's
 subscription, and the composing of daily digests from their items. A sign-in code or link goes to any
-family (the portal is free): only its expiry is checked."""
+family (the portal is free), as does the answer to a family's own request (`Category.REPLY`): only their
+expiry (and the answer's quiet hours) are checked."""
 
 from __future__ import annotations
 
@@ -77,8 +78,8 @@ def checked(messages: Sequence[Message], now: datetime) -> tuple[list[Message], 
                 gathering.append(message)
             elif message.kind in CONTRACT_KINDS:
                 reminders.append(message)
-            elif message.category == Category.SIGN_IN:
-                ready.append(message)  # asked for a moment ago by whoever holds the number: no subscription needed
+            elif message.category in (Category.SIGN_IN, Category.REPLY):
+                ready.append(message)  # asked for by the family itself: no subscription needed
             else:
                 plain.append(message)
         items = composing.items_of(gathering)
