@@ -25,6 +25,11 @@ MESSAGE_KIND_LABELS: dict[str, LazyString] = {
     "digest": _l("Daily digests"),
     "renewal": _l("Renewal reminders"),
     "welcome": _l("Welcome"),
+    "attendance": _l("Absence alerts"),
+    "attendance_present": _l("Arrived after all"),
+    "leave_decision": _l("Answers to leave requests"),
+    "warning": _l("Early warnings"),
+    "daily_note": _l("Daily notes"),
 }
 
 
