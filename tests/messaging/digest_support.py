@@ -17,6 +17,7 @@ from contactbook.messaging.services import delivery
 from contactbook.models import Enrolment, Message, SchoolYear, Student, StudentGuardian, Subscription
 from contactbook.notices import services as notices
 from contactbook.notices.services import Audience
+from contactbook.subscriptions.services import subscribing
 from tests.messaging.conftest import FakeTwilio, SubscribedSchool, build_subscribed_school, phone_of
 from tests.roster.factories import make_class
 
@@ -81,8 +82,10 @@ class Clock:
 
     def set(self, hour: int, minute: int = 0, *, days: int = 0) -> datetime:
         at = self.local(hour, minute, self.today + timedelta(days=days))
-        self.monkeypatch.setattr(notices, "utcnow", lambda: at)
-        self.monkeypatch.setattr(delivery, "utcnow", lambda: at)
+        # Every service the digest tests call reads this clock: a consent withdrawn "at 9:00" must not be
+        # stamped with the real time, which after 11:00 UTC is later than the digest's "18:00" send.
+        for module in (notices, delivery, subscribing):
+            self.monkeypatch.setattr(module, "utcnow", lambda: at)
         return at
 
 
