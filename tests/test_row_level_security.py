@@ -25,6 +25,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from contactbook.extensions import db
 from contactbook.models import (
+    AccountToken,
     AttendanceMark,
     AttendanceSettings,
     AttendanceStatus,
@@ -35,6 +36,9 @@ from contactbook.models import (
     LeaveRequest,
     Message,
     MessageStatus,
+    PlatformFee,
+    PublicAnnouncement,
+    RecoveryCode,
     RenewalReminder,
     RiskWarning,
     RosterImport,
@@ -43,7 +47,9 @@ from contactbook.models import (
     ScorePublication,
     Subscription,
     TermRecord,
+    TokenPurpose,
 )
+from contactbook.models.base import utcnow
 from contactbook.notices.services import Audience, acknowledge, create_notice
 from contactbook.row_security import (
     DELIVERY_POLICY,
@@ -118,6 +124,15 @@ def fill_tenant_tables(people: SchoolPeople) -> None:
     )
     db.session.flush()
     db.session.add(AttendanceMark(**pupil, on=date.today(), status=AttendanceStatus.EXCUSED, leave_request_id=leave.id))
+    admin = {"user_id": people.admin.id, "school_id": school_id}
+    db.session.add_all(
+        [
+            AccountToken(**admin, purpose=TokenPurpose.RESET, token_hash=f"{school_id:064d}", expires_at=utcnow()),
+            RecoveryCode(**admin, code_hash=f"{school_id:064d}"),
+            PublicAnnouncement(school_id=school_id, title="Khai giảng", body="Ngày 5/9.", published_on=date.today()),
+            PlatformFee(school_id=school_id, school_year="2026-2027", amount=1_200_000),
+        ]
+    )
     db.session.commit()
 
 

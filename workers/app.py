@@ -25,6 +25,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "early-warnings": {"task": "early_warnings.run", "schedule": 3600.0},
     # Preschools' daily notes: each run acts in a school only once its evening (digest hour) is near; idempotent.
     "daily-notes-evening": {"task": "daily_notes.evening", "schedule": 300.0},
+    # Emails to accounts and schools (links, invitations, decisions) whose nudge was lost, or due for a retry.
+    "account-emails": {"task": "accounts.send_emails", "schedule": 30.0},
 }
 
 

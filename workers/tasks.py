@@ -81,3 +81,14 @@ def daily_notes_evening() -> dict[str, int]:
         return send_evening_notes(utcnow())
     finally:
         db.session.remove()
+
+
+@shared_task(name="accounts.send_emails")
+def send_account_emails() -> dict[str, int]:
+    """Send the due emails to accounts and schools' contacts (a nudge after their commit; also swept)."""
+    from contactbook.accounts.services.mail import send_due
+
+    try:
+        return send_due()
+    finally:
+        db.session.remove()

@@ -1,5 +1,15 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
+from contactbook.models.accounts import (
+    AccountEmail,
+    AccountEmailStatus,
+    AccountToken,
+    PlatformFee,
+    PlatformSettings,
+    PublicAnnouncement,
+    RecoveryCode,
+    TokenPurpose,
+)
 from contactbook.models.attendance import (
     ABSENT_STATUSES,
     AttendanceMark,
@@ -17,6 +27,12 @@ from contactbook.models.family import Family, FamilySignIn
 from contactbook.models.grading import Score, ScoreCorrection, ScorePublication, TermRecord
 from contactbook.models.messaging import FINAL_STATUSES, Message, MessageStatus, Notice
 from contactbook.models.notices import NoticeRead, NoticeStudent
+from contactbook.models.registration import (
+    CampaignInvitation,
+    RegistrationCampaign,
+    RegistrationStatus,
+    SchoolRegistration,
+)
 from contactbook.models.roster import (
     AssessmentKind,
     Enrolment,
@@ -53,6 +69,9 @@ from contactbook.models.user import AuditLog, Grant, User
 __all__ = [
     "ABSENT_STATUSES",
     "FINAL_STATUSES",
+    "AccountEmail",
+    "AccountEmailStatus",
+    "AccountToken",
     "AssessmentKind",
     "AttendanceMark",
     "AttendanceSettings",
@@ -62,6 +81,7 @@ __all__ = [
     "Authority",
     "AuthorityKind",
     "Base",
+    "CampaignInvitation",
     "Consent",
     "ConsentPurpose",
     "DailyNote",
@@ -87,14 +107,21 @@ __all__ = [
     "PaymentMethod",
     "Plan",
     "PlanPeriod",
+    "PlatformFee",
+    "PlatformSettings",
     "PriceCeiling",
+    "PublicAnnouncement",
     "ReceiptSequence",
+    "RecoveryCode",
+    "RegistrationCampaign",
+    "RegistrationStatus",
     "RenewalReminder",
     "RiskWarning",
     "RosterImport",
     "School",
     "SchoolClass",
     "SchoolLevel",
+    "SchoolRegistration",
     "SchoolStatus",
     "SchoolYear",
     "Score",
@@ -109,5 +136,6 @@ __all__ = [
     "SubscriptionStatus",
     "TeachingAssignment",
     "TermRecord",
+    "TokenPurpose",
     "User",
 ]

@@ -57,6 +57,10 @@ class School(Base):
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     level: Mapped[SchoolLevel] = mapped_column(str_enum(SchoolLevel, "school_level"))
     status: Mapped[SchoolStatus] = mapped_column(str_enum(SchoolStatus, "school_status"), default=SchoolStatus.ACTIVE)
+    # Shown on the school's public page (from its registration; its admin keeps them up to date).
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     authority: Mapped[Authority] = relationship(back_populates="schools")

@@ -193,18 +193,19 @@ class Outbox:
 
 
 # --- Commit, then nudge ------------------------------------------------------------------------------
-# A service that makes messages due calls `nudge_after_commit()` (`Outbox.write()` does); the session
-# remembers in which transaction it did. The commit of the outermost transaction sends one nudge however
-# many writes it holds; a rollback drops the writes it undoes (a savepoint's rollback only its own).
+# A service that makes work due calls `nudge_after_commit()` (`Outbox.write()` does; the account emails
+# name their own task); the session remembers in which transaction it did. The commit of the outermost
+# transaction sends one nudge per task however many writes it holds; a rollback drops the writes it undoes
+# (a savepoint's rollback only its own).
 
-_PENDING = "contactbook.nudge"  # session.info key: the transactions whose work wants a nudge
+_PENDING = "contactbook.nudge"  # session.info key: (transaction, task) of the work that wants a nudge
 
 
-def nudge_after_commit() -> None:
-    """Have the workers woken once the session's current transaction is committed, never if rolled back."""
+def nudge_after_commit(task: str = DISPATCH_TASK) -> None:
+    """Have `task`'s workers woken once the session's current transaction is committed, never if rolled back."""
     session = db.session()
     transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_PENDING, []).append(transaction)
+    session.info.setdefault(_PENDING, []).append((transaction, task))
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
@@ -218,14 +219,16 @@ def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction
 def _send_pending(session: Session) -> None:
     # `after_commit` also follows a savepoint's release (the committing one is still the current
     # transaction): its writes wait for the outermost commit, which may yet roll them back.
-    if not session.in_nested_transaction() and session.info.pop(_PENDING, None):
-        nudge_delivery()
+    if not session.in_nested_transaction():
+        pending = session.info.pop(_PENDING, None) or []
+        for task in dict.fromkeys(task for _, task in pending):
+            nudge_delivery(task)
 
 
 def _drop_undone(session: Session, previous_transaction: SessionTransaction) -> None:
     pending = session.info.get(_PENDING)
     if pending:
-        pending[:] = [t for t in pending if not _within(t, previous_transaction)]
+        pending[:] = [(t, task) for t, task in pending if not _within(t, previous_transaction)]
 
 
 def _drop_unfinished(session: Session, transaction: SessionTransaction) -> None:
@@ -244,15 +247,13 @@ def install_nudges() -> None:
             event.listen(Session, name, listener)
 
 
-def nudge_delivery() -> None:
+def nudge_delivery(task: str = DISPATCH_TASK) -> None:
     """Wake the workers, after the commit that wrote the outbox rows (services call `nudge_after_commit`).
 
     If the broker is away the beat sweep delivers the rows anyway, so a failed nudge is logged, never
     raised: what the user did is already safely recorded.
     """
     try:
-        tasks.send(DISPATCH_TASK)
+        tasks.send(task)
     except Exception:  # whatever the broker client raises, the page must not fail after the commit
-        current_app.logger.warning(
-            "Could not nudge the workers (%s); the sweep will deliver", DISPATCH_TASK, exc_info=True
-        )
+        current_app.logger.warning("Could not nudge the workers (%s); the sweep will deliver", task, exc_info=True)

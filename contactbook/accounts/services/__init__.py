@@ -1,0 +1,1 @@
+"""The accounts services: links (tokens) and the emails to accounts."""

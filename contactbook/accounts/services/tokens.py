@@ -1,0 +1,67 @@
+"""Single-use, expiring links that let an account set its password (set-up after approval, reset).
+
+The link carries a random token; only its SHA-256 is stored (a 256-bit random value needs no slow hash).
+Issuing a token ends every earlier open token of the same account and purpose, so only the newest link
+works; using one marks it used in the same transaction that sets the password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from contactbook.extensions import db
+from contactbook.models import AccountToken, TokenPurpose, User
+from contactbook.models.base import utcnow
+
+# How long a link stays open.
+LIFETIMES = {TokenPurpose.SETUP: timedelta(hours=72), TokenPurpose.RESET: timedelta(minutes=60)}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(user: User, purpose: TokenPurpose) -> str:
+    """A new link token for `user` (flushed, not committed): the caller commits, then mails the link."""
+    now = utcnow()
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            school_id=user.school_id,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + LIFETIMES[purpose],
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def open_token(token: str, purpose: TokenPurpose | None = None) -> AccountToken | None:
+    """The unused, unexpired token row for `token` (of `purpose` when given), else None."""
+    if not token or len(token) > 100:
+        return None
+    query = select(AccountToken).where(
+        AccountToken.token_hash == token_hash(token),
+        AccountToken.used_at.is_(None),
+        AccountToken.expires_at > utcnow(),
+    )
+    if purpose is not None:
+        query = query.where(AccountToken.purpose == purpose)
+    return db.session.scalar(query)
+
+
+def use(row: AccountToken) -> None:
+    """Mark `row` used (in the caller's transaction, which also sets the password)."""
+    row.used_at = utcnow()
