@@ -130,7 +130,7 @@ def follow(client: FlaskClient, response: TestResponse) -> TestResponse:
 
 def is_logged_in(client: FlaskClient, school_slug: str) -> bool:
     """Whether the client's session opens the school's home page (else it is sent to the login)."""
-    response = client.get(f"/s/{school_slug}/")
+    response = client.get(f"/s/{school_slug}/home")
     if response.status_code == 200:
         return True
     assert response.status_code == 302 and "/login" in response.headers["Location"], response.status_code

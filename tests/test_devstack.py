@@ -119,7 +119,7 @@ def test_the_demo_admin_logs_in_and_the_favicon_answers(stack: Stack) -> None:
         allow_redirects=False,
         timeout=10,
     )
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/s/thcs-nguyen-du/")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/s/thcs-nguyen-du/home")
     icon = browser.get(stack.url + "/favicon.ico", timeout=10)
     assert icon.status_code == 200 and icon.content[:4] == b"\x00\x00\x01\x00"
 

@@ -288,7 +288,7 @@ def test_a_school_page_runs_under_the_school_role_with_its_school(app: Flask, tw
     client = browser(app)
     login(client, "admin", "alpha")
     with probed(app) as seen:
-        assert client.get("/s/alpha/").status_code == 200
+        assert client.get("/s/alpha/home").status_code == 200
     assert seen
     assert set(seen) == {(SCHOOL_ROLE, str(a), (a,), (a,))}
 

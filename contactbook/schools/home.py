@@ -100,6 +100,7 @@ SECTIONS: tuple[Section, ...] = (
             Link("data_requests.request_list", _l("Families' data requests")),
         ),
     ),
+    Section(_l("School"), (Link("public_site.manage", _l("Public page and contact details")),)),
     Section(_l("Your account"), (Link("auth.change_password", _l("Change password")),)),
 )
 # Pages of the school without parameters that are reached from another page, not from the home page.

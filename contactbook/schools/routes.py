@@ -1,4 +1,7 @@
-"""A school's home page and its staff administration (accounts, roles, permissions)."""
+"""A school's staff home page and its staff administration (accounts, roles, permissions).
+
+The home page is at `/home`: the school's domain root is its public page (`contactbook.public_site`).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from contactbook.timezones import school_today, school_zone
 bp = Blueprint("schools", __name__)
 
 
-@bp.route("/")
+@bp.route("/home")
 @school_member()
 def dashboard() -> ResponseReturnValue:
     school, user = current_school(), staff_user()

@@ -45,6 +45,7 @@ from contactbook.models import (
     Subscription,
 )
 from contactbook.notices.services import Audience, create_notice
+from contactbook.public_site.services import post_announcement
 from contactbook.subscriptions.services import record_payment
 from tests import conftest
 from tests.data_requests.factories import make_request
@@ -79,7 +80,7 @@ class Ids:
     # Per school: a class taught by "teacher" and led by "homeroom", a student of it, its guardian, an assignment,
     # a pending roster import, a plan of the paid service and the guardian's subscription for the student,
     # a payment for that subscription, and the guardian's family's data requests (an erasure waiting, a copy
-    # provided).
+    # provided), a waiting leave request and an announcement of its public page.
     roster: dict[str, dict[str, int]] = field(default_factory=dict)
     # Per school, a notice to class 6A1 by each staff account that may send one, by username: staff without
     # `roster.view_all` open only their own notices.
@@ -110,6 +111,7 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "request_id": lambda ids: ids.roster[OWN]["data_request"],
     "copy_id": lambda ids: ids.roster[OWN]["provided_copy"],
     "leave_id": lambda ids: ids.roster[OWN]["leave"],
+    "announcement_id": lambda ids: ids.roster[OWN]["announcement"],
 }
 # Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
 ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
@@ -134,6 +136,7 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "request_id": lambda ids: ids.roster[OTHER]["data_request"],
     "copy_id": lambda ids: ids.roster[OTHER]["provided_copy"],
     "leave_id": lambda ids: ids.roster[OTHER]["leave"],
+    "announcement_id": lambda ids: ids.roster[OTHER]["announcement"],
 }
 # For a family route's object parameters: another family's object (its child, its guardian record, ...). A family
 # route taking a parameter missing here fails `test_family_route_hides_objects_of_another_family`: add it.
@@ -507,6 +510,15 @@ def data_requests(roster: ClassWorld) -> dict[str, int]:
     return {"data_request": erasure.id, "provided_copy": copy.id}
 
 
+def public_announcement(people: SchoolPeople) -> int:
+    """An announcement on the school's public page, by its admin: its id."""
+    today = date.today()
+    row = post_announcement(
+        people.school, people.admin, title="Khai giảng", body="Ngày 5/9.", published_on=today, today=today
+    )
+    return row.id
+
+
 def _session_on(connection: Connection) -> None:
     """Point `db.session` at `connection`; the services' commits become savepoints in its transaction.
 
@@ -576,6 +588,7 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
                 objects["score"] = published_score(schools[slug], rosters[slug])
                 objects |= data_requests(rosters[slug])
                 objects["leave"] = waiting_request(rosters[slug])
+                objects["announcement"] = public_announcement(schools[slug])
                 ids.notices[slug] = notices_by_author(schools[slug], rosters[slug])
         yield connection, ids
     finally:

@@ -28,7 +28,7 @@ def test_switching_to_english_and_back(client: FlaskClient, world: World) -> Non
 def test_chosen_language_survives_login(client: FlaskClient, world: World) -> None:
     post(client, "/lang", {"lang": "en"})
     assert login(client, "admin", world.a.slug).status_code == 302
-    assert "Log out" in client.get(f"/s/{world.a.slug}/").get_data(as_text=True)
+    assert "Log out" in client.get(f"/s/{world.a.slug}/home").get_data(as_text=True)
 
 
 def test_unknown_language_is_refused_and_keeps_vietnamese(client: FlaskClient, world: World) -> None:

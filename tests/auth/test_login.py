@@ -54,7 +54,7 @@ def without_form_values(response: TestResponse) -> str:
 def test_login_with_the_right_password_opens_the_school(client: FlaskClient, world: World) -> None:
     response = login(client, "teacher", world.a.slug)
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/s/{world.a.slug}/"
+    assert response.headers["Location"] == f"/s/{world.a.slug}/home"
     assert is_logged_in(client, world.a.slug)
 
 
@@ -97,7 +97,7 @@ def test_login_gives_the_session_a_new_csrf_secret(client: FlaskClient, world: W
     with client.session_transaction() as session:
         before = session["csrf_token"]
     login(client, "teacher", world.a.slug)
-    client.get(f"/s/{world.a.slug}/")  # a page with a form: the new session gets its CSRF secret
+    client.get(f"/s/{world.a.slug}/home")  # a page with a form: the new session gets its CSRF secret
     with client.session_transaction() as session:
         assert session["csrf_token"] != before
 
@@ -194,7 +194,7 @@ def test_login_returns_to_the_page_that_asked_for_it(client: FlaskClient, world:
 def test_login_never_redirects_off_site(client: FlaskClient, world: World, target: str) -> None:
     response = post(client, f"/s/{world.a.slug}/login", {"username": "teacher", "password": PASSWORD, "next": target})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/s/{world.a.slug}/"
+    assert response.headers["Location"] == f"/s/{world.a.slug}/home"
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "/\t/evil.example/"], ids=["protocol-relative", "tab"])
@@ -312,7 +312,7 @@ def test_pages_carry_security_headers(client: FlaskClient, world: World, path: s
 
 def test_pages_of_a_logged_in_user_are_not_cached(client: FlaskClient, world: World) -> None:
     login(client, "teacher", world.a.slug)
-    assert client.get(f"/s/{world.a.slug}/").headers["Cache-Control"] == "no-store"
+    assert client.get(f"/s/{world.a.slug}/home").headers["Cache-Control"] == "no-store"
 
 
 # --- Password policy ------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def test_admin_records_a_paper_consent_and_prints_its_receipt(
     main.get_by_label("Tên đăng nhập").fill("admin")
     main.get_by_label("Mật khẩu").fill(PASSWORD)
     main.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(f"{live_server}/s/{slug}/")
+    expect(page).to_have_url(f"{live_server}/s/{slug}/home")
 
     # The dashboard leads to the service's settings; switch the service on, confirming what it means.
     main.locator(f'a[href="/s/{slug}/service/settings"]').click()

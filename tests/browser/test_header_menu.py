@@ -21,7 +21,7 @@ def log_in_as_admin(app: Flask, page: Page, live_server: str) -> str:
     main.get_by_label("Tên đăng nhập").fill("admin")
     main.get_by_label("Mật khẩu").fill(PASSWORD)
     main.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(f"{school_url}/")
+    expect(page).to_have_url(f"{school_url}/home")
     return school_url
 
 

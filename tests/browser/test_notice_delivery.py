@@ -62,7 +62,7 @@ def test_homeroom_teacher_sends_a_class_notice_and_watches_it_delivered(
     main.get_by_label("Tên đăng nhập").fill("homeroom")
     main.get_by_label("Mật khẩu").fill(PASSWORD)
     main.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(f"{live_server}/s/{slug}/")
+    expect(page).to_have_url(f"{live_server}/s/{slug}/home")
 
     # Write to her class.
     page.goto(f"{notices_url}/new")

@@ -47,7 +47,7 @@ def test_admin_imports_a_roster_with_one_bad_row(
     main.get_by_label("Tên đăng nhập").fill("admin")
     main.get_by_label("Mật khẩu").fill(PASSWORD)
     main.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(f"{school_url}/")
+    expect(page).to_have_url(f"{school_url}/home")
 
     # Upload the file.
     page.goto(f"{school_url}/roster/import/")

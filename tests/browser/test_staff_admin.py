@@ -69,7 +69,7 @@ def test_admin_creates_teacher_and_grants_role(
     main.get_by_role("button", name="Đăng nhập").click()
 
     # The school's dashboard, in Vietnamese.
-    expect(page).to_have_url(f"{school_url}/")
+    expect(page).to_have_url(f"{school_url}/home")
     expect(main.get_by_role("heading", level=1)).to_have_text(school_name)
     page.locator("header.top summary").click()  # on a phone the header menu opens from its Menu button
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()

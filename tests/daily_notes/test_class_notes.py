@@ -181,7 +181,7 @@ def test_a_school_that_is_not_a_preschool_has_no_daily_notes(client: FlaskClient
 
     assert client.get("/s/alpha/daily-notes/").status_code == 404
     assert client.get(url(school)).status_code == 404
-    assert "/daily-notes/" not in client.get("/s/alpha/").get_data(as_text=True)
+    assert "/daily-notes/" not in client.get("/s/alpha/home").get_data(as_text=True)
 
 
 def test_a_save_that_meets_another_saves_insert_updates_that_note(

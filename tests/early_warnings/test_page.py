@@ -102,8 +102,8 @@ def test_no_student_at_risk_says_so(app: Flask, w: WarnWorld) -> None:
 
 
 def test_the_nav_links_the_page_for_those_who_may_open_it(app: Flask, w: WarnWorld) -> None:
-    assert "/s/alpha/at-risk/" in page(signed_in(app, "homeroom").get("/s/alpha/"))
-    assert "/s/alpha/at-risk/" not in page(signed_in(app, "principal").get("/s/alpha/"))
+    assert "/s/alpha/at-risk/" in page(signed_in(app, "homeroom").get("/s/alpha/home"))
+    assert "/s/alpha/at-risk/" not in page(signed_in(app, "principal").get("/s/alpha/home"))
 
 
 def test_between_two_school_years_the_page_says_none_is_in_progress(app: Flask, w: WarnWorld) -> None:

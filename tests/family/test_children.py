@@ -38,5 +38,5 @@ def test_family_pages_need_a_family_session(app: Flask, client: FlaskClient, wor
 def test_a_family_session_opens_no_staff_page(app: Flask, client: FlaskClient, world: World) -> None:
     make_class_world(world.a)
     sign_in_family(app, client, phone="+84912345678")
-    answer = client.get(f"/s/{world.a.slug}/")
+    answer = client.get(f"/s/{world.a.slug}/home")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]

@@ -142,6 +142,6 @@ def test_a_request_entered_with_bad_dates_says_what_is_wrong_and_writes_nothing(
 
 def test_the_nav_links_the_list_for_staff_who_record_attendance(client: FlaskClient, lw: LeaveWorld) -> None:
     login(client, "homeroom", SLUG)
-    assert f'href="/s/{SLUG}/leave-requests/"' in page(client.get(f"/s/{SLUG}/"))
+    assert f'href="/s/{SLUG}/leave-requests/"' in page(client.get(f"/s/{SLUG}/home"))
     login(client, "accountant", SLUG)
-    assert f'href="/s/{SLUG}/leave-requests/"' not in page(client.get(f"/s/{SLUG}/"))
+    assert f'href="/s/{SLUG}/leave-requests/"' not in page(client.get(f"/s/{SLUG}/home"))

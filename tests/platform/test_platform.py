@@ -193,7 +193,7 @@ def test_suspended_school_closes_its_pages_to_logged_in_staff(app: Flask, operat
 
     set_status(operator, world.a.school, "suspended")
 
-    for path in ("/", "/staff/", "/audit/", "/account/password"):
+    for path in ("/", "/home", "/staff/", "/audit/", "/account/password"):
         assert admin.get(f"/s/{world.a.slug}{path}").status_code == 404, path
     assert admin.get("/staff/", base_url=f"http://{world.a.school.domain}").status_code == 404
     assert world.a.school.name not in page(admin.get("/"))  # no longer offered on the home page

@@ -112,8 +112,8 @@ def test_roster_pages_render_before_any_school_year_exists(admin: FlaskClient, w
 
 
 def test_dashboard_and_menu_link_the_roster_pages(admin: FlaskClient, teacher: FlaskClient, alpha: Alpha) -> None:
-    admin_home = admin.get(A + "/").get_data(as_text=True)
-    teacher_home = teacher.get(A + "/").get_data(as_text=True)
+    admin_home = admin.get(A + "/home").get_data(as_text=True)
+    teacher_home = teacher.get(A + "/home").get_data(as_text=True)
 
     for path in ("/classes/", "/students/", "/years/", "/subjects/", "/assignments/"):
         assert f'href="{A}{path}"' in admin_home

@@ -112,7 +112,7 @@ def figure(html_page: str, name: str) -> str:
 
 
 def test_the_admins_home_shows_the_figures(app: Flask, figures_world: ClassWorld) -> None:
-    html_page = page(signed_in(app, "admin").get("/s/alpha/"))
+    html_page = page(signed_in(app, "admin").get("/s/alpha/home"))
     shown = {name: figure(html_page, name) for name in ("students", "families-subscribed", "messages-sent")}
     assert shown == {"students": "3", "families-subscribed": "2", "messages-sent": "2"}
     assert figure(html_page, "messages-cost") == "700 đ"
@@ -121,7 +121,7 @@ def test_the_admins_home_shows_the_figures(app: Flask, figures_world: ClassWorld
 
 @pytest.mark.parametrize("username", ["teacher", "homeroom", "norole"])
 def test_staff_without_the_reports_see_no_figures(app: Flask, figures_world: ClassWorld, username: str) -> None:
-    assert 'data-test="figures"' not in page(signed_in(app, username).get("/s/alpha/"))
+    assert 'data-test="figures"' not in page(signed_in(app, username).get("/s/alpha/home"))
 
 
 # --- Links: exactly the pages a role may open ----------------------------------------------------
@@ -143,7 +143,7 @@ def test_every_page_of_a_school_is_on_the_home_page_or_reached_from_another(app:
 
 
 def home_links(client: FlaskClient) -> set[str]:
-    main = page(client.get("/s/alpha/")).split("<main>", 1)[1]
+    main = page(client.get("/s/alpha/home")).split("<main>", 1)[1]
     return set(re.findall(r'href="(/s/alpha/[^"]*)"', main))
 
 
@@ -180,7 +180,7 @@ def test_a_teachers_home_shows_their_classes_grids_and_write_a_notice(app: Flask
     assign(world.a, world.a.staff["homeroom"], roster.subject, led_by_teacher)
     c, s = roster.school_class.id, roster.subject.id
 
-    teacher = page(signed_in(app, "teacher").get("/s/alpha/"))
+    teacher = page(signed_in(app, "teacher").get("/s/alpha/home"))
     assert re.findall(r'data-test="my-class">\s*<strong>([^<]+)</strong>', teacher) == ["Lớp 6A1", "Lớp 8A1"]
     assert f'href="/s/alpha/grades/class/{c}/subject/{s}/semester/1"' in teacher
     assert f'href="/s/alpha/grades/class/{led_by_teacher.id}/summary"' in teacher
@@ -188,7 +188,7 @@ def test_a_teachers_home_shows_their_classes_grids_and_write_a_notice(app: Flask
     assert 'href="/s/alpha/notices/new"' in teacher
     assert "7A2" not in teacher
 
-    homeroom = page(signed_in(app, "homeroom").get("/s/alpha/"))
+    homeroom = page(signed_in(app, "homeroom").get("/s/alpha/home"))
     assert f'href="/s/alpha/grades/class/{c}/summary"' in homeroom
     assert f'href="/s/alpha/grades/class/{led_by_teacher.id}/subject/{s}/semester/1"' in homeroom
     assert f'href="/s/alpha/grades/class/{c}/subject/{s}/semester/1"' not in homeroom

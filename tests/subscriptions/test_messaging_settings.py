@@ -134,7 +134,7 @@ def test_another_schools_admin_cannot_change_them(app: Flask, world: World) -> N
 
 def test_the_page_is_linked_from_the_paid_service_settings(admin: FlaskClient, world: World) -> None:
     assert f'href="{URL}"' in page(admin.get("/s/alpha/service/settings"))
-    assert f'href="{URL}"' in page(admin.get("/s/alpha/"))
+    assert f'href="{URL}"' in page(admin.get("/s/alpha/home"))
 
 
 # --- The timing the delivery reads from these settings ----------------------------------------------------

@@ -430,7 +430,7 @@ def test_the_unpaid_list_flags_and_never_cancels(world: World, accountant: Flask
 
 
 def test_the_home_page_links_the_money_pages_to_those_who_may_open_them(app: Flask, world: World) -> None:
-    homes = {name: page(signed_in(app, name).get("/s/alpha/")) for name in ("accountant", "principal", "teacher")}
+    homes = {name: page(signed_in(app, name).get("/s/alpha/home")) for name in ("accountant", "principal", "teacher")}
 
     assert f'href="{A}/families/"' in homes["accountant"] and f'href="{A}/reports/"' in homes["accountant"]
     assert f'href="{A}/families/"' not in homes["principal"] and f'href="{A}/reports/"' in homes["principal"]

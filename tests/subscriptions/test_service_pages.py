@@ -174,9 +174,9 @@ def test_service_pages_render_before_anything_is_set_up(admin: FlaskClient, worl
 
 
 def test_dashboard_links_the_service_pages_for_those_who_hold_the_permissions(app: Flask, world: World) -> None:
-    admin_home = page(signed_in(app, "admin").get(A + "/"))
-    accountant_home = page(signed_in(app, "accountant").get(A + "/"))
-    teacher_home = page(signed_in(app, "teacher").get(A + "/"))
+    admin_home = page(signed_in(app, "admin").get(A + "/home"))
+    accountant_home = page(signed_in(app, "accountant").get(A + "/home"))
+    teacher_home = page(signed_in(app, "teacher").get(A + "/home"))
 
     for path in ("/settings", "/plans/", "/subscriptions/", "/subscriptions/new"):
         assert f'href="{S}{path}"' in admin_home
