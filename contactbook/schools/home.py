@@ -105,8 +105,17 @@ SECTIONS: tuple[Section, ...] = (
 )
 # Pages of the school without parameters that are reached from another page, not from the home page.
 # Preschools' daily notes are linked from the header of a preschool's pages only (other schools answer 404).
+# The public page is the school's domain root, open to anyone; a new announcement is posted from its administration.
 NOT_LINKED = frozenset(
-    {"schools.dashboard", "auth.school_login", "roster_import.template", "reports.export", "daily_notes.index"}
+    {
+        "schools.dashboard",
+        "auth.school_login",
+        "roster_import.template",
+        "reports.export",
+        "daily_notes.index",
+        "public_site.home",
+        "public_site.announcement_new",
+    }
 )
 
 

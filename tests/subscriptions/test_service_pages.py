@@ -855,7 +855,7 @@ def test_a_teacher_sees_nothing_of_subscriptions_on_the_roster_pages(
     client = signed_in(app, username)
 
     for path in (
-        "/",
+        "/home",
         "/classes/",
         f"/classes/{roster.school_class.id}",
         "/students/",
