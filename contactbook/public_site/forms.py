@@ -16,7 +16,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
 class ContactsForm(FlaskForm):
-    address = StringField(_l("Address"), filters=[one_line])
+    address = StringField(_l("Street address"), filters=[one_line])
     phone = StringField(_l("Phone"), filters=[one_line])
     email = EmailField(_l("Email"), filters=[one_line])
 
