@@ -19,7 +19,7 @@ from contactbook.campaigns.forms import (
     InvitationForm,
 )
 from contactbook.campaigns.importing import ListFileError, read_list
-from contactbook.campaigns.rules import DEFAULT_SURVEY
+from contactbook.campaigns.rules import DEFAULT_SURVEY, FREQUENCIES
 from contactbook.extensions import db
 from contactbook.models import Authority, SchoolLevel
 from contactbook.models.registration import (
@@ -59,6 +59,19 @@ def _registration_or_404(registration_id: int) -> SchoolRegistration:
 def _authority_choices(subtree: list[int]) -> list[tuple[int, str]]:
     rows = db.session.scalars(select(Authority).where(Authority.id.in_(subtree)).order_by(Authority.name))
     return [(a.id, a.name) for a in rows]
+
+
+def survey_answers(registration: SchoolRegistration) -> list[tuple[str, str]]:
+    """Each survey question of the campaign with the school's answer, as the officer reads them."""
+    labels = {"yes": _("Yes"), "no": _("No")} | {key: _(label) for key, label in FREQUENCIES.items()}
+    answers = registration.survey_answers or {}
+    lines = []
+    for question in registration.campaign.survey or []:
+        answer = str(answers.get(str(question.get("key")), "") or "")
+        if question.get("kind") in ("yes_no", "choice"):
+            answer = labels.get(answer, answer)
+        lines.append((_(str(question.get("question", ""))), answer or "—"))
+    return lines
 
 
 @bp.route("/")
@@ -208,6 +221,7 @@ def registration(registration_id: int) -> ResponseReturnValue:
     return render_template(
         "campaigns/registration.html",
         registration=found,
+        answers=survey_answers(found),
         approve_form=ApproveForm(formdata=None),
         changes_form=ChangesForm(formdata=None),
         decline_form=DeclineForm(formdata=None),

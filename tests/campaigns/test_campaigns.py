@@ -29,7 +29,7 @@ from contactbook.platform import services as platform
 from contactbook.schools.services import new_user
 from contactbook.tenancy import school_scope
 from tests.factories import PASSWORD, World, login, post
-from tests.support import audit_rows, browser
+from tests.support import audit_rows, browser, translated
 
 OPENS, DEADLINE = date(2026, 8, 1), date(2026, 8, 31)
 
@@ -340,3 +340,18 @@ def test_reminders_go_once_per_invitation_and_day(world: World) -> None:
     assert len(reminders) == 1
     assert services.send_reminders(at(reminder_day - timedelta(days=1)))["queued"] == 0  # not a reminder day
     assert services.send_reminders(at(DEADLINE - timedelta(days=1)))["queued"] == 1
+
+
+def test_officer_reads_the_survey_answers_and_approves_from_the_page(world: World, app: Flask) -> None:
+    answers = {"has_website": "yes", "website_address": "gamma.edu.vn", "update_frequency": "monthly"}
+    registration = services.register(invite(world, campaign(world)), data(survey_answers=answers), at(OPENS))
+    client = browser(app)
+    login(client, "officer")
+    url = f"/platform/authority/campaigns/registrations/{registration.id}"
+
+    text = client.get(url).get_data(as_text=True)
+    assert "gamma.edu.vn" in text and translated(app, "Every month") in text and translated(app, "Yes") in text
+    assert post(client, f"{url}/approve").status_code == 302
+
+    assert db.session.scalar(select(School).where(School.slug == "gamma")) is not None
+    assert post(client, f"{url}/approve").status_code == 302  # refused with a message: already decided
