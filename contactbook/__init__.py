@@ -36,6 +36,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.attendance.settings_routes import bp as attendance_settings_bp
     from contactbook.audit.routes import bp as audit_bp
     from contactbook.auth.routes import bp as auth_bp
+    from contactbook.campaigns.public_routes import bp as campaigns_public_bp
+    from contactbook.campaigns.routes import bp as campaigns_bp
     from contactbook.daily_notes.routes import bp as daily_notes_bp
     from contactbook.data_requests.routes import bp as data_requests_bp
     from contactbook.dev.routes import bp as dev_bp
@@ -63,6 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(platform_bp, url_prefix="/platform")
     app.register_blueprint(public_site_bp, url_prefix="/s/<school_slug>")
+    app.register_blueprint(campaigns_bp, url_prefix="/platform/authority/campaigns")
+    app.register_blueprint(campaigns_public_bp, url_prefix="/register")
     app.register_blueprint(schools_bp, url_prefix="/s/<school_slug>")
     app.register_blueprint(audit_bp, url_prefix="/s/<school_slug>/audit")
     app.register_blueprint(roster_import_bp, url_prefix="/s/<school_slug>/roster/import")

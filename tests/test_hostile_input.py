@@ -109,6 +109,15 @@ VALID: dict[str, str] = {
     "first_end": "2028-01-15",
     "second_start": "2028-01-16",
     "second_end": "2028-05-31",
+    # A registration campaign, and a school's registration through its link.
+    "school_year": "2026-2027",
+    "opens_on": "2026-08-01",
+    "deadline": "2026-08-31",
+    "school_name": "Trường Mới",
+    "address": "1 Lê Lợi, Huế",
+    "requested_slug": "truong-moi-2",
+    "admin_phone": "0912 345 678",
+    "note": "Sửa địa chỉ",
 }
 HOSTILE_FILE = b"PK\x03\x04\x00\x00" + b"\xff" * 64  # the start of a zip, then nothing that makes sense
 QUERY_ARGUMENT = re.compile(

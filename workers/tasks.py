@@ -92,3 +92,14 @@ def send_account_emails() -> dict[str, int]:
         return send_due()
     finally:
         db.session.remove()
+
+
+@shared_task(name="campaigns.reminders")
+def campaign_reminders() -> dict[str, int]:
+    """Remind invited schools that have not registered, on each reminder day (each reminder goes once)."""
+    from contactbook.campaigns.services import send_reminders
+
+    try:
+        return send_reminders(utcnow())
+    finally:
+        db.session.remove()

@@ -17,7 +17,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -30,6 +30,8 @@ from werkzeug.test import TestResponse
 from contactbook import create_app
 from contactbook.auth.access import Access, rule_for
 from contactbook.auth.rules import ROLE_PERMISSIONS, Permission, Role
+from contactbook.campaigns import services as campaigns
+from contactbook.campaigns.links import invitation_token
 from contactbook.demo.roster_data import generate_roster, to_csv
 from contactbook.extensions import db
 from contactbook.grading import services as grading
@@ -44,12 +46,13 @@ from contactbook.models import (
     SchoolYear,
     Subscription,
 )
+from contactbook.models.base import utcnow
 from contactbook.notices.services import Audience, create_notice
 from contactbook.public_site.services import post_announcement
 from contactbook.subscriptions.services import record_payment
 from tests import conftest
 from tests.data_requests.factories import make_request
-from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, make_world
+from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, World, make_world
 from tests.family.support import sign_in_family
 from tests.leave_requests.factories import waiting_request
 from tests.roster.factories import ClassWorld, make_class_world, make_guardian, make_student
@@ -87,6 +90,9 @@ class Ids:
     notices: dict[str, dict[str, int]] = field(default_factory=dict)
     # Another family of alpha's class 6A1: its child ("student") and its guardian record ("guardian").
     stranger: dict[str, int] = field(default_factory=dict)
+    # The officer's authority's registration campaign: a registration waiting for review, and the signed link of
+    # an invitation not yet registered.
+    campaign: dict[str, int | str] = field(default_factory=dict)
 
 
 # Values for URL parameters, by parameter name: a route of school alpha, reached with alpha's objects.
@@ -112,6 +118,9 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "copy_id": lambda ids: ids.roster[OWN]["provided_copy"],
     "leave_id": lambda ids: ids.roster[OWN]["leave"],
     "announcement_id": lambda ids: ids.roster[OWN]["announcement"],
+    "campaign_id": lambda ids: ids.campaign["campaign"],
+    "registration_id": lambda ids: ids.campaign["registration"],
+    "invitation_token": lambda ids: ids.campaign["token"],
 }
 # Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
 ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
@@ -517,6 +526,36 @@ def public_announcement(people: SchoolPeople) -> int:
         people.school, people.admin, title="Khai giảng", body="Ngày 5/9.", published_on=today, today=today
     )
     return row.id
+def registration_campaign(world: World) -> dict[str, int | str]:
+    """A campaign of the officer's authority, open today: one school registered (waiting), one only invited."""
+    today = date.today()
+    campaign = campaigns.open_campaign(
+        world.officer,
+        authority=world.ward,
+        title="Đăng ký 2026",
+        school_year="2026-2027",
+        opens_on=today - timedelta(days=30),
+        deadline=today + timedelta(days=30),
+    )
+    rows = [
+        campaigns.InvitationRow(f"Trường {n}", SchoolLevel.PRIMARY, f"{n}@school.example.vn", world.ward.id)
+        for n in "gh"
+    ]
+    registered, invited = campaigns.import_invitations(world.officer, campaign, rows, [world.ward.id])
+    registration = campaigns.register(
+        registered,
+        campaigns.RegistrationData(
+            school_name="Trường g",
+            level=SchoolLevel.PRIMARY,
+            address="1 Lê Lợi",
+            requested_slug="gamma",
+            admin_full_name="Hiệu trưởng",
+            admin_email="ht@school.example.vn",
+            admin_phone="+84912345670",
+        ),
+        utcnow(),
+    )
+    return {"campaign": campaign.id, "registration": registration.id, "token": invitation_token(invited.id)}
 
 
 def _session_on(connection: Connection) -> None:
@@ -590,6 +629,7 @@ def world_ids(matrix_app: Flask) -> Iterator[tuple[Connection, Ids]]:
                 objects["leave"] = waiting_request(rosters[slug])
                 objects["announcement"] = public_announcement(schools[slug])
                 ids.notices[slug] = notices_by_author(schools[slug], rosters[slug])
+            ids.campaign.update(registration_campaign(world))
         yield connection, ids
     finally:
         db.session = original

@@ -1,0 +1,1 @@
+"""An authority's registration campaigns: invitations, the schools' public registration form, the officer's review."""

@@ -1,0 +1,29 @@
+"""The campaigns' services: opening campaigns and inviting schools, registering, reviewing, reminding."""
+
+from contactbook.campaigns.services.campaigns import (
+    CampaignError,
+    InvitationRow,
+    add_invitation,
+    import_invitations,
+    open_campaign,
+)
+from contactbook.campaigns.services.registration import RegistrationData, RegistrationRefused, register, slug_problem
+from contactbook.campaigns.services.reminders import send_reminders
+from contactbook.campaigns.services.review import ReviewError, approve, decline, request_changes
+
+__all__ = [
+    "CampaignError",
+    "InvitationRow",
+    "RegistrationData",
+    "RegistrationRefused",
+    "ReviewError",
+    "add_invitation",
+    "approve",
+    "decline",
+    "import_invitations",
+    "open_campaign",
+    "register",
+    "request_changes",
+    "send_reminders",
+    "slug_problem",
+]

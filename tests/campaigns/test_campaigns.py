@@ -1,0 +1,357 @@
+"""Registration campaigns: open, invite, register (on time, late, refused), review, subtree isolation, reminders."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from contactbook.accounts.services import tokens
+from contactbook.campaigns import services
+from contactbook.campaigns.links import invitation_token
+from contactbook.extensions import db
+from contactbook.models import (
+    AccountEmail,
+    AccountToken,
+    AuthorityKind,
+    PlatformFee,
+    School,
+    SchoolLevel,
+    TokenPurpose,
+    User,
+)
+from contactbook.models.registration import CampaignInvitation, RegistrationCampaign, RegistrationStatus
+from contactbook.platform import services as platform
+from contactbook.schools.services import new_user
+from contactbook.tenancy import school_scope
+from tests.factories import PASSWORD, World, login, post
+from tests.support import audit_rows, browser, translated
+
+OPENS, DEADLINE = date(2026, 8, 1), date(2026, 8, 31)
+
+
+def at(day: date, hour: int = 3) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)  # 10:00 in Vietnam
+
+
+def campaign(world: World, **changes: object) -> RegistrationCampaign:
+    terms: dict[str, object] = {
+        "title": "Đăng ký sổ liên lạc 2026",
+        "school_year": "2026-2027",
+        "opens_on": OPENS,
+        "deadline": DEADLINE,
+        "document_ref": "CV 123/SGDĐT",
+        "website_fee": 1_200_000,
+    }
+    return services.open_campaign(world.officer, authority=world.ward, **(terms | changes))  # type: ignore[arg-type]
+
+
+def invite(world: World, opened: RegistrationCampaign, name: str = "Trường THCS Gamma") -> CampaignInvitation:
+    row = services.InvitationRow(name, SchoolLevel.LOWER_SECONDARY, "gamma@school.example.vn", world.ward.id)
+    return services.add_invitation(world.officer, opened, row, [world.ward.id])
+
+
+def data(slug: str = "gamma", **changes: object) -> services.RegistrationData:
+    values: dict[str, object] = {
+        "school_name": "Trường THCS Gamma",
+        "level": SchoolLevel.LOWER_SECONDARY,
+        "address": "1 Lê Lợi, Huế",
+        "requested_slug": slug,
+        "admin_full_name": "Hiệu trưởng Gamma",
+        "admin_email": "ht@gamma.example.vn",
+        "admin_phone": "+84912345678",
+        "survey_answers": {"has_website": "yes", "website_address": "gamma.edu.vn"},
+    }
+    return services.RegistrationData(**(values | changes))  # type: ignore[arg-type]
+
+
+def emails_to(address: str) -> list[AccountEmail]:
+    return list(db.session.scalars(select(AccountEmail).where(AccountEmail.to_address == address)))
+
+
+# --- Lifecycle --------------------------------------------------------------------------------------
+
+
+def test_opened_campaign_has_the_seed_survey_and_is_audited(world: World) -> None:
+    opened = campaign(world)
+
+    assert [q["key"] for q in opened.survey] == ["has_website", "website_address", "website_use", "update_frequency"]
+    assert opened.reminder_days == [7, 3, 1]
+    assert audit_rows("campaign.opened")
+
+
+def test_invitation_emails_a_signed_link(world: World) -> None:
+    invitation = invite(world, campaign(world))
+
+    (email,) = emails_to("gamma@school.example.vn")
+    assert f"/register/{invitation_token(invitation.id)}" in email.body
+
+
+def test_registration_on_time_is_submitted_with_a_receipt(world: World) -> None:
+    invitation = invite(world, campaign(world))
+
+    registration = services.register(invitation, data(), at(DEADLINE))
+
+    assert registration.status == RegistrationStatus.SUBMITTED and not registration.late
+    assert registration.survey_answers["has_website"] == "yes"
+    assert any("Gamma" in e.subject for e in emails_to("gamma@school.example.vn")[1:])
+
+
+def test_registration_before_opening_or_after_deadline_is_refused(world: World) -> None:
+    invitation = invite(world, campaign(world))
+
+    with pytest.raises(services.RegistrationRefused, match="not opened"):
+        services.register(invitation, data(), at(OPENS - timedelta(days=1)))
+    with pytest.raises(services.RegistrationRefused, match="deadline"):
+        services.register(invitation, data(), at(DEADLINE + timedelta(days=1)))
+
+
+def test_late_registration_is_accepted_and_marked_when_allowed(world: World) -> None:
+    invitation = invite(world, campaign(world, allow_late=True))
+
+    registration = services.register(invitation, data(), at(DEADLINE + timedelta(days=2)))
+
+    assert registration.late
+
+
+def test_approval_creates_the_school_its_admin_setup_link_and_fee(world: World, app: Flask) -> None:
+    registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
+
+    school = services.approve(registration, world.officer)
+
+    assert school.domain == f"gamma.{app.config['BASE_DOMAIN']}"
+    assert (school.address, school.authority_id) == ("1 Lê Lợi, Huế", world.ward.id)
+    assert registration.status == RegistrationStatus.APPROVED and registration.created_school_id == school.id
+    with school_scope(school.id):
+        admin = db.session.scalar(select(User).where(User.school_id == school.id))
+        assert admin is not None and admin.email == "ht@gamma.example.vn"
+        token = db.session.scalar(select(AccountToken).where(AccountToken.user_id == admin.id))
+        assert token is not None and token.purpose == TokenPurpose.SETUP
+        fee = db.session.scalar(select(PlatformFee).where(PlatformFee.school_id == school.id))
+        assert fee is not None and (fee.school_year, fee.amount) == ("2026-2027", 1_200_000)
+    (setup,) = emails_to("ht@gamma.example.vn")
+    raw = re.search(r"/account/password/(\S+)", setup.body)
+    assert raw, setup.body
+    assert tokens.token_hash(raw.group(1)) == token.token_hash
+    assert "approved" in emails_to("gamma@school.example.vn")[-1].subject.lower() or "duyệt" in (
+        emails_to("gamma@school.example.vn")[-1].subject
+    )
+    assert audit_rows("registration.approved")
+
+
+def test_admin_password_is_unusable_until_set(world: World, app: Flask) -> None:
+    registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
+    services.approve(registration, world.officer)
+
+    client = browser(app)
+    assert login(client, "admin", "gamma", password=PASSWORD).status_code != 302
+
+
+def test_changes_requested_then_resubmitted_through_the_same_link(world: World) -> None:
+    invitation = invite(world, campaign(world))
+    registration = services.register(invitation, data(), at(OPENS))
+
+    services.request_changes(registration, world.officer, "Sửa địa chỉ")
+    assert registration.status == RegistrationStatus.CHANGES_REQUESTED
+    assert "Sửa địa chỉ" in emails_to("gamma@school.example.vn")[-1].body
+    again = services.register(invitation, data(address="2 Lê Lợi, Huế"), at(DEADLINE + timedelta(days=5)))
+
+    assert again.id == registration.id and again.status == RegistrationStatus.SUBMITTED
+    assert again.address == "2 Lê Lợi, Huế"
+    assert audit_rows("registration.changes_requested") and audit_rows("registration.resubmitted")
+
+
+def test_decline_needs_a_reason_and_tells_the_school(world: World) -> None:
+    registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
+
+    with pytest.raises(services.ReviewError):
+        services.decline(registration, world.officer, "  ")
+    services.decline(registration, world.officer, "Không thuộc địa bàn")
+
+    assert registration.status == RegistrationStatus.DECLINED
+    assert "Không thuộc địa bàn" in emails_to("gamma@school.example.vn")[-1].body
+    with pytest.raises(services.ReviewError):
+        services.approve(registration, world.officer)
+
+
+def test_submitted_registration_cannot_be_submitted_again(world: World) -> None:
+    invitation = invite(world, campaign(world))
+    services.register(invitation, data(), at(OPENS))
+
+    with pytest.raises(services.RegistrationRefused, match="already"):
+        services.register(invitation, data(), at(OPENS))
+
+
+# --- Slug rules -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slug", "problem"),
+    [
+        ("Gamma", "Lowercase"),
+        ("-gamma", "Lowercase"),
+        ("gam ma", "Lowercase"),
+        ("admin", "reserved"),
+        ("alpha", "already taken"),
+        ("gamma", None),
+    ],
+)
+def test_slug_rules(world: World, slug: str, problem: str | None) -> None:
+    found = services.slug_problem(slug)
+
+    assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_slug_of_another_open_registration_is_taken(world: World) -> None:
+    opened = campaign(world)
+    services.register(invite(world, opened, "Trường A"), data("gamma"), at(OPENS))
+    other = invite(world, opened, "Trường B")
+
+    assert services.slug_problem("gamma", other) is not None
+    with pytest.raises(services.RegistrationRefused):
+        services.register(other, data("gamma"), at(OPENS))
+
+
+def test_live_slug_check_answers_json(world: World, client: FlaskClient) -> None:
+    invitation = invite(world, campaign(world))
+    url = f"/register/{invitation_token(invitation.id)}/slug"
+
+    assert client.get(url, query_string={"slug": "alpha"}).get_json()["ok"] is False
+    assert client.get(url, query_string={"slug": "gamma-moi"}).get_json()["ok"] is True
+    assert client.get("/register/forged/slug?slug=x").status_code == 404
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def test_school_registers_through_the_public_form(world: World, client: FlaskClient) -> None:
+    opened = campaign(world, opens_on=date.today() - timedelta(days=1), deadline=date.today() + timedelta(days=9))
+    invitation = invite(world, opened)
+    url = f"/register/{invitation_token(invitation.id)}"
+    form = {
+        "school_name": "Trường THCS Gamma",
+        "level": "lower_secondary",
+        "address": "1 Lê Lợi",
+        "requested_slug": "alpha",
+        "admin_full_name": "Hiệu trưởng",
+        "admin_email": "ht@gamma.example.vn",
+        "admin_phone": "0912 345 678",
+        "survey_has_website": "no",
+    }
+
+    taken = post(client, url, form)
+    assert taken.status_code == 200 and "error" in taken.get_data(as_text=True)
+    assert post(client, url, form | {"requested_slug": "gamma"}).status_code == 200
+
+    db.session.expire_all()
+    registration = db.session.get(CampaignInvitation, invitation.id).registration  # type: ignore[union-attr]
+    assert registration is not None and registration.admin_phone == "+84912345678"
+    assert post(client, url, form | {"requested_slug": "gamma"}).status_code == 409
+
+
+def test_officer_opens_a_campaign_and_invites_from_a_list(world: World, app: Flask) -> None:
+    client = browser(app)
+    login(client, "officer")
+    response = post(
+        client,
+        "/platform/authority/campaigns/new",
+        {
+            "title": "Đăng ký 2026",
+            "school_year": "2026-2027",
+            "opens_on": "2026-08-01",
+            "deadline": "2026-08-31",
+            "website_fee": "1000000",
+            "ask_has_website": "y",
+            "reminder_days": "7, 1",
+        },
+    )
+    assert response.status_code == 302
+    opened = db.session.scalar(select(RegistrationCampaign).where(RegistrationCampaign.title == "Đăng ký 2026"))
+    assert opened is not None and [q["key"] for q in opened.survey] == ["has_website"]
+    url = f"/platform/authority/campaigns/{opened.id}/import"
+    bad = "name,level,email\nTrường A,THCS,a@x.vn\nTrường B,đại học,b@x.vn\nTrường C,THPT,not-an-email\n"
+
+    def upload(content: str) -> str:
+        from tests.factories import csrf_token
+
+        answer = client.post(
+            url,
+            data={"csrf_token": csrf_token(client), "file": (__import__("io").BytesIO(content.encode()), "list.csv")},
+            content_type="multipart/form-data",
+        )
+        return answer.get_data(as_text=True) if answer.status_code == 200 else str(answer.status_code)
+
+    page = upload(bad)
+    assert "3" in page and "4" in page and db.session.scalar(select(CampaignInvitation.id)) is None
+    assert upload("name,level,email\nTrường A,THCS,a@x.vn\nTrường B,Tiểu học,b@x.vn\n") == "302"
+    assert len(emails_to("a@x.vn")) == 1 and len(emails_to("b@x.vn")) == 1
+
+
+# --- Subtree isolation ----------------------------------------------------------------------------
+
+
+def test_another_authoritys_officer_gets_404(world: World, app: Flask) -> None:
+    opened = campaign(world)
+    registration = services.register(invite(world, opened), data(), at(OPENS))
+    other = platform.create_authority(world.operator, name="Sở khác", kind=AuthorityKind.PROVINCE, parent=None)
+    new_user(school=None, username="officer2", full_name="Other", password=PASSWORD, authority_id=other.id)
+    db.session.commit()
+    client = browser(app)
+    assert login(client, "officer2").status_code == 302
+
+    assert client.get(f"/platform/authority/campaigns/{opened.id}").status_code == 404
+    assert client.get(f"/platform/authority/campaigns/registrations/{registration.id}").status_code == 404
+    assert post(client, f"/platform/authority/campaigns/registrations/{registration.id}/approve").status_code == 404
+    assert opened.title not in client.get("/platform/authority/campaigns/").get_data(as_text=True)
+    assert db.session.scalar(select(School).where(School.slug == "gamma")) is None
+
+
+def test_parent_authoritys_officer_sees_the_campaign(world: World, app: Flask) -> None:
+    opened = campaign(world)
+    new_user(school=None, username="province", full_name="P", password=PASSWORD, authority_id=world.province.id)
+    db.session.commit()
+    client = browser(app)
+    login(client, "province")
+
+    assert client.get(f"/platform/authority/campaigns/{opened.id}").status_code == 200
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+
+def test_reminders_go_once_per_invitation_and_day(world: World) -> None:
+    opened = campaign(world)
+    waiting = invite(world, opened, "Trường chờ")
+    registered = invite(world, opened, "Trường đã đăng ký")
+    registered.email = "done@school.example.vn"
+    db.session.commit()
+    services.register(registered, data(), at(OPENS))
+    reminder_day = DEADLINE - timedelta(days=3)
+
+    first = services.send_reminders(at(reminder_day))
+    second = services.send_reminders(at(reminder_day, hour=4))
+
+    assert (first["queued"], second["queued"]) == (1, 0)
+    reminders = [e for e in emails_to(waiting.email) if e.dedupe_key]
+    assert len(reminders) == 1
+    assert services.send_reminders(at(reminder_day - timedelta(days=1)))["queued"] == 0  # not a reminder day
+    assert services.send_reminders(at(DEADLINE - timedelta(days=1)))["queued"] == 1
+
+
+def test_officer_reads_the_survey_answers_and_approves_from_the_page(world: World, app: Flask) -> None:
+    answers = {"has_website": "yes", "website_address": "gamma.edu.vn", "update_frequency": "monthly"}
+    registration = services.register(invite(world, campaign(world)), data(survey_answers=answers), at(OPENS))
+    client = browser(app)
+    login(client, "officer")
+    url = f"/platform/authority/campaigns/registrations/{registration.id}"
+
+    text = client.get(url).get_data(as_text=True)
+    assert "gamma.edu.vn" in text and translated(app, "Every month") in text and translated(app, "Yes") in text
+    assert post(client, f"{url}/approve").status_code == 302
+
+    assert db.session.scalar(select(School).where(School.slug == "gamma")) is not None
+    assert post(client, f"{url}/approve").status_code == 302  # refused with a message: already decided
