@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from contactbook.auth.rules import Role
-from contactbook.demo import gradebook, preschool
+from contactbook.demo import campaigns, gradebook, preschool
 from contactbook.demo.attendance import seed_attendance
 from contactbook.demo.families import with_demo_families
 from contactbook.demo.gradebook import staff_member
@@ -116,15 +116,14 @@ def seed() -> list[DemoLogin]:
     )
     province = _authority(operator, "Sở GD&ĐT TP. Hồ Chí Minh", AuthorityKind.PROVINCE, None)
     ward = _authority(operator, "UBND phường Sài Gòn", AuthorityKind.WARD_COMMUNE, province)
-    if _platform_user("canbo.so") is None:
-        platform.create_officer(
-            operator,
-            authority=province,
-            username="canbo.so",
-            full_name="Võ Thanh Tâm",
-            password=DEMO_PASSWORD,
-            email=None,
-        )
+    officer = _platform_user("canbo.so") or platform.create_officer(
+        operator,
+        authority=province,
+        username="canbo.so",
+        full_name="Võ Thanh Tâm",
+        password=DEMO_PASSWORD,
+        email=None,
+    )
 
     for name, slug, level in DEMO_SCHOOLS:
         school = db.session.scalar(select(School).where(School.slug == slug))
@@ -142,7 +141,10 @@ def seed() -> list[DemoLogin]:
             )
         with school_scope(school.id):
             _seed_school(school, level)
+            campaigns.seed_public_page(school, _staff(school, "admin"), date.today())
     preschool.seed_preschool(operator, ward, DEMO_PASSWORD)
+    first, second = demo_year_bounds(date.today())
+    campaigns.seed_campaign(officer, province, ward, f"{first}-{second}", date.today())
     return demo_logins()
 
 
