@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.leave_requests.routes import bp as leave_requests_bp
     from contactbook.messaging.routes import bp as messaging_bp
     from contactbook.notices.routes import bp as notices_bp
+    from contactbook.oversight.routes import bp as oversight_bp
     from contactbook.platform.routes import bp as platform_bp
     from contactbook.roster.import_routes import bp as roster_import_bp
     from contactbook.roster.routes import bp as roster_bp
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(platform_bp, url_prefix="/platform")
+    app.register_blueprint(oversight_bp, url_prefix="/platform")
     app.register_blueprint(schools_bp, url_prefix="/s/<school_slug>")
     app.register_blueprint(audit_bp, url_prefix="/s/<school_slug>/audit")
     app.register_blueprint(roster_import_bp, url_prefix="/s/<school_slug>/roster/import")

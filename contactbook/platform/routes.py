@@ -30,6 +30,7 @@ OFFICER_PAGES = (
     ("platform.authority_dashboard", _l("Schools under your authority")),
     ("platform.authority_uptake", _l("Contact book service")),
     ("platform.price_ceilings", _l("Price ceilings")),
+    ("oversight.dashboard", _l("Oversight")),
 )
 
 
