@@ -298,8 +298,13 @@ def test_an_officer_opening_the_operators_page_is_offered_its_own_pages(app: Fla
     )
     assert translated(app, "As an officer of %(authority)s you can open:", authority=world.ward.name) in html_page
     links = re.findall(r'href="(/platform/[^"]*)"', html_page.split('data-test="officer-pages"', 1)[1])
-    assert links == ["/platform/authority", "/platform/authority/uptake", "/platform/authority/ceilings"]
-    assert [client.get(link).status_code for link in links] == [200, 200, 200]
+    assert links == [
+        "/platform/authority",
+        "/platform/authority/uptake",
+        "/platform/authority/ceilings",
+        "/platform/authority/oversight",
+    ]
+    assert [client.get(link).status_code for link in links] == [200, 200, 200, 200]
 
 
 def test_an_operator_refused_an_officers_page_gets_the_plain_refusal(app: Flask, world: World) -> None:
