@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from contactbook.models import RegistrationStatus
+from contactbook.models import RegistrationStatus, SchoolStatus
 from contactbook.oversight.reports import (
     Fee,
     Traffic,
@@ -14,6 +14,7 @@ from contactbook.oversight.reports import (
     school_year_of,
     year_months,
 )
+from contactbook.platform.services import set_school_status
 from contactbook.subscriptions.reports import Uptake
 from tests.factories import World
 from tests.oversight.factories import TODAY, Oversight, make_oversight
@@ -74,6 +75,17 @@ def test_the_rollup_totals_the_schools_of_the_authority(small: Oversight) -> Non
     assert (total.due, total.collected) == (250_000, 220_000)
     assert (total.traffic.count, total.traffic.cost) == (5, 2_310)
     assert (total.fees, total.fee_amount, total.invoiced, total.paid) == (2, 2_700_000, 2, 1)
+
+
+def test_a_suspended_school_is_shown_as_such(small: Oversight) -> None:
+    world = small.world
+    set_school_status(world.operator, world.b.school, SchoolStatus.SUSPENDED)
+
+    view = oversight(world.ward, TODAY)
+
+    assert [line.active for line in view.schools] == [True, False]
+    assert (view.total.schools, view.total.active) == (2, 1)
+    assert view.schools[1].uptake == Uptake(1, 1)  # its figures are still read
 
 
 def test_a_province_sees_each_child_authority_as_a_row(small: Oversight) -> None:
