@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.leave_requests.routes import bp as leave_requests_bp
     from contactbook.messaging.routes import bp as messaging_bp
     from contactbook.notices.routes import bp as notices_bp
+    from contactbook.oversight.routes import bp as oversight_bp
     from contactbook.platform.routes import bp as platform_bp
     from contactbook.public_site.routes import bp as public_site_bp
     from contactbook.roster.import_routes import bp as roster_import_bp
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_site_bp, url_prefix="/s/<school_slug>")
     app.register_blueprint(campaigns_bp, url_prefix="/platform/authority/campaigns")
     app.register_blueprint(campaigns_public_bp, url_prefix="/register")
+    app.register_blueprint(oversight_bp, url_prefix="/platform")
     app.register_blueprint(schools_bp, url_prefix="/s/<school_slug>")
     app.register_blueprint(audit_bp, url_prefix="/s/<school_slug>/audit")
     app.register_blueprint(roster_import_bp, url_prefix="/s/<school_slug>/roster/import")

@@ -124,6 +124,7 @@ class Export:
     username: str
     urls: Callable[[GradeWorld], list[str]]
     carries_text: bool = True
+    school: str | None = "alpha"  # where the account logs in (None: a platform account)
 
 
 A = "/s/alpha"
@@ -145,6 +146,7 @@ EXPORTS: dict[str, Export] = {
     ),
     "reports.export": Export("admin", lambda gw: [f"{A}/service/reports/export.xlsx?year={gw.roster.year.id}"]),
     "roster_import.template": Export("admin", lambda gw: [f"{A}/roster/import/template.xlsx"], carries_text=False),
+    "oversight.export": Export("officer", lambda gw: ["/platform/authority/oversight/export.xlsx"], school=None),
 }
 
 
@@ -220,7 +222,7 @@ def test_every_export_is_fed_a_formula_in_every_text(app: Flask, world: World) -
     for endpoint in sorted(export_endpoints(app) & set(EXPORTS)):
         export = EXPORTS[endpoint]
         client = browser(app)
-        assert login(client, export.username, "alpha").status_code == 302
+        assert login(client, export.username, export.school).status_code == 302
         for url in export.urls(gw):
             response = client.get(url)
             if response.status_code != 200:

@@ -31,6 +31,7 @@ OFFICER_PAGES = (
     ("platform.authority_uptake", _l("Contact book service")),
     ("platform.price_ceilings", _l("Price ceilings")),
     ("campaigns.index", _l("Registration campaigns")),
+    ("oversight.dashboard", _l("Oversight")),
 )
 
 

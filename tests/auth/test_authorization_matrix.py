@@ -526,6 +526,8 @@ def public_announcement(people: SchoolPeople) -> int:
         people.school, people.admin, title="Khai giảng", body="Ngày 5/9.", published_on=today, today=today
     )
     return row.id
+
+
 def registration_campaign(world: World) -> dict[str, int | str]:
     """A campaign of the officer's authority, open today: one school registered (waiting), one only invited."""
     today = date.today()

@@ -303,6 +303,7 @@ def test_an_officer_opening_the_operators_page_is_offered_its_own_pages(app: Fla
         "/platform/authority/uptake",
         "/platform/authority/ceilings",
         "/platform/authority/campaigns/",
+        "/platform/authority/oversight",
     ]
     assert [client.get(link).status_code for link in links] == [200] * len(links)
 
