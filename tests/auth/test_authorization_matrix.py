@@ -110,6 +110,7 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "request_id": lambda ids: ids.roster[OWN]["data_request"],
     "copy_id": lambda ids: ids.roster[OWN]["provided_copy"],
     "leave_id": lambda ids: ids.roster[OWN]["leave"],
+    "token": lambda ids: f"{ids.school[OWN]}.not-a-valid-token",  # a set-password link: spent or unknown
 }
 # Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
 ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
@@ -134,6 +135,7 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "request_id": lambda ids: ids.roster[OTHER]["data_request"],
     "copy_id": lambda ids: ids.roster[OTHER]["provided_copy"],
     "leave_id": lambda ids: ids.roster[OTHER]["leave"],
+    "token": lambda ids: f"{ids.school[OTHER]}.not-a-valid-token",
 }
 # For a family route's object parameters: another family's object (its child, its guardian record, ...). A family
 # route taking a parameter missing here fails `test_family_route_hides_objects_of_another_family`: add it.
@@ -247,6 +249,8 @@ def expected_answer(rule: Access, actor: Actor, dev_pages: bool) -> Answer:
         return Answer.ALLOWED
     if actor.username is None:
         return Answer.PLATFORM_LOGIN
+    if rule.kind == "platform":  # any platform account's own pages
+        return Answer.ALLOWED if actor.operator or actor.officer else Answer.FORBIDDEN
     entitled = actor.operator if rule.kind == "operator" else actor.officer
     return Answer.ALLOWED if entitled else Answer.FORBIDDEN
 
