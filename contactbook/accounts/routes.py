@@ -13,7 +13,7 @@ from contactbook.accounts import second_step
 from contactbook.accounts.forms import CodeForm, ForgotForm, RequiredForm, SetPasswordForm
 from contactbook.accounts.services import recovery, tokens, two_factor
 from contactbook.auth import throttle
-from contactbook.auth.access import operator_only, platform_account, public, school_member, staff_user
+from contactbook.auth.access import operator_only, platform_account, public, rule_for, school_member, staff_user
 from contactbook.auth.forms import PostForm
 from contactbook.auth.routes import complete_login
 from contactbook.auth.rules import Permission
@@ -55,6 +55,9 @@ def _require_enrolment() -> ResponseReturnValue | None:
     """An account the platform setting makes use two-factor sign-in opens nothing else until it enrols."""
     if request.endpoint is None or request.endpoint in OPEN_BEFORE_ENROLMENT:
         return None
+    rule = rule_for(request.endpoint)
+    if rule is None or rule.kind in ("public", "webhook", "family"):
+        return None  # opens nothing of the account's (and reads no account: a login page keeps its own scope)
     if not current_user.is_authenticated:
         return None
     user = _account()

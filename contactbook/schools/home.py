@@ -100,12 +100,27 @@ SECTIONS: tuple[Section, ...] = (
             Link("data_requests.request_list", _l("Families' data requests")),
         ),
     ),
-    Section(_l("Your account"), (Link("auth.change_password", _l("Change password")),)),
+    Section(
+        _l("Your account"),
+        (
+            Link("auth.change_password", _l("Change password")),
+            Link("accounts.school_two_factor", _l("Two-factor sign-in")),
+        ),
+    ),
 )
 # Pages of the school without parameters that are reached from another page, not from the home page.
 # Preschools' daily notes are linked from the header of a preschool's pages only (other schools answer 404).
+# The forgotten-password page and the login's second step are reached from the login page.
 NOT_LINKED = frozenset(
-    {"schools.dashboard", "auth.school_login", "roster_import.template", "reports.export", "daily_notes.index"}
+    {
+        "schools.dashboard",
+        "auth.school_login",
+        "roster_import.template",
+        "reports.export",
+        "daily_notes.index",
+        "accounts.school_forgot",
+        "accounts.school_login_code",
+    }
 )
 
 

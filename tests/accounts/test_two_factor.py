@@ -149,7 +149,7 @@ def test_required_accounts_must_enrol_before_anything_else(app: Flask, client: F
 
     admin = browser(app)
     login(admin, "admin", world.a.slug)
-    for url in (f"/s/{world.a.slug}/", f"/s/{world.a.slug}/staff/", "/"):
+    for url in (f"/s/{world.a.slug}/", f"/s/{world.a.slug}/staff/", f"/s/{world.a.slug}/years/"):
         response = admin.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"] == f"/s/{world.a.slug}/account/two-factor"
