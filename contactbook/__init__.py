@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_row_scopes()
     web.init_app(app)
 
+    from contactbook.accounts.routes import bp as accounts_bp
     from contactbook.attendance.export_routes import bp as attendance_exports_bp
     from contactbook.attendance.routes import bp as attendance_bp
     from contactbook.attendance.settings_routes import bp as attendance_settings_bp
@@ -94,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(family_service_bp, url_prefix="/family/children/<int:student_id>/service")
     app.register_blueprint(family_receipts_bp, url_prefix="/family/children/<int:student_id>/service")
     app.register_blueprint(messaging_bp)
+    app.register_blueprint(accounts_bp)
 
     from contactbook.cli import register_commands
 

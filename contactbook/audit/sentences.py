@@ -189,6 +189,20 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     "login.failed": lambda e: _("Failed sign-in as “%(username)s”.", username=e.get("username") or e.target),
     "logout": lambda e: _("%(actor)s signed out.", actor=e.actor),
     "password.changed": lambda e: _("%(actor)s changed their password.", actor=e.actor),
+    "password.reset_requested": lambda e: _("A password reset link was asked for %(target)s.", target=e.target),
+    "password.reset_sent": lambda e: _(
+        "%(actor)s sent %(target)s a password reset link.", actor=e.actor, target=e.target
+    ),
+    "password.set_by_link": lambda e: _("%(actor)s set their password from an emailed link.", actor=e.actor),
+    "two_factor.enabled": lambda e: _("%(actor)s turned on two-factor sign-in.", actor=e.actor),
+    "two_factor.disabled": lambda e: _("%(actor)s turned off two-factor sign-in.", actor=e.actor),
+    "two_factor.recovery_code_used": lambda e: _("%(actor)s signed in with a recovery code.", actor=e.actor),
+    "two_factor.codes_regenerated": lambda e: _("%(actor)s made new recovery codes.", actor=e.actor),
+    "platform.two_factor_required": lambda e: _(
+        "%(actor)s changed which accounts must use two-factor sign-in: %(kinds)s.",
+        actor=e.actor,
+        kinds=", ".join(str(kind) for kind in (e.get("kinds") or [])) or "—",
+    ),
     "operator.created": lambda e: _("The platform operator account %(target)s was created.", target=e.target),
     "authority.created": lambda e: _("%(actor)s created the authority %(name)s.", actor=e.actor, name=e.text("name")),
     "school.created": lambda e: _(

@@ -19,7 +19,7 @@ from contactbook.auth.rules import Permission, Role, effective_permissions
 from contactbook.extensions import db
 from contactbook.models import Grant, User
 
-AccessKind = Literal["public", "school", "operator", "authority", "dev", "webhook", "family"]
+AccessKind = Literal["public", "school", "operator", "authority", "platform", "dev", "webhook", "family"]
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 # Flask's own static view is a bound method that cannot carry an attribute.
@@ -45,6 +45,8 @@ def _declare(rule: Access) -> Callable[[F], F]:
 public = _declare(Access("public"))
 operator_only = _declare(Access("operator"))
 authority_only = _declare(Access("authority"))
+# Any platform account (an operator or an officer): its own account pages.
+platform_account = _declare(Access("platform"))
 dev_only = _declare(Access("dev"))
 # A provider's callback: no session, the view itself checks the provider's signature (403 otherwise).
 webhook = _declare(Access("webhook"))
@@ -142,5 +144,9 @@ def enforce_access() -> ResponseReturnValue | None:
     if rule.kind == "operator" and not current_user.is_platform_operator:
         abort(403)
     if rule.kind == "authority" and (current_user.authority_id is None or current_user.school_id is not None):
+        abort(403)
+    if rule.kind == "platform" and (
+        current_user.school_id is not None or not (current_user.is_platform_operator or current_user.authority_id)
+    ):
         abort(403)
     return None

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, text
 
+from contactbook.accounts import second_step
 from contactbook.auth import services
 from contactbook.auth.access import public, school_member, school_user
 from contactbook.auth.forms import LanguageForm, LoginForm, PasswordChangeForm, PostForm
@@ -33,6 +34,16 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+def complete_login(user: User, target: str) -> ResponseReturnValue:
+    """Sign `user` in with a new session (nothing from before survives but the language), then go on."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(user)
+    return redirect(target)
+
+
 def _login(school: School | None, home: str) -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
@@ -42,12 +53,10 @@ def _login(school: School | None, home: str) -> ResponseReturnValue:
         if result.refused:
             abort(429)
         if result.user is not None:
-            language = session.get("lang")
-            session.clear()  # a new session on login: nothing from before survives but the language
-            if language:
-                session["lang"] = language
-            login_user(result.user)
-            return redirect(safe_next(form.next.data, home))
+            target = safe_next(form.next.data, home)
+            if result.user.totp_enabled_at is not None:  # the password was right: now the second factor
+                return second_step.ask(result.user, target)
+            return complete_login(result.user, target)
         flash(_("Wrong username or password, or the account is disabled."), "error")
     return render_template("auth/login.html", form=form, school=school)
 

@@ -101,11 +101,18 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(_l("School"), (Link("public_site.manage", _l("Public page and contact details")),)),
-    Section(_l("Your account"), (Link("auth.change_password", _l("Change password")),)),
+    Section(
+        _l("Your account"),
+        (
+            Link("auth.change_password", _l("Change password")),
+            Link("accounts.school_two_factor", _l("Two-factor sign-in")),
+        ),
+    ),
 )
 # Pages of the school without parameters that are reached from another page, not from the home page.
 # Preschools' daily notes are linked from the header of a preschool's pages only (other schools answer 404).
 # The public page is the school's domain root, open to anyone; a new announcement is posted from its administration.
+# The forgotten-password page and the login's second step are reached from the login page.
 NOT_LINKED = frozenset(
     {
         "schools.dashboard",
@@ -115,6 +122,8 @@ NOT_LINKED = frozenset(
         "daily_notes.index",
         "public_site.home",
         "public_site.announcement_new",
+        "accounts.school_forgot",
+        "accounts.school_login_code",
     }
 )
 

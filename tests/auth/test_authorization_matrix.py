@@ -121,6 +121,7 @@ PARAMETER_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "campaign_id": lambda ids: ids.campaign["campaign"],
     "registration_id": lambda ids: ids.campaign["registration"],
     "invitation_token": lambda ids: ids.campaign["token"],
+    "token": lambda ids: f"{ids.school[OWN]}.not-a-valid-token",  # a set-password link: spent or unknown
 }
 # Parameters naming an object that belongs to one staff member: the acting staff member's own, when it has one.
 ACTOR_VALUES: dict[str, Callable[[Ids, str], str | int]] = {
@@ -146,6 +147,7 @@ OTHER_SCHOOL_VALUES: dict[str, Callable[[Ids], str | int]] = {
     "copy_id": lambda ids: ids.roster[OTHER]["provided_copy"],
     "leave_id": lambda ids: ids.roster[OTHER]["leave"],
     "announcement_id": lambda ids: ids.roster[OTHER]["announcement"],
+    "token": lambda ids: f"{ids.school[OTHER]}.not-a-valid-token",
 }
 # For a family route's object parameters: another family's object (its child, its guardian record, ...). A family
 # route taking a parameter missing here fails `test_family_route_hides_objects_of_another_family`: add it.
@@ -259,6 +261,8 @@ def expected_answer(rule: Access, actor: Actor, dev_pages: bool) -> Answer:
         return Answer.ALLOWED
     if actor.username is None:
         return Answer.PLATFORM_LOGIN
+    if rule.kind == "platform":  # any platform account's own pages
+        return Answer.ALLOWED if actor.operator or actor.officer else Answer.FORBIDDEN
     entitled = actor.operator if rule.kind == "operator" else actor.officer
     return Answer.ALLOWED if entitled else Answer.FORBIDDEN
 

@@ -1,6 +1,8 @@
 """Single-use, expiring links that let an account set its password (set-up after approval, reset).
 
-The link carries a random token; only its SHA-256 is stored (a 256-bit random value needs no slow hash).
+The link carries `<school id>.<random>` (0 for a platform account); only its SHA-256 is stored (a 256-bit
+random value needs no slow hash). The school id tells which school's rows to read it under (row-level
+security); changing it changes the hash, so it names no other account.
 Issuing a token ends every earlier open token of the same account and purpose, so only the newest link
 works; using one marks it used in the same transaction that sets the password.
 """
@@ -33,7 +35,7 @@ def issue(user: User, purpose: TokenPurpose) -> str:
         .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
         .values(used_at=now)
     )
-    token = secrets.token_urlsafe(32)
+    token = f"{user.school_id or 0}.{secrets.token_urlsafe(32)}"
     db.session.add(
         AccountToken(
             user_id=user.id,
@@ -46,6 +48,15 @@ def issue(user: User, purpose: TokenPurpose) -> str:
     )
     db.session.flush()
     return token
+
+
+def school_of(token: str) -> int | None:
+    """The school id a token names (None: a platform account's, or no token of ours)."""
+    prefix, dot, _rest = token.partition(".")
+    if not dot or not prefix.isascii() or not prefix.isdigit() or len(prefix) > 10:
+        return None
+    value = int(prefix)
+    return value if 0 < value <= 2**31 - 1 else None
 
 
 def open_token(token: str, purpose: TokenPurpose | None = None) -> AccountToken | None:
