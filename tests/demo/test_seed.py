@@ -16,8 +16,10 @@ from contactbook.models import (
     Authority,
     Grant,
     Guardian,
+    RegistrationCampaign,
     School,
     SchoolClass,
+    SchoolRegistration,
     Score,
     Student,
     StudentGuardian,
@@ -29,6 +31,7 @@ from contactbook.tenancy import delivery_scope
 from contactbook.timezones import school_today
 from tests.factories import login
 from tests.family.sign_in_support import ask_code, last_code, send_code
+from tests.oversight.test_aggregate_only import answer_text, authority_pages, spellings
 from tests.support import browser, main_text
 
 
@@ -146,3 +149,29 @@ def test_the_demo_preschool_has_daily_notes_the_demo_family_reads(app: Flask, ct
     today = school_today()
     year_begun = today >= date(today.year if today.month >= 8 else today.year - 1, 9, 5)
     assert ("Vẽ tranh chủ đề gia đình" in page) == year_begun  # the notes of the year's last two days so far
+
+
+def test_no_authority_answer_gives_a_demo_students_or_guardians_name_or_number(app: Flask, ctx: None) -> None:
+    """As the demo's officer (the Sở, above every demo school): every authority page and export, the campaign's
+    pages included, shows figures about the demo's families but never a student's or guardian's name or number."""
+    seed()
+    with delivery_scope():
+        names = set(db.session.scalars(select(Student.full_name))) | set(db.session.scalars(select(Guardian.full_name)))
+        phones = {phone for phone in db.session.scalars(select(Guardian.phone)) if phone}
+    campaign = db.session.scalars(select(RegistrationCampaign)).one()
+    registration = db.session.scalars(select(SchoolRegistration)).one()
+    urls = [*authority_pages(app), f"/platform/authority/campaigns/{campaign.id}"]
+    urls.append(f"/platform/authority/campaigns/registrations/{registration.id}")
+    client = browser(app)
+    assert login(client, "canbo.so", None, DEMO_PASSWORD).status_code == 302
+    texts = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        texts[url] = answer_text(response)
+    assert all(name in texts["/platform/authority/oversight"] for name, _slug, _level in DEMO_SCHOOLS)
+    assert len(names) > 400 and len(phones) > 300
+    numbers = {spelling for phone in phones for spelling in spellings(phone)}
+    for url, text in texts.items():
+        assert not [name for name in names if name in text], url
+        assert not [number for number in numbers if number in text], url
