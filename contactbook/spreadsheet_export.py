@@ -22,10 +22,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
+MONEY_FORMAT = "#,##0"  # đồng
+PERCENT_FORMAT = "0.0%"
+Cell = str | int | float | None
 # What a spreadsheet may take for the start of a formula: the ASCII signs, their fullwidth forms, and the
 # white space a cell may start with before them.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -105,6 +109,17 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, delimiter
     writer.writerow([inert(title) for title in header])
     writer.writerows([["" if value is None else inert_value(value) for value in row] for row in rows])
     return ("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8")
+
+
+def table_sheet(workbook: Workbook, title: str, headers: Sequence[str], *, first: bool = False) -> Worksheet:
+    """A sheet of a report's table: `title`, a bold frozen header row (the workbook's first sheet if `first`)."""
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = sheet_name(title)
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    return sheet
 
 
 def sheet_name(text: str) -> str:

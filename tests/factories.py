@@ -86,9 +86,14 @@ def make_school(operator: User | None, authority: Authority, slug: str) -> Schoo
         admin_password=PASSWORD,
     )
     admin = db.session.query(User).filter_by(school_id=school.id, username="admin").one()
-    people = SchoolPeople(school, admin)
+    return with_staff(SchoolPeople(school, admin))
+
+
+def with_staff(people: SchoolPeople) -> SchoolPeople:
+    """`people` with one staff account per role of `STAFF_ROLES` (plus one with no role) in its school."""
+    school = people.school
     for username, role in STAFF_ROLES.items():
-        user = new_user(school=school, username=username, full_name=f"{username} {slug}", password=PASSWORD)
+        user = new_user(school=school, username=username, full_name=f"{username} {school.slug}", password=PASSWORD)
         if role is not None:
             user.grants.append(Grant(school_id=school.id, kind="role", name=role))
         people.staff[username] = user

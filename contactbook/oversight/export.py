@@ -8,28 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from contactbook.oversight.labels import answer_text, level_label, status_label
 from contactbook.oversight.reports import Oversight, Rollup
-from contactbook.spreadsheet_export import ascii_filename, new_workbook, sheet_name, xlsx_bytes
-
-MONEY_FORMAT = "#,##0"
-PERCENT_FORMAT = "0.0%"
-
-Cell = str | int | float | None
-
-
-def _sheet(workbook: Workbook, title: str, headers: Sequence[str], *, first: bool = False) -> Worksheet:
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = sheet_name(title)
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    return sheet
+from contactbook.spreadsheet_export import (
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    Cell,
+    ascii_filename,
+    new_workbook,
+    table_sheet,
+    xlsx_bytes,
+)
 
 
 def _row(sheet: Worksheet, values: Sequence[Cell], *, money: Sequence[int] = (), percent: Sequence[int] = ()) -> None:
@@ -48,7 +39,7 @@ def _fee_cell(flag: bool | None) -> str:
 def oversight_workbook(view: Oversight) -> bytes:
     """The dashboard's tables as sheets."""
     workbook = new_workbook()
-    schools = _sheet(
+    schools = table_sheet(
         workbook,
         _("Schools"),
         [
@@ -101,7 +92,7 @@ def oversight_workbook(view: Oversight) -> bytes:
             percent=(7,),
         )
 
-    authorities = _sheet(
+    authorities = table_sheet(
         workbook,
         _("Authorities"),
         [
@@ -149,7 +140,7 @@ def oversight_workbook(view: Oversight) -> bytes:
         rollup_row(_("%(name)s (directly)", name=rollup.name) if rollup.own else rollup.name, rollup)
     rollup_row(_("All schools"), view.total)
 
-    invited = _sheet(
+    invited = table_sheet(
         workbook, _("Not registered"), [_("School name"), _("Level"), _("Campaign"), _("Deadline"), _("Status")]
     )
     for invitation in view.invitations:
@@ -164,7 +155,7 @@ def oversight_workbook(view: Oversight) -> bytes:
             ],
         )
 
-    months = _sheet(
+    months = table_sheet(
         workbook,
         _("Months"),
         [

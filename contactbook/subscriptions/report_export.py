@@ -5,29 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from contactbook.models import School
-from contactbook.spreadsheet_export import ascii_filename, new_workbook, sheet_name, xlsx_bytes
+from contactbook.spreadsheet_export import (
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    Cell,
+    ascii_filename,
+    new_workbook,
+    table_sheet,
+    xlsx_bytes,
+)
 from contactbook.subscriptions.labels import period_label
 from contactbook.subscriptions.reports import SchoolReport
-
-MONEY_FORMAT = "#,##0"
-PERCENT_FORMAT = "0.0%"
-
-Cell = str | int | float | None
-
-
-def _sheet(workbook: Workbook, title: str, headers: Sequence[str], *, first: bool = False) -> Worksheet:
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = sheet_name(title)
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    return sheet
 
 
 def _row(sheet: Worksheet, values: Sequence[Cell], money_from: int, *, percent_at: int | None = None) -> None:
@@ -43,7 +34,7 @@ def _row(sheet: Worksheet, values: Sequence[Cell], money_from: int, *, percent_a
 def report_workbook(school: School, report: SchoolReport) -> bytes:
     """The report's tables: uptake and money per class, money per month and per plan period, a summary."""
     workbook = new_workbook()
-    uptake = _sheet(
+    uptake = table_sheet(
         workbook,
         _("Uptake"),
         [
@@ -90,12 +81,12 @@ def report_workbook(school: School, report: SchoolReport) -> bytes:
         percent_at=4,
     )
 
-    months = _sheet(workbook, _("Months"), [_("Month"), _("Payments (đ)"), _("Refunds (đ)"), _("Net (đ)")])
+    months = table_sheet(workbook, _("Months"), [_("Month"), _("Payments (đ)"), _("Refunds (đ)"), _("Net (đ)")])
     for month in report.months:
         _row(months, [month.month.strftime("%m/%Y"), month.money.payments, month.money.refunds, month.money.net], 1)
     _row(months, [_("Total"), totals.money.payments, totals.money.refunds, totals.money.net], 1)
 
-    periods = _sheet(
+    periods = table_sheet(
         workbook,
         _("Plan periods"),
         [_("Period"), _("Subscriptions"), _("Charged (đ)"), _("Payments (đ)"), _("Refunds (đ)"), _("Net (đ)")],
@@ -105,7 +96,7 @@ def report_workbook(school: School, report: SchoolReport) -> bytes:
         values = [period_label(by_period.period), by_period.subscriptions, by_period.charged]
         _row(periods, [*values, money.payments, money.refunds, money.net], 2)
 
-    summary = _sheet(workbook, _("Summary"), [_("Figure"), _("Value")])
+    summary = table_sheet(workbook, _("Summary"), [_("Figure"), _("Value")])
     for label, value in (
         (_("School"), school.name),
         (_("School year"), report.year_name),

@@ -22,7 +22,6 @@ from werkzeug.test import TestResponse
 from contactbook.extensions import db
 from contactbook.models import (
     AccountEmail,
-    Grant,
     Message,
     MessageStatus,
     RegistrationCampaign,
@@ -32,9 +31,8 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.schools.services import new_user
 from contactbook.timezones import school_today
-from tests.factories import PASSWORD, STAFF_ROLES, SchoolPeople, World, csrf_token, login, post
+from tests.factories import SchoolPeople, World, csrf_token, login, post, with_staff
 from tests.roster.factories import make_class_world
 from tests.subscriptions.payment_factories import service_on, subscribe, year_plan
 from tests.support import browser
@@ -84,13 +82,7 @@ def _registration_form(n: int, address: str) -> dict[str, str]:
 
 def _give_families(school: School, admin: User) -> None:
     """Staff, a class with a family subscribed and one SMS sent this month: uptake and cost to show."""
-    people = SchoolPeople(school, admin)
-    for username, role in STAFF_ROLES.items():
-        user = new_user(school=school, username=username, full_name=f"{username} {school.slug}", password=PASSWORD)
-        if role is not None:
-            user.grants.append(Grant(school_id=school.id, kind="role", name=role))
-        people.staff[username] = user
-    db.session.commit()
+    people = with_staff(SchoolPeople(school, admin))
     roster = make_class_world(people)
     service_on(people)
     subscribe(people, roster.guardian, roster.student, year_plan(people))
