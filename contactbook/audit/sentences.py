@@ -203,6 +203,38 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         actor=e.actor,
         kinds=", ".join(str(kind) for kind in (e.get("kinds") or [])) or "—",
     ),
+    "campaign.opened": lambda e: _(
+        "%(actor)s opened the registration campaign “%(title)s”.", actor=e.actor, title=e.text("title")
+    ),
+    "campaign.invited": lambda e: _("%(actor)s invited a school to a registration campaign.", actor=e.actor),
+    "campaign.imported": lambda e: _(
+        "%(actor)s invited %(count)s schools from a list.", actor=e.actor, count=e.text("count")
+    ),
+    "registration.submitted": lambda e: _("A school submitted its registration."),
+    "registration.resubmitted": lambda e: _("A school resubmitted its registration with the changes asked for."),
+    "registration.approved": lambda e: _("%(actor)s approved a school's registration.", actor=e.actor),
+    "registration.changes_requested": lambda e: _(
+        "%(actor)s asked a school for changes to its registration.", actor=e.actor
+    ),
+    "registration.declined": lambda e: _("%(actor)s declined a school's registration.", actor=e.actor),
+    "public_page.contacts_changed": lambda e: _(
+        "%(actor)s changed the contact details on the public page.", actor=e.actor
+    ),
+    "public_announcement.posted": lambda e: _(
+        "%(actor)s posted the public announcement “%(title)s”.", actor=e.actor, title=e.text("title")
+    ),
+    "public_announcement.edited": lambda e: _(
+        "%(actor)s edited the public announcement “%(title)s”.", actor=e.actor, title=e.text("title")
+    ),
+    "public_announcement.removed": lambda e: _(
+        "%(actor)s removed the public announcement “%(title)s”.", actor=e.actor, title=e.text("title")
+    ),
+    "platform_fee.recorded": lambda e: _(
+        "%(actor)s recorded the platform fee of %(year)s: %(amount)s.",
+        actor=e.actor,
+        year=e.text("school_year"),
+        amount=e.money("amount"),
+    ),
     "operator.created": lambda e: _("The platform operator account %(target)s was created.", target=e.target),
     "authority.created": lambda e: _("%(actor)s created the authority %(name)s.", actor=e.actor, name=e.text("name")),
     "school.created": lambda e: _(

@@ -125,7 +125,7 @@ def test_regenerate_and_disable(app: Flask, client: FlaskClient, world: World) -
     db.session.expire_all()
     teacher = db.session.get(User, world.a.staff["teacher"].id)
     assert teacher is not None and teacher.totp_enabled_at is None and teacher.totp_secret is None
-    assert login(browser(app), "teacher", world.a.slug).headers["Location"] == f"/s/{world.a.slug}/"
+    assert login(browser(app), "teacher", world.a.slug).headers["Location"] == f"/s/{world.a.slug}/home"
 
 
 def test_a_platform_account_enrols_and_logs_in_with_a_code(app: Flask, client: FlaskClient, world: World) -> None:
@@ -149,7 +149,7 @@ def test_required_accounts_must_enrol_before_anything_else(app: Flask, client: F
 
     admin = browser(app)
     login(admin, "admin", world.a.slug)
-    for url in (f"/s/{world.a.slug}/", f"/s/{world.a.slug}/staff/", f"/s/{world.a.slug}/years/"):
+    for url in (f"/s/{world.a.slug}/home", f"/s/{world.a.slug}/staff/", f"/s/{world.a.slug}/years/"):
         response = admin.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"] == f"/s/{world.a.slug}/account/two-factor"
