@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select
 
+from contactbook.accounts.services import tokens
 from contactbook.audit import services as audit
 from contactbook.auth import throttle
 from contactbook.auth.rules import password_problems
@@ -134,5 +135,6 @@ def change_password(user: User, current: str, new: str) -> None:
         raise PasswordPolicyError(problems)
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
+    tokens.end_open_links(user.id)  # a set-up or reset link sent earlier no longer sets it
     audit.record("password.changed", actor=user, school_id=user.school_id, target=user)
     db.session.commit()

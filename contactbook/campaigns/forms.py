@@ -34,7 +34,7 @@ DATES = Within(
     lambda form: date(2100, 12, 31),
     lambda earliest, latest: str(_l("A date from 2000 to 2100.")),
 )
-SCHOOL_PHONE = re.compile(r"^\+?[0-9][0-9 .()\-]{6,18}[0-9]$")
+SCHOOL_PHONE = re.compile(r"^\+?[0-9][0-9 .()\-]{6,17}[0-9]$")  # at most 20 characters, as stored
 
 
 def _reminder_days(form: Any, field: Field) -> None:
@@ -52,6 +52,12 @@ def _mobile(form: Any, field: Field) -> None:
         raise ValidationError(str(_l("A Vietnamese mobile number, e.g. 0912 345 678."))) from exc
 
 
+def _consecutive_years(form: Any, field: Field) -> None:
+    first, _, second = (field.data or "").partition("-")
+    if first.isdigit() and second.isdigit() and int(second) != int(first) + 1:
+        raise ValidationError(str(_l("For example 2026-2027.")))
+
+
 def _school_phone(form: Any, field: Field) -> None:
     if field.data and not SCHOOL_PHONE.fullmatch(field.data):
         raise ValidationError(str(_l("A phone number, e.g. 0243 123 4567.")))
@@ -62,7 +68,11 @@ class CampaignForm(FlaskForm):
     school_year = StringField(
         _l("School year"),
         filters=[one_line],
-        validators=[DataRequired(), Regexp(r"^20[0-9]{2}-20[0-9]{2}$", message=_l("For example 2026-2027."))],
+        validators=[
+            DataRequired(),
+            Regexp(r"^20[0-9]{2}-20[0-9]{2}$", message=_l("For example 2026-2027.")),
+            _consecutive_years,
+        ],
     )
     opens_on = DateField(_l("Opens on"), format=["%Y-%m-%d"], validators=[InputRequired(), DATES])
     deadline = DateField(_l("Deadline"), format=["%Y-%m-%d"], validators=[InputRequired(), DATES])

@@ -132,13 +132,18 @@ def new() -> ResponseReturnValue:
     return render_template("campaigns/new.html", form=form)
 
 
+def _campaign_subtree(campaign: RegistrationCampaign) -> list[int]:
+    """The authorities whose schools `campaign` may invite: its own authority's subtree (within the officer's)."""
+    return authority_subtree_ids(campaign.authority_id)
+
+
 def _detail(
     campaign: RegistrationCampaign,
     invite_form: InvitationForm | None = None,
     import_form: ImportForm | None = None,
     problems: list[str] | None = None,
 ) -> ResponseReturnValue:
-    subtree = _subtree()
+    subtree = _campaign_subtree(campaign)
     if invite_form is None:
         invite_form = InvitationForm(formdata=None, authority_id=campaign.authority_id)
     invite_form.authority_id.choices = _authority_choices(subtree)
@@ -175,7 +180,7 @@ def detail(campaign_id: int) -> ResponseReturnValue:
 def invite(campaign_id: int) -> ResponseReturnValue:
     campaign = _campaign_or_404(campaign_id)
     form = InvitationForm()
-    form.authority_id.choices = _authority_choices(_subtree())
+    form.authority_id.choices = _authority_choices(_campaign_subtree(campaign))
     if not form.validate_on_submit():
         return _detail(campaign, invite_form=form)
     services.add_invitation(
@@ -184,7 +189,7 @@ def invite(campaign_id: int) -> ResponseReturnValue:
         services.InvitationRow(
             form.school_name.data or "", SchoolLevel(form.level.data), form.email.data or "", form.authority_id.data
         ),
-        _subtree(),
+        _campaign_subtree(campaign),
     )
     flash(_("Invitation sent."), "info")
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
@@ -198,7 +203,7 @@ def import_list(campaign_id: int) -> ResponseReturnValue:
     form = ImportForm()
     if not form.validate_on_submit():
         return _detail(campaign, import_form=form)
-    subtree = _subtree()
+    subtree = _campaign_subtree(campaign)
     authorities = {name.lower(): ident for ident, name in _authority_choices(subtree)}
     upload = form.file.data
     try:

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from contactbook.accounts.services import tokens
-from contactbook.auth.services import verify_password
+from contactbook.accounts.services import recovery, tokens
+from contactbook.auth.services import change_password, verify_password
 from contactbook.extensions import db
 from contactbook.models import AccountToken, TokenPurpose, User
 from contactbook.models.base import utcnow
@@ -240,3 +240,19 @@ def test_an_officer_cannot_reset_a_school_admin(client: FlaskClient, world: Worl
     login(client, "officer")
     assert post(client, f"/platform/schools/{world.a.school.id}/admin-reset").status_code == 403
     assert emails_to("admin@alpha.test") == []
+
+
+def test_a_password_set_by_one_link_closes_the_accounts_other_links(app: Flask, world: World) -> None:
+    """A set-up link and a reset link of the same account: the password set from one, the other is spent too;
+    and a password changed on the account page closes a link sent earlier."""
+    admin = world.a.admin
+    setup, reset = tokens.issue(admin, TokenPurpose.SETUP), tokens.issue(admin, TokenPurpose.RESET)
+    db.session.commit()
+    assert recovery.set_password(reset, world.a.school.id, "Mat-khau-moi-2026") is not None
+    assert recovery.check_link(setup, world.a.school.id) is None
+    assert recovery.set_password(setup, world.a.school.id, "Mat-khau-khac-2026") is None
+
+    later = tokens.issue(admin, TokenPurpose.RESET)
+    db.session.commit()
+    change_password(admin, "Mat-khau-moi-2026", "Mat-khau-thu-ba-2026")
+    assert recovery.check_link(later, world.a.school.id) is None

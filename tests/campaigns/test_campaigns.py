@@ -24,7 +24,12 @@ from contactbook.models import (
     TokenPurpose,
     User,
 )
-from contactbook.models.registration import CampaignInvitation, RegistrationCampaign, RegistrationStatus
+from contactbook.models.registration import (
+    CampaignInvitation,
+    RegistrationCampaign,
+    RegistrationStatus,
+    SchoolRegistration,
+)
 from contactbook.platform import services as platform
 from contactbook.schools.services import new_user
 from contactbook.tenancy import school_scope
@@ -355,3 +360,49 @@ def test_officer_reads_the_survey_answers_and_approves_from_the_page(world: Worl
 
     assert db.session.scalar(select(School).where(School.slug == "gamma")) is not None
     assert post(client, f"{url}/approve").status_code == 302  # refused with a message: already decided
+
+
+def test_a_campaign_invites_only_schools_under_its_own_authority(world: World) -> None:
+    """Even an officer above both (the province) cannot put a sibling ward's school in a ward's campaign."""
+    opened = campaign(world)
+    sibling = platform.create_authority(
+        world.operator, name="UBND phường Bến Thành", kind=AuthorityKind.WARD_COMMUNE, parent=world.province
+    )
+    row = services.InvitationRow("Trường Tiểu học Bến Thành", SchoolLevel.PRIMARY, "bt@example.vn", sibling.id)
+    province_subtree = platform.authority_subtree_ids(world.province.id)
+    with pytest.raises(services.CampaignError):
+        services.add_invitation(world.officer, opened, row, province_subtree)
+    with pytest.raises(services.CampaignError):
+        services.import_invitations(world.officer, opened, [row], province_subtree)
+    assert db.session.scalar(select(CampaignInvitation.id)) is None
+
+
+def test_a_school_phone_longer_than_kept_is_refused_with_a_message(world: World, client: FlaskClient) -> None:
+    opened = campaign(world, opens_on=date.today() - timedelta(days=1), deadline=date.today() + timedelta(days=9))
+    invitation = invite(world, opened)
+    form = {
+        "school_name": "Trường THCS Gamma",
+        "level": "lower_secondary",
+        "address": "1 Lê Lợi",
+        "phone": "024 3823 4567 - 12345",  # 21 characters: the form's rule, not the database, refuses it
+        "requested_slug": "gamma",
+        "admin_full_name": "Hiệu trưởng",
+        "admin_email": "ht@gamma.example.vn",
+        "admin_phone": "0912 345 678",
+        "survey_has_website": "no",
+    }
+    answer = post(client, f"/register/{invitation_token(invitation.id)}", form)
+    assert answer.status_code == 200 and translated(client.application, "A phone number, e.g. 0243 123 4567.") in (
+        answer.get_data(as_text=True)
+    )
+    assert db.session.scalar(select(SchoolRegistration.id)) is None
+
+
+def test_a_campaign_school_year_is_two_consecutive_years(world: World, app: Flask) -> None:
+    client = browser(app)
+    login(client, "officer")
+    fields = {"title": "Đăng ký", "opens_on": "2026-08-01", "deadline": "2026-08-31", "website_fee": "0"}
+    fields |= {"reminder_days": "7"}
+    assert post(client, "/platform/authority/campaigns/new", fields | {"school_year": "2026-2029"}).status_code == 200
+    assert db.session.scalar(select(RegistrationCampaign.id)) is None
+    assert post(client, "/platform/authority/campaigns/new", fields | {"school_year": "2026-2027"}).status_code == 302

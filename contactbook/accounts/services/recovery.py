@@ -140,7 +140,8 @@ def set_password(token: str, current_school_id: int | None, password: str) -> Li
         problems = password_problems(password, user.username)
         if problems:
             raise PasswordPolicyError(problems)
-        tokens.use(row)
+        if not tokens.use(row):  # spent meanwhile by a concurrent request with the same link
+            return None
         user.password_hash = hash_password(password)
         user.session_token = new_session_token()
         audit.record("password.set_by_link", actor=user, school_id=user.school_id, target=user, purpose=row.purpose)

@@ -73,6 +73,31 @@ def open_token(token: str, purpose: TokenPurpose | None = None) -> AccountToken 
     return db.session.scalar(query)
 
 
-def use(row: AccountToken) -> None:
-    """Mark `row` used (in the caller's transaction, which also sets the password)."""
-    row.used_at = utcnow()
+def use(row: AccountToken) -> bool:
+    """Spend `row` and every other open link of its account (a password set by one makes the others moot).
+
+    False when a concurrent request spent it first: the caller then changes nothing. The conditional update
+    is the lock (PostgreSQL makes the second one wait for the first's commit, then finds nothing to update).
+    """
+    now = utcnow()
+    spent = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not spent.rowcount:  # type: ignore[attr-defined]
+        return False
+    end_open_links(row.user_id)
+    db.session.refresh(row)
+    return True
+
+
+def end_open_links(user_id: int) -> None:
+    """Close every unused link of an account (its password was just set or changed)."""
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user_id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -18,6 +18,7 @@ from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.models import Authority, SchoolLevel, User
 from contactbook.models.registration import CampaignInvitation, RegistrationCampaign
+from contactbook.platform.services import authority_subtree_ids
 
 EMAIL_LOCALE = "vi"
 
@@ -107,7 +108,8 @@ def _invite(officer: User, campaign: RegistrationCampaign, row: InvitationRow) -
 
 
 def _check_authority(campaign: RegistrationCampaign, authority_id: int, subtree: Sequence[int]) -> None:
-    if authority_id not in subtree:
+    """The school's authority must be within `subtree` (the officer's) and under the campaign's authority."""
+    if authority_id not in subtree or authority_id not in authority_subtree_ids(campaign.authority_id):
         raise CampaignError(N_("This authority is not under the campaign's authority."))
 
 

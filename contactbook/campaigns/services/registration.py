@@ -76,6 +76,10 @@ def can_submit(invitation: CampaignInvitation, now: datetime) -> str | None:
 
 def register(invitation: CampaignInvitation, data: RegistrationData, now: datetime) -> SchoolRegistration:
     """Submit (or, after a request for changes, resubmit) the school's registration; the school gets a receipt."""
+    # The invitation's row is held until the commit: a second submit at the same time (a double click) waits
+    # for the first, then sees its registration and is refused like any later one.
+    db.session.scalar(select(CampaignInvitation.id).where(CampaignInvitation.id == invitation.id).with_for_update())
+    db.session.expire(invitation, ["registration"])
     problem = can_submit(invitation, now)
     if problem is None:
         problem = slug_problem(data.requested_slug, invitation)

@@ -11,6 +11,7 @@ import secrets
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from contactbook.accounts.services import mail, tokens
 from contactbook.audit import services as audit
@@ -35,6 +36,10 @@ class ReviewError(ValueError):
 
 
 def _check_undecided(registration: SchoolRegistration) -> None:
+    """Refuse unless the registration waits for a decision; its row is held until the commit, so a second
+    decision at the same time (a double click) waits for the first and then finds it decided."""
+    db.session.scalar(select(SchoolRegistration.id).where(SchoolRegistration.id == registration.id).with_for_update())
+    db.session.refresh(registration)
     if registration.status != RegistrationStatus.SUBMITTED:
         raise ReviewError(N_("This registration is not waiting for a decision."))
 
@@ -92,14 +97,15 @@ def approve(registration: SchoolRegistration, officer: User) -> School:
         )
         admin.grants.append(Grant(school_id=school.id, kind="role", name=Role.SCHOOL_ADMIN, granted_by_id=None))
         audit.record("grant", actor=officer, school_id=school.id, target=admin, kind="role", name=Role.SCHOOL_ADMIN)
-        db.session.add(
-            PlatformFee(
-                school_id=school.id,
-                school_year=campaign.school_year,
-                amount=campaign.website_fee,
-                changed_by_id=officer.id,
+        if campaign.website_fee > 0:  # a campaign without a fee leaves the school's fee to the operator
+            db.session.add(
+                PlatformFee(
+                    school_id=school.id,
+                    school_year=campaign.school_year,
+                    amount=campaign.website_fee,
+                    changed_by_id=officer.id,
+                )
             )
-        )
         token = tokens.issue(admin, TokenPurpose.SETUP)
         mail.queue(
             registration.admin_email,
