@@ -48,6 +48,7 @@ class User(Base):
     # Two-factor sign-in (TOTP): the shared secret (base32), set once the account confirmed a first code.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None]  # the time step of the last code accepted at sign-in: never accepted again
 
     school: Mapped[School | None] = relationship()
     authority: Mapped[Authority | None] = relationship()

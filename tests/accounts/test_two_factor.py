@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -72,6 +73,22 @@ def test_enrol_then_log_in_with_a_code(app: Flask, client: FlaskClient, world: W
     assert not is_logged_in(fresh, world.a.slug)
     assert second_step(fresh, world.a.slug, pyotp.TOTP(secret).now()) == 302
     assert is_logged_in(fresh, world.a.slug)
+
+
+def test_a_code_accepted_at_sign_in_is_never_accepted_again(app: Flask, client: FlaskClient, world: World) -> None:
+    """A code seen over a shoulder does not open a second session: each time step's code signs in once."""
+    login(client, "admin", world.a.slug)
+    secret, _codes = enrol(client, f"/s/{world.a.slug}")
+    code = pyotp.TOTP(secret).now()
+    first = browser(app)
+    login(first, "admin", world.a.slug)
+    assert second_step(first, world.a.slug, code) == 302
+
+    second = browser(app)
+    login(second, "admin", world.a.slug)
+    assert second_step(second, world.a.slug, code) == 200
+    assert not is_logged_in(second, world.a.slug)
+    assert second_step(second, world.a.slug, pyotp.TOTP(secret).at(time.time() + 30)) == 302  # the next code
 
 
 def test_a_recovery_code_works_once(app: Flask, client: FlaskClient, world: World) -> None:

@@ -9,12 +9,14 @@ required for the kinds the operator names in `PlatformSettings.two_factor_requir
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+from datetime import UTC, datetime
 
 import pyotp
 import segno
 from markupsafe import Markup
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
 from contactbook.audit import services as audit
 from contactbook.auth.rules import Role
@@ -82,12 +84,31 @@ def enrol(user: User, secret: str, code: str) -> list[str] | None:
     return codes
 
 
+def _step_of(secret: str, code: str) -> int | None:
+    """The time step (30 s) whose code `code` is, among the current one and those just before and after."""
+    code = _clean(code)
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(datetime.now(UTC))
+    return next((step for step in (now - 1, now, now + 1) if hmac.compare_digest(totp.generate_otp(step), code)), None)
+
+
 def verify(user: User, code: str) -> bool:
-    """Whether `code` is the account's current code or one of its unused recovery codes (then used up)."""
+    """Whether `code` is the account's current code, not used at sign-in before (a code seen over a shoulder
+    does not open a second session), or one of its unused recovery codes (then used up)."""
     if user.totp_secret is None or user.totp_enabled_at is None:
         return False
-    if code_valid(user.totp_secret, code):
-        return True
+    step = _step_of(user.totp_secret, code)
+    if step is not None:
+        claimed = db.session.execute(
+            update(User)
+            .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
     if len(_clean(code)) != 10:
         return False
     row = db.session.scalar(
