@@ -134,41 +134,62 @@ def approve(registration: SchoolRegistration, officer: User) -> School:
     return school
 
 
+def _send_back(
+    registration: SchoolRegistration,
+    officer: User,
+    status: RegistrationStatus,
+    text: str,
+    missing: str,
+    email: tuple[str, str, str],
+    **details: str,
+) -> None:
+    """Decide `status` with the officer's `text` (refused when empty: `missing`) and email the school, audited.
+
+    `email` is the subject and body msgids and the body's variable naming the text; `details` its other variables.
+    """
+    _check_undecided(registration)
+    text = text.strip()
+    if not text:
+        raise ReviewError(missing)
+    _decide(registration, officer, status, text)
+    subject, body, name = email
+    with force_locale(EMAIL_LOCALE):
+        school = registration.school_name
+        _tell_school(registration, _(subject, school=school), _(body, school=school, **{name: text}, **details))
+    db.session.commit()
+
+
 def request_changes(registration: SchoolRegistration, officer: User, note: str) -> None:
     """Send the registration back to the school with the changes asked for (it edits and resubmits)."""
-    _check_undecided(registration)
-    if not note.strip():
-        raise ReviewError(N_("Say which changes are needed."))
-    _decide(registration, officer, RegistrationStatus.CHANGES_REQUESTED, note.strip())
-    with force_locale(EMAIL_LOCALE):
-        _tell_school(
-            registration,
-            _("Changes requested: %(school)s", school=registration.school_name),
-            _(
+    _send_back(
+        registration,
+        officer,
+        RegistrationStatus.CHANGES_REQUESTED,
+        note,
+        N_("Say which changes are needed."),
+        (
+            N_("Changes requested: %(school)s"),
+            N_(
                 "The education office asks for changes to the registration of %(school)s:\n\n%(note)s\n\n"
-                "Edit and resubmit it at:\n%(link)s",
-                school=registration.school_name,
-                note=note.strip(),
-                link=registration_link(registration.invitation_id),
+                "Edit and resubmit it at:\n%(link)s"
             ),
-        )
-    db.session.commit()
+            "note",
+        ),
+        link=registration_link(registration.invitation_id),
+    )
 
 
 def decline(registration: SchoolRegistration, officer: User, reason: str) -> None:
     """Refuse the registration, with the reason the school is told."""
-    _check_undecided(registration)
-    if not reason.strip():
-        raise ReviewError(N_("Give the reason for declining."))
-    _decide(registration, officer, RegistrationStatus.DECLINED, reason.strip())
-    with force_locale(EMAIL_LOCALE):
-        _tell_school(
-            registration,
-            _("Registration declined: %(school)s", school=registration.school_name),
-            _(
-                "The education office has declined the registration of %(school)s:\n\n%(reason)s",
-                school=registration.school_name,
-                reason=reason.strip(),
-            ),
-        )
-    db.session.commit()
+    _send_back(
+        registration,
+        officer,
+        RegistrationStatus.DECLINED,
+        reason,
+        N_("Give the reason for declining."),
+        (
+            N_("Registration declined: %(school)s"),
+            N_("The education office has declined the registration of %(school)s:\n\n%(reason)s"),
+            "reason",
+        ),
+    )
