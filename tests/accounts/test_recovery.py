@@ -14,7 +14,7 @@ from contactbook.auth.services import change_password, verify_password
 from contactbook.extensions import db
 from contactbook.models import AccountToken, TokenPurpose, User
 from contactbook.models.base import utcnow
-from contactbook.schools.services import set_active
+from contactbook.schools.services import DelegationError, set_active
 from tests.accounts.support import all_emails, emails_to, link_path
 from tests.factories import PASSWORD, World, login, post
 from tests.support import audit_rows, browser, flashes, is_logged_in, main_text, translated
@@ -256,3 +256,27 @@ def test_a_password_set_by_one_link_closes_the_accounts_other_links(app: Flask, 
     db.session.commit()
     change_password(admin, "Mat-khau-moi-2026", "Mat-khau-thu-ba-2026")
     assert recovery.check_link(later, world.a.school.id) is None
+
+
+def test_both_resets_check_who_may_first_then_the_accounts_state(world: World) -> None:
+    """The operator's reset of a school's admin and an admin's reset of its staff share one order of checks:
+    scope and permissions, then disabled, then no email address."""
+    disabled = world.a.staff["teacher"]
+    disabled.active, disabled.email = False, None
+    world.a.admin.active, world.a.admin.email = False, None
+    db.session.commit()
+
+    with pytest.raises(recovery.ResetError, match="disabled"):
+        recovery.reset_staff(world.a.school, world.a.admin, disabled)
+    with pytest.raises(recovery.ResetError, match="disabled"):
+        recovery.reset_school_admin(world.operator, world.a.school)
+    # Another school's account, disabled too: the scope answers, not the account's state.
+    other = world.b.staff["teacher"]
+    other.active = False
+    db.session.commit()
+    with pytest.raises(DelegationError, match="not of your school"):
+        recovery.reset_staff(world.a.school, world.a.admin, other)
+    # Its own account (disabled too): the admin is sent to its account page.
+    with pytest.raises(DelegationError, match="own password"):
+        recovery.reset_staff(world.a.school, world.a.admin, world.a.admin)
+    assert audit_rows("password.reset_sent", world.a.school.id) == []

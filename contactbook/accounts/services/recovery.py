@@ -152,20 +152,7 @@ def set_password(token: str, current_school_id: int | None, password: str) -> Li
 
 def reset_staff(school: School, actor: User, target: User) -> None:
     """A school's admin (who holds every permission the account holds) sends a staff member a reset link."""
-    if target.school_id != school.id or actor.school_id != school.id:
-        raise DelegationError(N_("This account is not of your school."))
-    if target.id == actor.id:
-        raise DelegationError(N_("Change your own password from your account page."))
-    if not can_change_account(held_permissions(actor), held_permissions(target)):
-        raise DelegationError(N_("You cannot change an account that holds permissions you do not hold."))
-    if not target.active:
-        raise ResetError(N_("The account is disabled: enable it first."))
-    if not target.email:
-        raise ResetError(N_("The account has no email address to send the link to."))
-    token = tokens.issue(target, TokenPurpose.RESET)
-    _send_link(target, token, TokenPurpose.RESET)
-    audit.record("password.reset_sent", actor=actor, school_id=school.id, target=target)
-    db.session.commit()
+    _reset(actor, school, target, by_operator=False)
 
 
 def reset_school_admin(actor: User, school: School) -> str:
@@ -178,13 +165,35 @@ def reset_school_admin(actor: User, school: School) -> str:
         )
         if admin is None:
             raise ResetError(N_("This school has no admin account."))
-        if not admin.email:
-            raise ResetError(N_("The account has no email address to send the link to."))
-        if not admin.active:
+        return _reset(actor, school, admin, by_operator=True)
+
+
+def _check_scope(actor: User, school: School, target: User, *, by_operator: bool) -> None:
+    """Raise DelegationError unless `actor` may reset `target`'s password: the operator a school's admin (the
+    caller found it); a school's admin another account of its school that holds no more than it holds."""
+    if target.school_id != school.id or (not by_operator and actor.school_id != school.id):
+        raise DelegationError(N_("This account is not of your school."))
+    if by_operator:
+        return
+    if target.id == actor.id:
+        raise DelegationError(N_("Change your own password from your account page."))
+    if not can_change_account(held_permissions(actor), held_permissions(target)):
+        raise DelegationError(N_("You cannot change an account that holds permissions you do not hold."))
+
+
+def _reset(actor: User, school: School, target: User, *, by_operator: bool) -> str:
+    """The one path of a reset sent by someone else: who may (scope, permissions), then the account's state
+    (enabled, with an email address), then the link, its email and the audit row; the address is returned."""
+    _check_scope(actor, school, target, by_operator=by_operator)  # in the caller's scope: the target as it found it
+    with school_scope(school.id):
+        if not target.active:
             raise ResetError(N_("The account is disabled: enable it first."))
-        token = tokens.issue(admin, TokenPurpose.RESET)
-        _send_link(admin, token, TokenPurpose.RESET)
-        audit.record("password.reset_sent", actor=actor, school_id=school.id, target=admin, by_operator=True)
-        email = admin.email
+        if not target.email:
+            raise ResetError(N_("The account has no email address to send the link to."))
+        token = tokens.issue(target, TokenPurpose.RESET)
+        _send_link(target, token, TokenPurpose.RESET)
+        details = {"by_operator": True} if by_operator else {}
+        audit.record("password.reset_sent", actor=actor, school_id=school.id, target=target, **details)
+        email = target.email
         db.session.commit()
         return email
