@@ -27,6 +27,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "daily-notes-evening": {"task": "daily_notes.evening", "schedule": 300.0},
     # Emails to accounts and schools (links, invitations, decisions) whose nudge was lost, or due for a retry.
     "account-emails": {"task": "accounts.send_emails", "schedule": 30.0},
+    # Forgotten-password requests whose nudge was lost: each is answered once however often this runs.
+    "reset-requests": {"task": "accounts.answer_reset_requests", "schedule": 30.0},
     # Hourly: each reminder goes once per invitation and day however often this runs.
     "campaign-reminders": {"task": "campaigns.reminders", "schedule": 3600.0},
 }

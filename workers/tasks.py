@@ -94,6 +94,17 @@ def send_account_emails() -> dict[str, int]:
         db.session.remove()
 
 
+@shared_task(name="accounts.answer_reset_requests")
+def answer_reset_requests() -> dict[str, int]:
+    """Answer the forgotten-password requests: a link emailed to each account that exists (nudged; also swept)."""
+    from contactbook.accounts.services.forgot import answer_requests
+
+    try:
+        return answer_requests()
+    finally:
+        db.session.remove()
+
+
 @shared_task(name="campaigns.reminders")
 def campaign_reminders() -> dict[str, int]:
     """Remind invited schools that have not registered, on each reminder day (each reminder goes once)."""

@@ -11,6 +11,7 @@ from limits import parse
 
 from contactbook.accounts import second_step
 from contactbook.accounts.forms import CodeForm, ForgotForm, RequiredForm, SetPasswordForm
+from contactbook.accounts.services import forgot as forgotten
 from contactbook.accounts.services import recovery, tokens, two_factor
 from contactbook.auth import throttle
 from contactbook.auth.access import operator_only, platform_account, public, rule_for, school_member, staff_user
@@ -73,10 +74,10 @@ def _forgot(school: School | None) -> ResponseReturnValue:
     form = ForgotForm()
     if form.validate_on_submit():
         username = form.username.data or ""
-        if not recovery.count_request(school, username, client_address()):
+        if not forgotten.count_request(school, username, client_address()):
             abort(429)
-        recovery.request_reset(school, username)
-        # The same answer whether the account exists, is disabled, or has no email address.
+        # The same answer, and the same work before it, whether the account exists, is disabled, or has no email.
+        forgotten.request_reset(school, username)
         flash(
             _("If the account exists and has an email address, a link to set a new password has been sent to it."),
             "info",

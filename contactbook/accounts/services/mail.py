@@ -4,7 +4,8 @@ Like families' messages, each email is a row before anything is sent (`AccountEm
 transaction of what caused it and sent after its commit by the `accounts.send_emails` task (nudged after
 the commit; the beat sweep sends whatever a lost nudge left). A temporary failure is tried again later, a
 permanent one is final, and so is one that may have been sent (never twice). `dedupe_key` makes an
-email that must go once go once.
+email that must go once go once. A row without an address yet (a forgotten-password request, `forgot`) is
+not sent until its address is written in.
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ def send_due(limit: int = 200) -> dict[str, int]:
     ids = list(
         db.session.scalars(
             select(AccountEmail.id)
-            .where(AccountEmail.status == AccountEmailStatus.QUEUED, AccountEmail.next_attempt_at <= utcnow())
+            .where(
+                AccountEmail.status == AccountEmailStatus.QUEUED,
+                AccountEmail.next_attempt_at <= utcnow(),
+                AccountEmail.to_address != "",
+            )
             .order_by(AccountEmail.id)
             .limit(limit)
         )
@@ -57,7 +62,11 @@ def send_due(limit: int = 200) -> dict[str, int]:
     for email_id in ids:
         email = db.session.scalar(
             select(AccountEmail)
-            .where(AccountEmail.id == email_id, AccountEmail.status == AccountEmailStatus.QUEUED)
+            .where(
+                AccountEmail.id == email_id,
+                AccountEmail.status == AccountEmailStatus.QUEUED,
+                AccountEmail.to_address != "",
+            )
             .with_for_update(skip_locked=True)
         )
         if email is None:  # sent meanwhile by another worker

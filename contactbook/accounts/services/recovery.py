@@ -1,8 +1,8 @@
-"""Getting back into an account: the forgotten-password link, setting a password from a link, and the resets
-a school admin (for its staff) or the operator (for a school's admin) sends.
+"""Getting back into an account: setting a password from a link, and the resets a school admin (for its
+staff) or the operator (for a school's admin) sends.
 
-Every account's email gets the same link (`accounts.set_password`); the answer to "forgot" is the same
-whether the account exists, and asking is throttled per address and per account name.
+Every account's email gets the same link (`accounts.set_password`). Asking for a link oneself (a forgotten
+password) is in `forgot`.
 """
 
 from __future__ import annotations
@@ -13,24 +13,18 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from limits import parse
 from sqlalchemy import select
 
 from contactbook.accounts.services import mail, tokens
 from contactbook.audit import services as audit
-from contactbook.auth import throttle
 from contactbook.auth.rules import Role, can_change_account, password_problems
 from contactbook.auth.services import PasswordPolicyError, hash_password
 from contactbook.extensions import db
 from contactbook.i18n import N_
-from contactbook.models import AccountToken, Grant, School, SchoolStatus, TokenPurpose, User
+from contactbook.models import AccountToken, Grant, School, TokenPurpose, User
 from contactbook.models.user import new_session_token
 from contactbook.schools.services import DelegationError, held_permissions
 from contactbook.tenancy import school_scope
-
-# Asking for reset links: per address (every account together) and per account name (any address).
-LIMIT_PER_ADDRESS = "10 per hour"
-LIMIT_PER_ACCOUNT = "3 per hour"
 
 
 class ResetError(ValueError):
@@ -43,8 +37,8 @@ def _link(token: str) -> str:
     return public_base() + url_for("accounts.set_password", token=token)
 
 
-def _send_link(user: User, token: str, purpose: TokenPurpose) -> None:
-    assert user.email  # the callers check it
+def link_email(user: User, link: str, purpose: TokenPurpose) -> tuple[str, str]:
+    """The subject and body (Vietnamese) of the email that carries `link` to `user`."""
     with force_locale("vi"):
         if purpose == TokenPurpose.SETUP:
             subject = _("Set the password of your contact book account")
@@ -57,41 +51,16 @@ def _send_link(user: User, token: str, purpose: TokenPurpose) -> None:
             "The link works once and for %(hours)s hour(s). If you did not ask for it, ignore this email.",
             name=user.full_name,
             username=user.username,
-            link=_link(token),
+            link=link,
             hours=hours,
         )
+    return subject, body
+
+
+def _send_link(user: User, token: str, purpose: TokenPurpose) -> None:
+    assert user.email  # the callers check it
+    subject, body = link_email(user, _link(token), purpose)
     mail.queue(user.email, subject, body)
-
-
-def count_request(school: School | None, username: str, address: str) -> bool:
-    """Count one request for a reset link; False when a limit is reached (refuse it)."""
-    account = f"{school.slug if school else '-'}:{username.strip().lower()}"
-    return (
-        throttle.count(
-            (
-                (parse(LIMIT_PER_ADDRESS), ("reset-address", address)),
-                (parse(LIMIT_PER_ACCOUNT), ("reset-account", account)),
-            )
-        )
-        is not None
-    )
-
-
-def request_reset(school: School | None, username: str) -> None:
-    """Email a reset link to the account `username` of `school` (None: platform accounts) if it exists,
-    is active and has an email; otherwise nothing. The caller answers the same either way."""
-    username = username.strip().lower()
-    query = select(User).where(User.username == username)
-    query = query.where(User.school_id == school.id) if school else query.where(User.school_id.is_(None))
-    user = db.session.scalar(query)
-    if user is None or not user.active or not user.email:
-        return
-    if school is not None and school.status != SchoolStatus.ACTIVE:
-        return
-    token = tokens.issue(user, TokenPurpose.RESET)
-    _send_link(user, token, TokenPurpose.RESET)
-    audit.record("password.reset_requested", actor=None, school_id=user.school_id, target=user)
-    db.session.commit()
 
 
 @dataclass(frozen=True)
