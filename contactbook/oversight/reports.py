@@ -12,10 +12,13 @@ What the figures mean:
 - Messages sent: those the provider accepted (sent, delivered or not delivered), by the school-local month of
   their sending, with their cost.
 - Family fees due: what the year's subscriptions charge; collected: payments less refunds for them.
+- Not registered: each school invited (by any campaign, any number of times) none of whose invitations was
+  approved, once: its invitations are matched by email address, else by name.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -113,16 +116,32 @@ class SchoolLine:
 
 
 @dataclass(frozen=True)
-class InvitationLine:
-    """A school invited by a campaign that has no approved registration: not registered (yet)."""
+class CampaignRef:
+    """A campaign that invited a school: its title and deadline."""
 
-    invitation_id: int
+    title: str
+    deadline: date
+
+
+@dataclass(frozen=True)
+class InvitationLine:
+    """A school invited by one campaign or more, none of its invitations approved: not registered (yet).
+
+    One line per school, however many times it was invited: its invitations are matched by email address,
+    else by name (`school_key`). Its name, level and authority are those of its latest invitation.
+    """
+
+    invitation_id: int  # its latest invitation
     authority_id: int
     school_name: str
     level: SchoolLevel
-    campaign_title: str
-    deadline: date
-    status: RegistrationStatus | None  # None: nothing submitted
+    campaigns: tuple[CampaignRef, ...]  # latest deadline first
+    status: RegistrationStatus | None  # the furthest any of its registrations got; None: nothing submitted
+
+    @property
+    def deadline(self) -> date:
+        """The latest deadline it was invited for."""
+        return self.campaigns[0].deadline
 
 
 @dataclass
@@ -311,22 +330,53 @@ def _current_year(school_id: int, today: date) -> SchoolYear | None:
     return next((y for y in years if y.starts_on <= today <= y.ends_on), years[0] if years else None)
 
 
+def school_key(email: str, name: str) -> tuple[str, str]:
+    """What identifies an invited school across invitations: its email address, else its name (normalized)."""
+    address = email.strip().casefold()
+    if address:
+        return ("email", address)
+    return ("name", " ".join(unicodedata.normalize("NFKC", name).casefold().split()))
+
+
+# Which status a school not registered is shown with when it was invited more than once: the furthest one.
+_PROGRESS = {
+    None: 0,
+    RegistrationStatus.DECLINED: 1,
+    RegistrationStatus.CHANGES_REQUESTED: 2,
+    RegistrationStatus.SUBMITTED: 3,
+}
+
+
 def invitation_lines(authority_ids: Iterable[int]) -> list[InvitationLine]:
-    """The invitations to schools of these authorities without an approved registration."""
+    """The schools invited under these authorities without an approved registration: one line per school."""
     rows = db.session.execute(
         select(CampaignInvitation, RegistrationCampaign.title, RegistrationCampaign.deadline, SchoolRegistration.status)
         .join(RegistrationCampaign, RegistrationCampaign.id == CampaignInvitation.campaign_id)
         .outerjoin(SchoolRegistration, SchoolRegistration.invitation_id == CampaignInvitation.id)
         .where(CampaignInvitation.authority_id.in_(list(authority_ids)))
-        .order_by(RegistrationCampaign.deadline.desc(), CampaignInvitation.school_name, CampaignInvitation.id)
+        .order_by(RegistrationCampaign.deadline.desc(), CampaignInvitation.id.desc())
     ).tuples()
-    return [
-        InvitationLine(
-            invitation.id, invitation.authority_id, invitation.school_name, invitation.level, title, deadline, status
+    schools: dict[tuple[str, str], list[tuple[CampaignInvitation, str, date, RegistrationStatus | None]]] = {}
+    for row in rows:
+        schools.setdefault(school_key(row[0].email, row[0].school_name), []).append(row)
+    lines = []
+    for invited in schools.values():
+        statuses = [status for _, _, _, status in invited]
+        if RegistrationStatus.APPROVED in statuses:
+            continue  # registered through one of its invitations
+        latest = invited[0][0]
+        campaigns = tuple(dict.fromkeys(CampaignRef(title, deadline) for _, title, deadline, _ in invited))
+        lines.append(
+            InvitationLine(
+                invitation_id=latest.id,
+                authority_id=latest.authority_id,
+                school_name=latest.school_name,
+                level=latest.level,
+                campaigns=campaigns,
+                status=max(statuses, key=lambda status: _PROGRESS[status]),
+            )
         )
-        for invitation, title, deadline, status in rows
-        if status != RegistrationStatus.APPROVED
-    ]
+    return sorted(lines, key=lambda line: (-line.deadline.toordinal(), line.school_name, line.invitation_id))
 
 
 def month_points(schools: Sequence[School], today: date) -> list[MonthPoint]:
