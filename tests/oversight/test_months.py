@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from contactbook.extensions import db
 from contactbook.models import School, SchoolYear, Subscription
-from contactbook.oversight.reports import MonthPoint, Traffic, month_points, traffic, year_months
+from contactbook.oversight.months import MonthPoint, Traffic, month_points, traffic, year_months
 from contactbook.subscriptions.reports import Uptake, class_uptake
 from contactbook.tenancy import school_scope
 from tests.factories import World

@@ -9,13 +9,8 @@ from sqlalchemy import select
 
 from contactbook.extensions import db
 from contactbook.models import CampaignInvitation, RegistrationStatus, SchoolStatus
-from contactbook.oversight.reports import (
-    Fee,
-    Traffic,
-    oversight,
-    school_year_of,
-    year_months,
-)
+from contactbook.oversight.months import Traffic, year_months
+from contactbook.oversight.reports import Fee, oversight, school_year_of
 from contactbook.platform.services import set_school_status
 from contactbook.subscriptions.reports import Uptake
 from tests.factories import World
