@@ -142,6 +142,15 @@ class ApproveForm(FlaskForm):
     """Only the CSRF token: approving takes no input."""
 
 
+class CloseForm(FlaskForm):
+    """Closing a campaign: the officer confirms it with a tick (the page says what closing does)."""
+
+    confirmed = BooleanField(
+        _l("Close this campaign now"),
+        validators=[DataRequired(message=_l("Tick the box to confirm closing the campaign."))],
+    )
+
+
 class RegistrationForm(FlaskForm):
     """The school's registration; the campaign's survey questions are added per campaign (`registration_form`)."""
 

@@ -14,6 +14,7 @@ from contactbook.campaigns.forms import (
     ApproveForm,
     CampaignForm,
     ChangesForm,
+    CloseForm,
     DeclineForm,
     ImportForm,
     InvitationForm,
@@ -22,6 +23,7 @@ from contactbook.campaigns.importing import ListFileError, read_list
 from contactbook.campaigns.rules import DEFAULT_SURVEY, FREQUENCIES
 from contactbook.extensions import db
 from contactbook.models import Authority, SchoolLevel
+from contactbook.models.base import utcnow
 from contactbook.models.registration import (
     CampaignInvitation,
     RegistrationCampaign,
@@ -30,6 +32,7 @@ from contactbook.models.registration import (
 )
 from contactbook.platform.services import authority_subtree_ids
 from contactbook.tenancy import MAX_ID
+from contactbook.timezones import school_today
 
 bp = Blueprint("campaigns", __name__)
 
@@ -74,6 +77,11 @@ def survey_answers(registration: SchoolRegistration) -> list[tuple[str, str]]:
     return lines
 
 
+def _closed_on(campaign: RegistrationCampaign) -> str | None:
+    """The (school-local) day the campaign was closed, as written on its pages; None while it is open."""
+    return school_today(campaign.closed_at).strftime("%d/%m/%Y") if campaign.closed_at is not None else None
+
+
 @bp.route("/")
 @authority_only
 def index() -> ResponseReturnValue:
@@ -96,7 +104,12 @@ def index() -> ResponseReturnValue:
         )
     }
     return render_template(
-        "campaigns/index.html", authority=_authority(), campaigns=campaigns, invited=invited, registered=registered
+        "campaigns/index.html",
+        authority=_authority(),
+        campaigns=campaigns,
+        invited=invited,
+        registered=registered,
+        closed_on=_closed_on,
     )
 
 
@@ -164,6 +177,8 @@ def _detail(
         not_registered=sum(invitation.registration is None for invitation in invitations),
         invite_form=invite_form,
         import_form=import_form or ImportForm(formdata=None),
+        close_form=CloseForm(formdata=None),
+        closed_on=_closed_on(campaign),
         problems=problems or [],
     )
 
@@ -183,15 +198,19 @@ def invite(campaign_id: int) -> ResponseReturnValue:
     form.authority_id.choices = _authority_choices(_campaign_subtree(campaign))
     if not form.validate_on_submit():
         return _detail(campaign, invite_form=form)
-    services.add_invitation(
-        current_user,
-        campaign,
-        services.InvitationRow(
-            form.school_name.data or "", SchoolLevel(form.level.data), form.email.data or "", form.authority_id.data
-        ),
-        _campaign_subtree(campaign),
-    )
-    flash(_("Invitation sent."), "info")
+    try:
+        services.add_invitation(
+            current_user,
+            campaign,
+            services.InvitationRow(
+                form.school_name.data or "", SchoolLevel(form.level.data), form.email.data or "", form.authority_id.data
+            ),
+            _campaign_subtree(campaign),
+        )
+    except services.CampaignError as exc:
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("Invitation sent."), "info")
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
@@ -213,8 +232,32 @@ def import_list(campaign_id: int) -> ResponseReturnValue:
     if read.problems:
         problems = [_("Row %(line)s: %(problem)s", line=p.line, problem=_(p.message)) for p in read.problems]
         return _detail(campaign, import_form=form, problems=[_("Nothing was imported."), *problems])
-    services.import_invitations(current_user, campaign, read.rows, subtree)
-    flash(_("%(count)s invitations sent.", count=len(read.rows)), "info")
+    try:
+        services.import_invitations(current_user, campaign, read.rows, subtree)
+    except services.CampaignError as exc:
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("%(count)s invitations sent.", count=len(read.rows)), "info")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/close", methods=["POST"])
+@authority_only
+def close(campaign_id: int) -> ResponseReturnValue:
+    """Close the campaign once the officer has ticked the confirmation; closing it twice is refused."""
+    campaign = _campaign_or_404(campaign_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash(_("Tick the box to confirm closing the campaign."), "error")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    try:
+        services.close_campaign(current_user, campaign, utcnow())
+    except services.CampaignError as exc:
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("Campaign closed: schools can no longer register or resubmit."), "info")
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
@@ -231,6 +274,7 @@ def registration(registration_id: int) -> ResponseReturnValue:
         changes_form=ChangesForm(formdata=None),
         decline_form=DeclineForm(formdata=None),
         waiting=found.status == RegistrationStatus.SUBMITTED,
+        closed=found.campaign.closed_at is not None,
     )
 
 

@@ -149,8 +149,8 @@ def oversight_workbook(view: Oversight) -> bytes:
             [
                 invitation.school_name,
                 level_label(invitation.level),
-                invitation.campaign_title,
-                invitation.deadline.strftime("%d/%m/%Y"),
+                "; ".join(campaign.title for campaign in invitation.campaigns),
+                "; ".join(campaign.deadline.strftime("%d/%m/%Y") for campaign in invitation.campaigns),
                 status_label(invitation.status),
             ],
         )

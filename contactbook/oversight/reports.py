@@ -12,13 +12,16 @@ What the figures mean:
 - Messages sent: those the provider accepted (sent, delivered or not delivered), by the school-local month of
   their sending, with their cost.
 - Family fees due: what the year's subscriptions charge; collected: payments less refunds for them.
+- Not registered: each school invited (by any campaign, any number of times) none of whose invitations was
+  approved, once: its invitations are matched by email address, else by name.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,8 +30,6 @@ from contactbook.extensions import db
 from contactbook.models import (
     Authority,
     CampaignInvitation,
-    Message,
-    MessageStatus,
     PlatformFee,
     RegistrationCampaign,
     RegistrationStatus,
@@ -39,40 +40,10 @@ from contactbook.models import (
     SchoolYear,
     Subscription,
 )
+from contactbook.oversight.months import FIRST_MONTH, MonthPoint, Traffic, month_points, traffic
 from contactbook.platform.services import authority_subtree_ids
-from contactbook.subscriptions.reports import Uptake, authority_overview, class_uptake
+from contactbook.subscriptions.reports import Uptake, authority_overview
 from contactbook.tenancy import school_scope
-from contactbook.timezones import school_zone
-
-SENT_STATUSES = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNDELIVERED)
-CHANNELS = ("sms", "email")
-FIRST_MONTH = 8  # a school year's business starts in August (enrolment, the platform fee's invoice)
-
-
-@dataclass(frozen=True)
-class Traffic:
-    """Messages sent and what they cost (đồng), by channel."""
-
-    sms: int = 0
-    sms_cost: int = 0
-    email: int = 0
-    email_cost: int = 0
-
-    @property
-    def count(self) -> int:
-        return self.sms + self.email
-
-    @property
-    def cost(self) -> int:
-        return self.sms_cost + self.email_cost
-
-    def __add__(self, other: Traffic) -> Traffic:
-        return Traffic(
-            self.sms + other.sms,
-            self.sms_cost + other.sms_cost,
-            self.email + other.email,
-            self.email_cost + other.email_cost,
-        )
 
 
 @dataclass(frozen=True)
@@ -113,16 +84,32 @@ class SchoolLine:
 
 
 @dataclass(frozen=True)
-class InvitationLine:
-    """A school invited by a campaign that has no approved registration: not registered (yet)."""
+class CampaignRef:
+    """A campaign that invited a school: its title and deadline."""
 
-    invitation_id: int
+    title: str
+    deadline: date
+
+
+@dataclass(frozen=True)
+class InvitationLine:
+    """A school invited by one campaign or more, none of its invitations approved: not registered (yet).
+
+    One line per school, however many times it was invited: its invitations are matched by email address,
+    else by name (`school_key`). Its name, level and authority are those of its latest invitation.
+    """
+
+    invitation_id: int  # its latest invitation
     authority_id: int
     school_name: str
     level: SchoolLevel
-    campaign_title: str
-    deadline: date
-    status: RegistrationStatus | None  # None: nothing submitted
+    campaigns: tuple[CampaignRef, ...]  # latest deadline first
+    status: RegistrationStatus | None  # the furthest any of its registrations got; None: nothing submitted
+
+    @property
+    def deadline(self) -> date:
+        """The latest deadline it was invited for."""
+        return self.campaigns[0].deadline
 
 
 @dataclass
@@ -160,15 +147,6 @@ class Rollup:
 
 
 @dataclass(frozen=True)
-class MonthPoint:
-    """A month of the school year across every school: uptake at its end (or today), messages sent in it."""
-
-    month: date  # its first day
-    uptake: Uptake
-    traffic: Traffic
-
-
-@dataclass(frozen=True)
 class Oversight:
     """The officer's dashboard: the schools, the invitations not registered, the rollups and the months."""
 
@@ -187,44 +165,6 @@ def school_year_of(day: date) -> str:
     """The school year under way on `day`: "2026-2027" from August 2026 to July 2027."""
     first = day.year if day.month >= FIRST_MONTH else day.year - 1
     return f"{first}-{first + 1}"
-
-
-def year_months(day: date) -> list[date]:
-    """The first days of the months of `day`'s school year, from August up to `day`'s month."""
-    first = day.year if day.month >= FIRST_MONTH else day.year - 1
-    months, month = [], date(first, FIRST_MONTH, 1)
-    while month <= day:
-        months.append(month)
-        month = _next_month(month)
-    return months
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The month's first instant and the next month's, in the schools' time zone."""
-    zone = school_zone()
-    return datetime.combine(month, time(), zone), datetime.combine(_next_month(month), time(), zone)
-
-
-def traffic(school_id: int, month: date) -> Traffic:
-    """The school's messages sent in `month` (school-local), by channel, with their cost. Under the school's scope."""
-    start, end = _month_bounds(month)
-    rows = db.session.execute(
-        select(Message.channel, func.count(Message.id), func.coalesce(func.sum(Message.cost), 0))
-        .where(
-            Message.school_id == school_id,
-            Message.status.in_(SENT_STATUSES),
-            Message.sent_at >= start,
-            Message.sent_at < end,
-        )
-        .group_by(Message.channel)
-    ).tuples()
-    figures = {channel: (int(count), int(cost)) for channel, count, cost in rows}
-    sms, email = figures.get("sms", (0, 0)), figures.get("email", (0, 0))
-    return Traffic(sms[0], sms[1], email[0], email[1])
 
 
 def _charged(year: SchoolYear) -> int:
@@ -311,44 +251,53 @@ def _current_year(school_id: int, today: date) -> SchoolYear | None:
     return next((y for y in years if y.starts_on <= today <= y.ends_on), years[0] if years else None)
 
 
+def school_key(email: str, name: str) -> tuple[str, str]:
+    """What identifies an invited school across invitations: its email address, else its name (normalized)."""
+    address = email.strip().casefold()
+    if address:
+        return ("email", address)
+    return ("name", " ".join(unicodedata.normalize("NFKC", name).casefold().split()))
+
+
+# Which status a school not registered is shown with when it was invited more than once: the furthest one.
+_PROGRESS = {
+    None: 0,
+    RegistrationStatus.DECLINED: 1,
+    RegistrationStatus.CHANGES_REQUESTED: 2,
+    RegistrationStatus.SUBMITTED: 3,
+}
+
+
 def invitation_lines(authority_ids: Iterable[int]) -> list[InvitationLine]:
-    """The invitations to schools of these authorities without an approved registration."""
+    """The schools invited under these authorities without an approved registration: one line per school."""
     rows = db.session.execute(
         select(CampaignInvitation, RegistrationCampaign.title, RegistrationCampaign.deadline, SchoolRegistration.status)
         .join(RegistrationCampaign, RegistrationCampaign.id == CampaignInvitation.campaign_id)
         .outerjoin(SchoolRegistration, SchoolRegistration.invitation_id == CampaignInvitation.id)
         .where(CampaignInvitation.authority_id.in_(list(authority_ids)))
-        .order_by(RegistrationCampaign.deadline.desc(), CampaignInvitation.school_name, CampaignInvitation.id)
+        .order_by(RegistrationCampaign.deadline.desc(), CampaignInvitation.id.desc())
     ).tuples()
-    return [
-        InvitationLine(
-            invitation.id, invitation.authority_id, invitation.school_name, invitation.level, title, deadline, status
+    schools: dict[tuple[str, str], list[tuple[CampaignInvitation, str, date, RegistrationStatus | None]]] = {}
+    for row in rows:
+        schools.setdefault(school_key(row[0].email, row[0].school_name), []).append(row)
+    lines = []
+    for invited in schools.values():
+        statuses = [status for _, _, _, status in invited]
+        if RegistrationStatus.APPROVED in statuses:
+            continue  # registered through one of its invitations
+        latest = invited[0][0]
+        campaigns = tuple(dict.fromkeys(CampaignRef(title, deadline) for _, title, deadline, _ in invited))
+        lines.append(
+            InvitationLine(
+                invitation_id=latest.id,
+                authority_id=latest.authority_id,
+                school_name=latest.school_name,
+                level=latest.level,
+                campaigns=campaigns,
+                status=max(statuses, key=lambda status: _PROGRESS[status]),
+            )
         )
-        for invitation, title, deadline, status in rows
-        if status != RegistrationStatus.APPROVED
-    ]
-
-
-def month_points(schools: Sequence[School], today: date) -> list[MonthPoint]:
-    """Each month of the school year so far, across the schools: uptake on its last day (today for this month),
-    in each school's year containing that day; and the messages sent in it."""
-    points = []
-    for month in year_months(today):
-        day = min(_next_month(month).toordinal() - 1, today.toordinal())
-        on = date.fromordinal(day)
-        uptake, sent = Uptake(0, 0), Traffic()
-        for school in schools:
-            with school_scope(school.id):
-                year = db.session.scalars(
-                    select(SchoolYear).where(
-                        SchoolYear.school_id == school.id, SchoolYear.starts_on <= on, SchoolYear.ends_on >= on
-                    )
-                ).first()
-                if year is not None:
-                    uptake += sum(class_uptake(year, on).values(), Uptake(0, 0))
-                sent += traffic(school.id, month)
-        points.append(MonthPoint(month, uptake, sent))
-    return points
+    return sorted(lines, key=lambda line: (-line.deadline.toordinal(), line.school_name, line.invitation_id))
 
 
 def oversight(authority: Authority, today: date) -> Oversight:

@@ -1,4 +1,5 @@
-"""The "campaigns.reminders" task on a real Celery worker: run twice in a row, each reminder goes once."""
+"""The "campaigns.reminders" task on a real Celery worker: run twice in a row, each reminder goes once (none for
+a closed campaign)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import timedelta
 import pytest
 from celery import Celery
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from contactbook.campaigns import services
 from contactbook.extensions import db
 from contactbook.models import AccountEmail, SchoolLevel
+from contactbook.models.base import utcnow
 from contactbook.timezones import school_today
 from tests.factories import make_world
 
@@ -41,6 +43,17 @@ def test_the_reminder_task_run_twice_sends_each_reminder_once(
         )
         rows = [services.InvitationRow("Trường chờ", SchoolLevel.PRIMARY, "cho@school.example.vn", world.ward.id)]
         services.import_invitations(world.officer, campaign, rows, [world.ward.id])
+        closed = services.open_campaign(
+            world.officer,
+            authority=world.ward,
+            title="Đăng ký đã đóng",
+            school_year="2026-2027",
+            opens_on=today - timedelta(days=10),
+            deadline=today + timedelta(days=3),
+        )
+        rows = [services.InvitationRow("Trường khác", SchoolLevel.PRIMARY, "khac@school.example.vn", world.ward.id)]
+        services.import_invitations(world.officer, closed, rows, [world.ward.id])
+        services.close_campaign(world.officer, closed, utcnow())  # no reminder for it
         db.session.remove()
 
     first = result_client.send_task(TASK).get(timeout=60)
@@ -48,7 +61,5 @@ def test_the_reminder_task_run_twice_sends_each_reminder_once(
 
     assert (first["queued"], second["queued"]) == (1, 0)
     with app.app_context():
-        reminders = db.session.scalar(
-            select(func.count()).select_from(AccountEmail).where(AccountEmail.dedupe_key.is_not(None))
-        )
-        assert reminders == 1
+        reminders = db.session.scalars(select(AccountEmail.to_address).where(AccountEmail.dedupe_key.is_not(None)))
+        assert list(reminders) == ["cho@school.example.vn"]

@@ -9,11 +9,13 @@ The day is 10/12/2025 (school year 2025-2026, the world's). Under the ward (the 
 - beta: one student, subscribed (a year plan of 90.000 đ, paid): 100,0 %; one SMS in December (600 đ);
   platform fee 2025-2026: 1.500.000 đ, invoiced and paid (and a fee of 2024-2025, not counted).
 - the ward's campaign also invited two schools that have not registered (one submitted, one nothing).
+  Each invitation goes to an address of the school's own (from its name).
 Under a second ward (a sibling, below the province): school gamma, one invitation not registered, its officer.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -75,7 +77,8 @@ def _message(
     )
 
 
-def _campaign(authority: Authority, title: str) -> RegistrationCampaign:
+def campaign_of(authority: Authority, title: str) -> RegistrationCampaign:
+    """A campaign of `authority` (August 2025, the survey above)."""
     campaign = RegistrationCampaign(
         authority_id=authority.id,
         title=title,
@@ -89,20 +92,30 @@ def _campaign(authority: Authority, title: str) -> RegistrationCampaign:
     return campaign
 
 
-def _invite(campaign: RegistrationCampaign, authority: Authority, name: str) -> CampaignInvitation:
+def invite(
+    campaign: RegistrationCampaign, authority: Authority, name: str, email: str | None = None
+) -> CampaignInvitation:
+    """An invitation of school `name` (by default at an address of its own, from its name)."""
     invitation = CampaignInvitation(
         campaign_id=campaign.id,
         authority_id=authority.id,
         school_name=name,
         level=SchoolLevel.LOWER_SECONDARY,
-        email="truong@example.vn",
+        email=f"{slug_of(name)}@example.vn" if email is None else email,
     )
     db.session.add(invitation)
     db.session.flush()
     return invitation
 
 
-def _register(invitation: CampaignInvitation, status: RegistrationStatus, slug: str, **fields: object) -> None:
+def slug_of(name: str) -> str:
+    """An ASCII slug of a Vietnamese name: "Trường Chưa Nộp" -> "truong-chua-nop"."""
+    plain = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))
+    return "-".join("".join(c for c in plain if c.isascii() and (c.isalnum() or c == " ")).lower().split())
+
+
+def register(invitation: CampaignInvitation, status: RegistrationStatus, slug: str, **fields: object) -> None:
+    """The invitation's registration, in `status`."""
     db.session.add(
         SchoolRegistration(
             campaign_id=invitation.campaign_id,
@@ -170,9 +183,9 @@ def make_oversight(world: World) -> Oversight:
     )
     oversight.record_fee(operator, world.b.school, oversight.FeeInput("2024-2025", 999_000, date(2024, 10, 1), None))
 
-    campaign = _campaign(world.ward, "Đăng ký trang thông tin 2025-2026")
-    _register(
-        _invite(campaign, world.ward, world.a.school.name),
+    campaign = campaign_of(world.ward, "Đăng ký trang thông tin 2025-2026")
+    register(
+        invite(campaign, world.ward, world.a.school.name),
         RegistrationStatus.APPROVED,
         "alpha",
         created_school_id=world.a.school.id,
@@ -183,8 +196,8 @@ def make_oversight(world: World) -> Oversight:
             "frequency": "Hằng tuần",
         },
     )
-    _invite(campaign, world.ward, "Trường Chưa Nộp")
-    _register(_invite(campaign, world.ward, "Trường Đang Chờ"), RegistrationStatus.SUBMITTED, "dang-cho")
-    _invite(_campaign(ward2, "Đăng ký phường Hai"), ward2, "Trường Phường Khác")
+    invite(campaign, world.ward, "Trường Chưa Nộp")
+    register(invite(campaign, world.ward, "Trường Đang Chờ"), RegistrationStatus.SUBMITTED, "dang-cho")
+    invite(campaign_of(ward2, "Đăng ký phường Hai"), ward2, "Trường Phường Khác")
     db.session.commit()
     return result

@@ -19,7 +19,7 @@ from contactbook.spreadsheet_export import XLSX_MIMETYPE
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 from tests.factories import PASSWORD, World, csrf_token, login, school_day
-from tests.oversight.factories import TODAY, Oversight, make_oversight
+from tests.oversight.factories import TODAY, Oversight, campaign_of, invite, make_oversight
 from tests.support import browser, main_text, page, translated
 
 DASHBOARD = "/platform/authority/oversight"
@@ -116,6 +116,27 @@ def test_the_export_opens_with_the_dashboards_figures(app: Flask, small: Oversig
     assert alpha[15:17] == (translated(app, "Yes"), translated(app, "No"))
     invited = [row[0] for row in book.worksheets[2].iter_rows(min_row=2, values_only=True)]
     assert sorted(invited) == ["Trường Chưa Nộp", "Trường Đang Chờ"]
+
+
+def test_a_school_invited_twice_is_one_row_on_the_page_and_in_the_export(app: Flask, small: Oversight) -> None:
+    world = small.world
+    again = campaign_of(world.ward, "Đăng ký lần hai")
+    invite(again, world.ward, "Trường Chưa Nộp", email="TRUONG-CHUA-NOP@example.vn")
+    db.session.commit()
+    with school_day(TODAY):
+        client = signed_in(app, "officer")
+        html = page(client.get(DASHBOARD))
+        book = load_workbook(io.BytesIO(client.get(EXPORT).data))
+
+    table = re.search(r'<table class="list" data-test="invitations">(.*?)</table>', html, re.DOTALL)
+    assert table and table.group(1).count("Trường Chưa Nộp") == 1
+    assert cell(html, "rollup-total", "not-registered") == "2"
+    invited = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
+    (row,) = [row for row in invited if row[0] == "Trường Chưa Nộp"]
+    assert row[2] == "Đăng ký lần hai; Đăng ký trang thông tin 2025-2026"
+    assert len(invited) == 2
+    authorities = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert authorities[-1][3] == 2  # all schools: not registered
 
 
 def test_the_officer_pages_link_the_dashboard(app: Flask, small: Oversight) -> None:

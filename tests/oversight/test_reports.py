@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
-from contactbook.models import RegistrationStatus, SchoolStatus
-from contactbook.oversight.reports import (
-    Fee,
-    Traffic,
-    oversight,
-    school_year_of,
-    year_months,
-)
+from contactbook.extensions import db
+from contactbook.models import CampaignInvitation, RegistrationStatus, SchoolStatus
+from contactbook.oversight.months import Traffic, year_months
+from contactbook.oversight.reports import Fee, oversight, school_year_of
 from contactbook.platform.services import set_school_status
 from contactbook.subscriptions.reports import Uptake
 from tests.factories import World
-from tests.oversight.factories import TODAY, Oversight, make_oversight
+from tests.oversight.factories import TODAY, Oversight, campaign_of, invite, make_oversight, register, slug_of
 
 
 @pytest.fixture
@@ -63,6 +60,81 @@ def test_invited_schools_without_an_approved_registration_are_not_registered(sma
         ("Trường Chưa Nộp", None),
         ("Trường Đang Chờ", RegistrationStatus.SUBMITTED),
     ]
+
+
+def test_a_school_invited_by_two_campaigns_is_listed_and_counted_once(small: Oversight) -> None:
+    world = small.world
+    again = campaign_of(world.province, "Đăng ký lần hai")
+    invite(again, world.ward, "TRƯỜNG CHƯA NỘP (lần 2)", email="  Truong-Chua-Nop@Example.VN ")
+    db.session.commit()
+
+    view = oversight(world.ward, TODAY)
+
+    (line,) = [i for i in view.invitations if i.school_name.casefold().startswith("trường chưa nộp")]
+    assert [c.title for c in line.campaigns] == ["Đăng ký lần hai", "Đăng ký trang thông tin 2025-2026"]
+    assert line.school_name == "TRƯỜNG CHƯA NỘP (lần 2)"  # its latest invitation's
+    assert len(view.invitations) == 2
+    assert view.total.not_registered == 2 and view.rollups[0].not_registered == 2
+
+
+def test_a_school_invited_twice_by_one_campaign_is_listed_once_with_its_furthest_status(small: Oversight) -> None:
+    world = small.world
+    campaign = db.session.scalars(select(CampaignInvitation).where(CampaignInvitation.school_name == "Trường Đang Chờ"))
+    campaign = campaign.one().campaign
+    invite(campaign, world.ward, "Trường Đang Chờ", email="truong-dang-cho@example.vn")
+    db.session.commit()
+
+    view = oversight(world.ward, TODAY)
+
+    assert sorted((i.school_name, i.status) for i in view.invitations) == [
+        ("Trường Chưa Nộp", None),
+        ("Trường Đang Chờ", RegistrationStatus.SUBMITTED),  # submitted through its first invitation
+    ]
+    assert view.total.not_registered == 2
+
+
+def test_invitations_without_an_address_are_matched_by_name(small: Oversight) -> None:
+    world = small.world
+    again = campaign_of(world.ward, "Đăng ký bổ sung")
+    invite(again, world.ward, "Trường  Không Thư", email=" ")
+    invite(again, world.ward, "trường không thư", email="")
+    invite(again, world.ward, "Trường Khác Không Thư", email="")
+    db.session.commit()
+
+    view = oversight(world.ward, TODAY)
+
+    names = sorted(i.school_name.casefold() for i in view.invitations)
+    assert names == ["trường chưa nộp", "trường khác không thư", "trường không thư", "trường đang chờ"]
+    assert view.total.not_registered == 4
+
+
+def test_schools_of_the_same_name_at_different_addresses_are_two_schools(small: Oversight) -> None:
+    world = small.world
+    again = campaign_of(world.province, "Đăng ký tỉnh")
+    invite(again, world.ward, "Trường Tiểu học Kim Đồng", email="kimdong.phuong1@example.vn")
+    invite(again, small.ward2, "Trường Tiểu học Kim Đồng", email="kimdong.phuong2@example.vn")
+    db.session.commit()
+
+    view = oversight(world.province, TODAY)
+
+    assert [i.school_name for i in view.invitations].count("Trường Tiểu học Kim Đồng") == 2
+    assert view.total.not_registered == 5
+
+
+def test_a_school_registered_through_one_invitation_is_not_listed_for_another(small: Oversight) -> None:
+    world = small.world
+    again = campaign_of(world.ward, "Đăng ký lần hai")
+    alpha_address = slug_of(world.a.school.name) + "@example.vn"
+    invite(again, world.ward, world.a.school.name, email=alpha_address.upper())
+    declined = invite(again, world.ward, "Trường Chưa Nộp")
+    register(declined, RegistrationStatus.DECLINED, "chua-nop")
+    db.session.commit()
+
+    view = oversight(world.ward, TODAY)
+
+    assert world.a.school.name not in {i.school_name for i in view.invitations}
+    assert {i.school_name: i.status for i in view.invitations}["Trường Chưa Nộp"] == RegistrationStatus.DECLINED
+    assert view.total.not_registered == 2
 
 
 def test_the_rollup_totals_the_schools_of_the_authority(small: Oversight) -> None:

@@ -1,9 +1,10 @@
-"""The campaigns' services: opening campaigns and inviting schools, registering, reviewing, reminding."""
+"""The campaigns' services: opening, inviting schools and closing, registering, reviewing, reminding."""
 
 from contactbook.campaigns.services.campaigns import (
     CampaignError,
     InvitationRow,
     add_invitation,
+    close_campaign,
     import_invitations,
     open_campaign,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "ReviewError",
     "add_invitation",
     "approve",
+    "close_campaign",
     "decline",
     "import_invitations",
     "open_campaign",

@@ -1,14 +1,15 @@
-"""Opening a campaign and inviting the schools under the authority (one by one, or from a list)."""
+"""Opening a campaign, inviting the schools under the authority (one by one, or from a list), closing it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from contactbook.accounts.services import mail
 from contactbook.audit import services as audit
@@ -113,10 +114,17 @@ def _check_authority(campaign: RegistrationCampaign, authority_id: int, subtree:
         raise CampaignError(N_("This authority is not under the campaign's authority."))
 
 
+def _check_open(campaign: RegistrationCampaign) -> None:
+    """A closed campaign invites no more schools: their link would refuse them."""
+    if campaign.closed_at is not None:
+        raise CampaignError(N_("This campaign is closed: no more schools can be invited."))
+
+
 def add_invitation(
     officer: User, campaign: RegistrationCampaign, row: InvitationRow, subtree: Sequence[int]
 ) -> CampaignInvitation:
     """Invite one school (its authority within `subtree`) and email it its link, in one commit."""
+    _check_open(campaign)
     _check_authority(campaign, row.authority_id, subtree)
     invitation = _invite(officer, campaign, row)
     db.session.commit()
@@ -127,9 +135,24 @@ def import_invitations(
     officer: User, campaign: RegistrationCampaign, rows: Sequence[InvitationRow], subtree: Sequence[int]
 ) -> list[CampaignInvitation]:
     """Invite every school of a checked list (see `campaigns.importing`) in one commit: all or none."""
+    _check_open(campaign)
     for row in rows:
         _check_authority(campaign, row.authority_id, subtree)
     invitations = [_invite(officer, campaign, row) for row in rows]
     audit.record("campaign.imported", actor=officer, school_id=None, target=campaign, count=len(invitations))
     db.session.commit()
     return invitations
+
+
+def close_campaign(officer: User, campaign: RegistrationCampaign, now: datetime) -> None:
+    """Close the campaign from `now`: no school may register or resubmit and no reminder goes, while the
+    registrations already submitted can still be decided. Audited; refused when it is already closed."""
+    # The campaign's row is held until the commit: a second close at the same time (a double click) waits for
+    # the first, then finds the campaign closed.
+    db.session.scalar(select(RegistrationCampaign.id).where(RegistrationCampaign.id == campaign.id).with_for_update())
+    db.session.refresh(campaign, ["closed_at"])
+    if campaign.closed_at is not None:
+        raise CampaignError(N_("This campaign is already closed."))
+    campaign.closed_at = now
+    audit.record("campaign.closed", actor=officer, school_id=None, target=campaign, title=campaign.title)
+    db.session.commit()

@@ -64,13 +64,13 @@ def slug_problem(slug: str, invitation: CampaignInvitation | None = None) -> str
 def can_submit(invitation: CampaignInvitation, now: datetime) -> str | None:
     """Why the school cannot submit through its link now; None when the form is open to it."""
     registration = invitation.registration
-    if registration is not None:
-        if registration.status == RegistrationStatus.CHANGES_REQUESTED:
-            return None  # asked for changes: it may resubmit whatever the date
+    if registration is not None and registration.status != RegistrationStatus.CHANGES_REQUESTED:
         return N_("This registration has already been submitted.")
     campaign = invitation.campaign
-    if campaign.closed_at is not None:
-        return N_("The deadline has passed: registration is closed.")
+    if campaign.closed_at is not None:  # whatever the date, late registrations allowed or not
+        return N_("The education office has closed this campaign: registrations are no longer accepted.")
+    if registration is not None:
+        return None  # asked for changes: it may resubmit whatever the date
     return submission_problem(campaign.opens_on, campaign.deadline, campaign.allow_late, school_today(now))
 
 

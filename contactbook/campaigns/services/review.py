@@ -161,6 +161,8 @@ def _send_back(
 
 def request_changes(registration: SchoolRegistration, officer: User, note: str) -> None:
     """Send the registration back to the school with the changes asked for (it edits and resubmits)."""
+    if registration.campaign.closed_at is not None:
+        raise ReviewError(N_("This campaign is closed: the school could not resubmit. Approve or decline it."))
     _send_back(
         registration,
         officer,
