@@ -14,17 +14,11 @@ from contactbook.models import (
     EnrolmentStatus,
     School,
     SchoolClass,
-    SchoolLevel,
     SchoolYear,
     Student,
     User,
 )
 from contactbook.roster.queries import name_order
-
-
-def is_preschool(school: School) -> bool:
-    """Whether the school keeps daily notes: preschools only."""
-    return school.level == SchoolLevel.PRESCHOOL
 
 
 def class_students(school_class: SchoolClass) -> list[Student]:

@@ -29,7 +29,7 @@ bp = Blueprint("daily_notes", __name__)
 
 
 def _preschool() -> None:
-    if not queries.is_preschool(current_school()):
+    if not current_school().is_preschool:
         abort(404)
 
 
