@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from contactbook.auth.access import sees_all
 from contactbook.daily_notes import rules
-from contactbook.daily_notes.queries import class_students
 from contactbook.extensions import among, db
 from contactbook.models import DailyNote, School, SchoolClass, User
 from contactbook.models.base import utcnow
+from contactbook.roster.queries import class_students
 from contactbook.timezones import school_today
 
 
