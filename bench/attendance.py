@@ -23,9 +23,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,6 +33,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from bench.delivery_setup import delivery_stack, pending, wait_workers_ready
+from bench.timing import Timed, percentile
 from contactbook import create_app
 from contactbook.extensions import db
 from contactbook.models import AttendanceMark, Message, MessageStatus
@@ -54,25 +53,6 @@ URL_MAP_ONLY = {
     "REDIS_URL": "redis://127.0.0.1:9/0",
 }
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-class Timed:
-    """WSGI middleware recording the server-side seconds of every request."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self.app = app
-        self.seconds: list[float] = []
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        started = time.perf_counter()
-        body = list(self.app(environ, start_response))  # the whole response, as a server would send it
-        self.seconds.append(time.perf_counter() - started)
-        return body
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def require_marking_route(app: Flask) -> None:

@@ -16,16 +16,14 @@ import random
 import re
 import statistics
 import sys
-import time
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
 
 from bench.stores import bench_database, bench_redis
+from bench.timing import Timed, percentile
 from contactbook import create_app
 from contactbook.grading.grid import columns_for
 from contactbook.models import AssessmentKind
@@ -35,25 +33,6 @@ from tests.messaging.conftest import build_subscribed_school
 
 PERIODS = 105  # four regular assessments: 4 + midterm + final = 6 columns
 TARGET_P95_MS = 150
-
-
-class Timed:
-    """WSGI middleware recording the server-side seconds of every request."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self.app = app
-        self.seconds: list[float] = []
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        started = time.perf_counter()
-        body = list(self.app(environ, start_response))  # the whole response, as a server would send it
-        self.seconds.append(time.perf_counter() - started)
-        return body
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:

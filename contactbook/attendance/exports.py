@@ -21,7 +21,6 @@ from sqlalchemy import select
 from contactbook.attendance.rules import AFTERNOON, DAY, MORNING, PERIODS, AbsenceTotals, absence_totals, half_of
 from contactbook.attendance.settings import settings_of
 from contactbook.extensions import db
-from contactbook.grading.services.grids import class_students
 from contactbook.models import (
     ABSENT_STATUSES,
     AttendanceMark,
@@ -32,7 +31,7 @@ from contactbook.models import (
     SchoolYear,
     Student,
 )
-from contactbook.roster.queries import name_order
+from contactbook.roster.queries import class_students, name_order
 from contactbook.spreadsheet_export import new_workbook, sheet_name, xlsx_bytes
 
 CODES = {AttendanceStatus.EXCUSED: "P", AttendanceStatus.UNEXCUSED: "K", AttendanceStatus.LATE: "M"}

@@ -111,7 +111,7 @@ def class_page(class_id: int) -> ResponseReturnValue:
         flash(_("Choose a day (YYYY-MM-DD) and one of the school's slots; nothing was saved."), "error")
         return redirect(url_for("attendance.class_page", class_id=class_id))
     class_list = marking.enrolled(school_class)
-    submission = read_submission(request.form, class_list, preschool=marking.is_preschool(school))
+    submission = read_submission(request.form, class_list, preschool=school.is_preschool)
     errors = dict(submission.errors)
     if not errors:
         try:
@@ -172,7 +172,7 @@ def _render(
             last=last,
             marked_local=last.marked_at.astimezone(school_zone()) if last is not None else None,
             marker=marker,
-            preschool=marking.is_preschool(school),
+            preschool=school.is_preschool,
             form=PostForm(),
         ),
         status,

@@ -52,24 +52,6 @@ def absence_totals_between(student_ids: Iterable[int], starts_on: date, ends_on:
     return {student_id: absence_totals(own) for student_id, own in marks.items()}
 
 
-def absence_counts_between(student_ids: Iterable[int], starts_on: date, ends_on: date) -> dict[int, dict[str, int]]:
-    """Marks of each status per student in the range (every student present in the result, zeros if none)."""
-    ids = list(student_ids)
-    counts: dict[int, dict[str, int]] = {sid: dict.fromkeys(AttendanceStatus, 0) for sid in ids}
-    if not ids:
-        return counts
-    rows = db.session.execute(
-        select(AttendanceMark.student_id, AttendanceMark.status).where(
-            among(AttendanceMark.student_id, ids),
-            AttendanceMark.on >= starts_on,
-            AttendanceMark.on <= ends_on,
-        )
-    ).tuples()
-    for student_id, status in rows:
-        counts[student_id][status] += 1
-    return counts
-
-
 def approved_cover(student_ids: Iterable[int], on: date, slot: str) -> dict[int, int]:
     """The approved leave request covering `slot` of day `on`, by student (students without one left out)."""
     ids = list(student_ids)

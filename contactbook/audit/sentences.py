@@ -6,6 +6,7 @@ action recorded somewhere without one.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -111,6 +112,18 @@ GRANT_SENTENCES: dict[tuple[str, str], LazyString] = {
 }
 
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+OWN = ("actor", "target", "student")
+
+
+def _filled(sentence: LazyString, e: Entry) -> str:
+    """A plain sentence in the page's language, its placeholders filled: `actor`, `target` and `student` from
+    the entry, any other from the detail of the same name."""
+    text = str(sentence)
+    values = {name: getattr(e, name) if name in OWN else e.text(name) for name in PLACEHOLDER.findall(text)}
+    return text % values if values else text
+
+
 def _in_sentence(label: str) -> str:
     """A label inside a sentence: its first letter small ("Grades by SMS" in "… for grades by SMS")."""
     return label[:1].lower() + label[1:]
@@ -184,87 +197,61 @@ def _subscribed(e: Entry) -> str:
     )
 
 
-SENTENCES: dict[str, Callable[[Entry], str]] = {
-    "login": lambda e: _("%(actor)s signed in.", actor=e.actor),
+# A plain sentence (a lazy string) is filled in by `_filled`; a sentence that needs labels, names, dates or
+# amounts, or chooses between wordings, is a function of the entry.
+SENTENCES: dict[str, LazyString | Callable[[Entry], str]] = {
+    "login": _l("%(actor)s signed in."),
     "login.failed": lambda e: _("Failed sign-in as “%(username)s”.", username=e.get("username") or e.target),
-    "logout": lambda e: _("%(actor)s signed out.", actor=e.actor),
-    "password.changed": lambda e: _("%(actor)s changed their password.", actor=e.actor),
-    "password.reset_requested": lambda e: _("A password reset link was asked for %(target)s.", target=e.target),
-    "password.reset_sent": lambda e: _(
-        "%(actor)s sent %(target)s a password reset link.", actor=e.actor, target=e.target
-    ),
-    "password.set_by_link": lambda e: _("%(actor)s set their password from an emailed link.", actor=e.actor),
-    "two_factor.enabled": lambda e: _("%(actor)s turned on two-factor sign-in.", actor=e.actor),
-    "two_factor.disabled": lambda e: _("%(actor)s turned off two-factor sign-in.", actor=e.actor),
-    "two_factor.recovery_code_used": lambda e: _("%(actor)s signed in with a recovery code.", actor=e.actor),
-    "two_factor.codes_regenerated": lambda e: _("%(actor)s made new recovery codes.", actor=e.actor),
+    "logout": _l("%(actor)s signed out."),
+    "password.changed": _l("%(actor)s changed their password."),
+    "password.reset_requested": _l("A password reset link was asked for %(target)s."),
+    "password.reset_sent": _l("%(actor)s sent %(target)s a password reset link."),
+    "password.set_by_link": _l("%(actor)s set their password from an emailed link."),
+    "two_factor.enabled": _l("%(actor)s turned on two-factor sign-in."),
+    "two_factor.disabled": _l("%(actor)s turned off two-factor sign-in."),
+    "two_factor.recovery_code_used": _l("%(actor)s signed in with a recovery code."),
+    "two_factor.codes_regenerated": _l("%(actor)s made new recovery codes."),
     "platform.two_factor_required": lambda e: _(
         "%(actor)s changed which accounts must use two-factor sign-in: %(kinds)s.",
         actor=e.actor,
         kinds=", ".join(str(kind) for kind in (e.get("kinds") or [])) or "—",
     ),
-    "campaign.opened": lambda e: _(
-        "%(actor)s opened the registration campaign “%(title)s”.", actor=e.actor, title=e.text("title")
-    ),
-    "campaign.invited": lambda e: _("%(actor)s invited a school to a registration campaign.", actor=e.actor),
-    "campaign.imported": lambda e: _(
-        "%(actor)s invited %(count)s schools from a list.", actor=e.actor, count=e.text("count")
-    ),
-    "registration.submitted": lambda e: _("A school submitted its registration."),
-    "registration.resubmitted": lambda e: _("A school resubmitted its registration with the changes asked for."),
-    "registration.approved": lambda e: _("%(actor)s approved a school's registration.", actor=e.actor),
-    "registration.changes_requested": lambda e: _(
-        "%(actor)s asked a school for changes to its registration.", actor=e.actor
-    ),
-    "registration.declined": lambda e: _("%(actor)s declined a school's registration.", actor=e.actor),
-    "public_page.contacts_changed": lambda e: _(
-        "%(actor)s changed the contact details on the public page.", actor=e.actor
-    ),
-    "public_announcement.posted": lambda e: _(
-        "%(actor)s posted the public announcement “%(title)s”.", actor=e.actor, title=e.text("title")
-    ),
-    "public_announcement.edited": lambda e: _(
-        "%(actor)s edited the public announcement “%(title)s”.", actor=e.actor, title=e.text("title")
-    ),
-    "public_announcement.removed": lambda e: _(
-        "%(actor)s removed the public announcement “%(title)s”.", actor=e.actor, title=e.text("title")
-    ),
+    "campaign.opened": _l("%(actor)s opened the registration campaign “%(title)s”."),
+    "campaign.invited": _l("%(actor)s invited a school to a registration campaign."),
+    "campaign.imported": _l("%(actor)s invited %(count)s schools from a list."),
+    "registration.submitted": _l("A school submitted its registration."),
+    "registration.resubmitted": _l("A school resubmitted its registration with the changes asked for."),
+    "registration.approved": _l("%(actor)s approved a school's registration."),
+    "registration.changes_requested": _l("%(actor)s asked a school for changes to its registration."),
+    "registration.declined": _l("%(actor)s declined a school's registration."),
+    "public_page.contacts_changed": _l("%(actor)s changed the contact details on the public page."),
+    "public_announcement.posted": _l("%(actor)s posted the public announcement “%(title)s”."),
+    "public_announcement.edited": _l("%(actor)s edited the public announcement “%(title)s”."),
+    "public_announcement.removed": _l("%(actor)s removed the public announcement “%(title)s”."),
     "platform_fee.recorded": lambda e: _(
         "%(actor)s recorded the platform fee of %(year)s: %(amount)s.",
         actor=e.actor,
         year=e.text("school_year"),
         amount=e.money("amount"),
     ),
-    "operator.created": lambda e: _("The platform operator account %(target)s was created.", target=e.target),
-    "authority.created": lambda e: _("%(actor)s created the authority %(name)s.", actor=e.actor, name=e.text("name")),
-    "school.created": lambda e: _(
-        "%(actor)s registered the school %(target)s at the address %(slug)s.",
-        actor=e.actor,
-        target=e.target,
-        slug=e.text("slug"),
-    ),
+    "operator.created": _l("The platform operator account %(target)s was created."),
+    "authority.created": _l("%(actor)s created the authority %(name)s."),
+    "school.created": _l("%(actor)s registered the school %(target)s at the address %(slug)s."),
     "school.status": lambda e: (
         _("%(actor)s suspended the school.", actor=e.actor)
         if e.get("status") == "suspended"
         else _("%(actor)s reactivated the school.", actor=e.actor)
     ),
-    "officer.created": lambda e: _(
-        "%(actor)s created the officer account of %(target)s.", actor=e.actor, target=e.target
-    ),
+    "officer.created": _l("%(actor)s created the officer account of %(target)s."),
     "grant": _grant_or_revoke,
     "revoke": _grant_or_revoke,
-    "staff.created": lambda e: _(
-        "%(actor)s created the staff account %(username)s for %(target)s.",
-        actor=e.actor,
-        username=e.text("username"),
-        target=e.target,
-    ),
-    "staff.activated": lambda e: _("%(actor)s re-enabled the account of %(target)s.", actor=e.actor, target=e.target),
-    "staff.deactivated": lambda e: _("%(actor)s disabled the account of %(target)s.", actor=e.actor, target=e.target),
-    "year.created": lambda e: _("%(actor)s created the school year %(name)s.", actor=e.actor, name=e.text("name")),
-    "class.created": lambda e: _("%(actor)s created class %(name)s.", actor=e.actor, name=e.text("name")),
+    "staff.created": _l("%(actor)s created the staff account %(username)s for %(target)s."),
+    "staff.activated": _l("%(actor)s re-enabled the account of %(target)s."),
+    "staff.deactivated": _l("%(actor)s disabled the account of %(target)s."),
+    "year.created": _l("%(actor)s created the school year %(name)s."),
+    "class.created": _l("%(actor)s created class %(name)s."),
     "class.homeroom": _homeroom,
-    "subject.created": lambda e: _("%(actor)s created the subject %(name)s.", actor=e.actor, name=e.text("name")),
+    "subject.created": _l("%(actor)s created the subject %(name)s."),
     "assignment.created": lambda e: _(
         "%(actor)s assigned %(teacher)s to teach %(subject)s in class %(class)s.",
         actor=e.actor,
@@ -272,19 +259,12 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         subject=e.named("subject_id"),
         **{"class": e.named("class_id")},
     ),
-    "assignment.removed": lambda e: _("%(actor)s removed a teaching assignment.", actor=e.actor),
-    "roster.imported": lambda e: _(
+    "assignment.removed": _l("%(actor)s removed a teaching assignment."),
+    "roster.imported": _l(
         "%(actor)s imported a roster of %(rows)s rows: %(created)s students added, %(updated)s updated, "
-        "%(left)s marked as left.",
-        actor=e.actor,
-        rows=e.text("rows"),
-        created=e.text("created"),
-        updated=e.text("updated"),
-        left=e.text("left"),
+        "%(left)s marked as left."
     ),
-    "roster.import_cancelled": lambda e: _(
-        "%(actor)s cancelled the import of %(target)s.", actor=e.actor, target=e.target
-    ),
+    "roster.import_cancelled": _l("%(actor)s cancelled the import of %(target)s."),
     "grades.saved": lambda e: _(
         "%(actor)s saved the grades of %(subject)s, semester %(semester)s, class %(class)s: %(added)s added, "
         "%(changed)s changed, %(cleared)s cleared.",
@@ -316,16 +296,8 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         reason=e.text("reason"),
         **{"class": e.target},
     ),
-    "grades.published": lambda e: _(
-        "%(actor)s published %(scores)s scores to the families.", actor=e.actor, scores=e.text("scores")
-    ),
-    "grades.corrected": lambda e: _(
-        "%(actor)s corrected a published score from %(old)s to %(new)s (reason: %(reason)s).",
-        actor=e.actor,
-        old=e.text("old"),
-        new=e.text("new"),
-        reason=e.text("reason"),
-    ),
+    "grades.published": _l("%(actor)s published %(scores)s scores to the families."),
+    "grades.corrected": _l("%(actor)s corrected a published score from %(old)s to %(new)s (reason: %(reason)s)."),
     "grades.term_records": lambda e: _(
         "%(actor)s saved the term results of class %(class)s.", actor=e.actor, **{"class": e.target}
     ),
@@ -337,8 +309,8 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     ),
     "notice.created": lambda e: _("%(actor)s sent the notice “%(title)s”.", actor=e.actor, title=e.target),
     "notice.retried": lambda e: _("%(actor)s sent the notice “%(title)s” again.", actor=e.actor, title=e.target),
-    "service.enabled": lambda e: _("%(actor)s switched the paid service on.", actor=e.actor),
-    "service.disabled": lambda e: _("%(actor)s switched the paid service off.", actor=e.actor),
+    "service.enabled": _l("%(actor)s switched the paid service on."),
+    "service.disabled": _l("%(actor)s switched the paid service off."),
     "service.settings": _settings,
     "service.bank_account": _bank_account,
     "service.delivery_settings": lambda e: _(
@@ -354,8 +326,8 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
     "plan.created": lambda e: _(
         "%(actor)s created the plan %(name)s at %(price)s.", actor=e.actor, name=e.text("name"), price=e.money("price")
     ),
-    "plan.activated": lambda e: _("%(actor)s offered the plan %(target)s again.", actor=e.actor, target=e.target),
-    "plan.withdrawn": lambda e: _("%(actor)s withdrew the plan %(target)s.", actor=e.actor, target=e.target),
+    "plan.activated": _l("%(actor)s offered the plan %(target)s again."),
+    "plan.withdrawn": _l("%(actor)s withdrew the plan %(target)s."),
     "subscription.created": _subscribed,
     "consent.withdrawn": lambda e: _(
         "%(actor)s withdrew the consent to %(purpose)s for %(student)s.",
@@ -371,28 +343,19 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         used=e.money("used_charge"),
         refund=e.money("refund_owed"),
     ),
-    "subscription.exempted": lambda e: _(
-        "%(actor)s exempted the subscription of %(student)s from payment (reason: %(reason)s).",
-        actor=e.actor,
-        student=e.student,
-        reason=e.text("reason"),
+    "subscription.exempted": _l(
+        "%(actor)s exempted the subscription of %(student)s from payment (reason: %(reason)s)."
     ),
-    "subscription.exemption_removed": lambda e: _(
-        "%(actor)s removed the exemption of the subscription of %(student)s.", actor=e.actor, student=e.student
-    ),
-    "subscription.expired": lambda e: _("The subscription of %(student)s expired.", student=e.student),
+    "subscription.exemption_removed": _l("%(actor)s removed the exemption of the subscription of %(student)s."),
+    "subscription.expired": _l("The subscription of %(student)s expired."),
     "subscription.channels_changed": lambda e: _(
         "%(actor)s changed the channels of %(student)s to: %(channels)s.",
         actor=e.actor,
         student=e.student,
         channels=", ".join(e.get("channels", [])) or _("none"),
     ),
-    "subscription.digest_chosen": lambda e: _(
-        "%(actor)s chose the daily digest for %(student)s.", actor=e.actor, student=e.student
-    ),
-    "subscription.instant_chosen": lambda e: _(
-        "%(actor)s chose single messages for %(student)s.", actor=e.actor, student=e.student
-    ),
+    "subscription.digest_chosen": _l("%(actor)s chose the daily digest for %(student)s."),
+    "subscription.instant_chosen": _l("%(actor)s chose single messages for %(student)s."),
     "payment.recorded": lambda e: _(
         "%(actor)s recorded a payment of %(amount)s for %(student)s (receipt %(receipt)s).",
         actor=e.actor,
@@ -405,7 +368,7 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         if e.get("kind") == "copy"
         else _("A family asked for the erasure of its data (answer due by %(day)s).", day=e.day("due_on"))
     ),
-    "data_request.provided": lambda e: _("%(actor)s provided a family with the copy of its data.", actor=e.actor),
+    "data_request.provided": _l("%(actor)s provided a family with the copy of its data."),
     "data_request.erased": lambda e: _(
         "%(actor)s erased a family's data at its request: %(guardians)s guardian records and %(messages)s messages "
         "anonymised, %(subscriptions)s subscriptions stopped; receipts kept.",
@@ -420,7 +383,7 @@ SENTENCES: dict[str, Callable[[Entry], str]] = {
         start=e.day("starts_on"),
         end=e.day("ends_on"),
     ),
-    "leave.withdrawn": lambda e: _("%(actor)s withdrew a leave request.", actor=e.actor),
+    "leave.withdrawn": _l("%(actor)s withdrew a leave request."),
     "leave.approved": lambda e: _(
         "%(actor)s approved a leave request from %(start)s to %(end)s (absences excused: %(excused)s).",
         actor=e.actor,
@@ -486,7 +449,10 @@ def sentences(rows: Sequence[AuditLog]) -> list[str]:
     for row in rows:
         describe = SENTENCES.get(row.action)
         entry = Entry(row, names, students)
-        described.append(
-            describe(entry) if describe else _("%(actor)s: %(action)s.", actor=entry.actor, action=row.action)
-        )
+        if describe is None:
+            described.append(_("%(actor)s: %(action)s.", actor=entry.actor, action=row.action))
+        elif isinstance(describe, LazyString):
+            described.append(_filled(describe, entry))
+        else:
+            described.append(describe(entry))
     return described

@@ -14,31 +14,9 @@ from contactbook.models import (
     EnrolmentStatus,
     School,
     SchoolClass,
-    SchoolLevel,
     SchoolYear,
-    Student,
     User,
 )
-from contactbook.roster.queries import name_order
-
-
-def is_preschool(school: School) -> bool:
-    """Whether the school keeps daily notes: preschools only."""
-    return school.level == SchoolLevel.PRESCHOOL
-
-
-def class_students(school_class: SchoolClass) -> list[Student]:
-    """The children actively enrolled in the class, in the order of the class list."""
-    students = db.session.scalars(
-        select(Student)
-        .join(Enrolment, Enrolment.student_id == Student.id)
-        .where(
-            Enrolment.school_id == school_class.school_id,
-            Enrolment.class_id == school_class.id,
-            Enrolment.status == EnrolmentStatus.ACTIVE,
-        )
-    ).all()
-    return sorted(students, key=lambda s: (name_order(s.full_name), s.id))
 
 
 @dataclass(frozen=True)

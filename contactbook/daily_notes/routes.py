@@ -21,6 +21,7 @@ from contactbook.daily_notes import queries, rules
 from contactbook.daily_notes.services import NotesError, save_class_notes
 from contactbook.daily_notes.services.saving import may_write
 from contactbook.models import SchoolClass
+from contactbook.roster.queries import class_students
 from contactbook.roster.services import current_year
 from contactbook.tenancy import current_school, get_scoped_or_404
 from contactbook.timezones import school_today
@@ -29,7 +30,7 @@ bp = Blueprint("daily_notes", __name__)
 
 
 def _preschool() -> None:
-    if not queries.is_preschool(current_school()):
+    if not current_school().is_preschool:
         abort(404)
 
 
@@ -96,7 +97,7 @@ def _page(
     submitted: dict[str, str] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    students = queries.class_students(school_class) if day is not None else []
+    students = class_students(school_class) if day is not None else []
     notes = queries.notes_of_day(school_class, [s.id for s in students], day) if day is not None else {}
     before, after = rules.neighbours(day, *days) if day is not None and days is not None else (None, None)
     typed = [rules.field_name(field, rules.EVERYONE) for field in rules.FIELDS]

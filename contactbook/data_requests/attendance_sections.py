@@ -4,6 +4,7 @@ early warnings and preschool daily notes (read only, by the children's ids in th
 from __future__ import annotations
 
 from datetime import time
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -12,20 +13,30 @@ from contactbook.early_warnings.labels import warning_text
 from contactbook.extensions import db
 from contactbook.models import AttendanceMark, DailyNote, LeaveRequest, RiskWarning, SchoolClass
 
+R = TypeVar("R", AttendanceMark, LeaveRequest, RiskWarning, DailyNote)
+
 
 def _clock(moment: time | None) -> str | None:
     """A school-local time as the copy writes it: "07:15"."""
     return moment.isoformat(timespec="minutes") if moment is not None else None
 
 
+def _with_class(h: Holder, model: type[R], *order_by: Any) -> list[tuple[R, str]]:
+    """The holder's children's `model` rows in the holder's school with their class's name, by child then
+    `order_by`."""
+    return list(
+        db.session.execute(
+            select(model, SchoolClass.name)
+            .join(SchoolClass, SchoolClass.id == model.class_id)
+            .where(model.school_id == h.school.id, model.student_id.in_(h.student_ids))
+            .order_by(model.student_id, *order_by)
+        ).tuples()
+    )
+
+
 def attendance_marks(h: Holder) -> list[Row]:
     """The children's attendance marks: day, slot, status, times, the reason of a correction, whether told."""
-    rows = db.session.execute(
-        select(AttendanceMark, SchoolClass.name)
-        .join(SchoolClass, SchoolClass.id == AttendanceMark.class_id)
-        .where(AttendanceMark.school_id == h.school.id, AttendanceMark.student_id.in_(h.student_ids))
-        .order_by(AttendanceMark.student_id, AttendanceMark.on, AttendanceMark.slot)
-    ).tuples()
+    rows = _with_class(h, AttendanceMark, AttendanceMark.on, AttendanceMark.slot)
     return [
         {
             "student_id": m.student_id,
@@ -47,12 +58,7 @@ def attendance_marks(h: Holder) -> list[Row]:
 def leave_requests(h: Holder) -> list[Row]:
     """The children's leave requests (as the portal shows them, whoever asked): days, slots, reason, status,
     the decision and its note."""
-    rows = db.session.execute(
-        select(LeaveRequest, SchoolClass.name)
-        .join(SchoolClass, SchoolClass.id == LeaveRequest.class_id)
-        .where(LeaveRequest.school_id == h.school.id, LeaveRequest.student_id.in_(h.student_ids))
-        .order_by(LeaveRequest.student_id, LeaveRequest.starts_on, LeaveRequest.id)
-    ).tuples()
+    rows = _with_class(h, LeaveRequest, LeaveRequest.starts_on, LeaveRequest.id)
     return [
         {
             "id": r.id,
@@ -75,12 +81,7 @@ def leave_requests(h: Holder) -> list[Row]:
 
 def risk_warnings(h: Holder) -> list[Row]:
     """The early warnings that went about the children: the rule, why (in words), its figures, and when."""
-    rows = db.session.execute(
-        select(RiskWarning, SchoolClass.name)
-        .join(SchoolClass, SchoolClass.id == RiskWarning.class_id)
-        .where(RiskWarning.school_id == h.school.id, RiskWarning.student_id.in_(h.student_ids))
-        .order_by(RiskWarning.student_id, RiskWarning.fired_at, RiskWarning.id)
-    ).tuples()
+    rows = _with_class(h, RiskWarning, RiskWarning.fired_at, RiskWarning.id)
     return [
         {
             "student_id": w.student_id,
@@ -97,12 +98,7 @@ def risk_warnings(h: Holder) -> list[Row]:
 
 def daily_notes(h: Holder) -> list[Row]:
     """The children's preschool daily notes: meals, nap, health, activities, the teacher's comment, when sent."""
-    rows = db.session.execute(
-        select(DailyNote, SchoolClass.name)
-        .join(SchoolClass, SchoolClass.id == DailyNote.class_id)
-        .where(DailyNote.school_id == h.school.id, DailyNote.student_id.in_(h.student_ids))
-        .order_by(DailyNote.student_id, DailyNote.on)
-    ).tuples()
+    rows = _with_class(h, DailyNote, DailyNote.on)
     return [
         {
             "student_id": n.student_id,

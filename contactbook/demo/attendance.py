@@ -15,7 +15,6 @@ from sqlalchemy import select
 from contactbook.attendance.services.marking import mark_class
 from contactbook.demo.families import DEMO_FAMILIES
 from contactbook.extensions import db
-from contactbook.grading.services.grids import class_students
 from contactbook.models import (
     AttendanceMark,
     AttendanceStatus,
@@ -26,6 +25,7 @@ from contactbook.models import (
     StudentGuardian,
     User,
 )
+from contactbook.roster.queries import class_students
 from contactbook.timezones import school_today
 
 DAYS = 5

@@ -16,6 +16,7 @@ from contactbook.grading import services as grading
 from contactbook.grading.grid import PASS, SCORE, field_names
 from contactbook.models import School, SchoolClass, Score, Semester, Subject, TeachingAssignment, User
 from contactbook.roster import services as roster
+from contactbook.roster.queries import class_students
 from contactbook.schools import services as staff
 
 # The secondary school's subject teachers besides "giaovien" (Toán) and "gvcn", who teaches the subjects
@@ -93,7 +94,7 @@ def seed_grades(school: School, classes: Sequence[SchoolClass]) -> None:
     )
     assert semester is not None
     rng = random.Random(school.id)  # noqa: S311 (demo data)
-    students = grading.class_students(showcase)
+    students = class_students(showcase)
     ability = {student.id: rng.uniform(5.0, 9.3) for student in students}
     for assignment in _assignments(showcase):
         grid = grading.load_grid(showcase, assignment.subject, semester)

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from contactbook.auth.rules import Role
 from contactbook.daily_notes import rules as notes_rules
-from contactbook.daily_notes.queries import class_students
 from contactbook.daily_notes.services import save_class_notes
 from contactbook.demo.families import DEMO_FAMILIES
 from contactbook.demo.gradebook import staff_member
@@ -23,6 +22,7 @@ from contactbook.models import Authority, DailyNote, Enrolment, School, SchoolCl
 from contactbook.phones import display_vn_phone
 from contactbook.platform import services as platform
 from contactbook.roster import services as roster
+from contactbook.roster.queries import class_students
 from contactbook.roster.reading import read_roster
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today

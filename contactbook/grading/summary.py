@@ -22,7 +22,6 @@ from contactbook.extensions import among, db
 from contactbook.grading import rules
 from contactbook.grading.grid import Cell, columns_for, semester_average
 from contactbook.grading.rules import Competence, Level, PrimaryLevel
-from contactbook.grading.services.grids import class_students
 from contactbook.models import (
     AssessmentKind,
     SchoolClass,
@@ -34,6 +33,7 @@ from contactbook.models import (
     TeachingAssignment,
     TermRecord,
 )
+from contactbook.roster.queries import class_students
 from contactbook.spreadsheet_export import new_workbook, sheet_name, xlsx_bytes
 
 PRIMARY_LAST_GRADE = 5  # tiểu học is grades 1 to 5, assessed by levels (Thông tư 27)

@@ -64,3 +64,8 @@ class School(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     authority: Mapped[Authority] = relationship(back_populates="schools")
+
+    @property
+    def is_preschool(self) -> bool:
+        """A preschool: it marks attendance by the day (arrival and pick-up) and keeps daily notes."""
+        return self.level == SchoolLevel.PRESCHOOL

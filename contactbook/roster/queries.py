@@ -48,6 +48,20 @@ def name_order(full_name: str) -> tuple[str, str]:
     return folded.rsplit(" ", 1)[-1], folded
 
 
+def class_students(school_class: SchoolClass) -> list[Student]:
+    """The students actively enrolled in the class, in the order of the class list (given name, then full)."""
+    students = db.session.scalars(
+        select(Student)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .where(
+            Enrolment.school_id == school_class.school_id,
+            Enrolment.class_id == school_class.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+        )
+    ).all()
+    return sorted(students, key=lambda s: (name_order(s.full_name), s.id))
+
+
 def matches_search(text: str, full_name: str, national_id: str) -> bool:
     """Whether a search for `text` finds this student: each word starts a word of the name, or an id part."""
     digits = "".join(text.split())

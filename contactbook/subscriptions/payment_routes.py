@@ -146,9 +146,8 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
     step = request.form.get("step")
     token = form.token.data or ""
     if step == "record" and token and form.validate_on_submit():
-        record = payments.record_payment if kind == PaymentKind.PAYMENT else payments.record_refund
         try:
-            recorded = record(
+            recorded = payments.record_payment(
                 school,
                 staff_user(),
                 subscription=subscription,
@@ -158,6 +157,7 @@ def _money_page(kind: PaymentKind, subscription: Subscription) -> ResponseReturn
                 payer=form.payer.data or "",
                 reference=form.reference.data,
                 token=token,
+                kind=kind,
             )
         except SubscriptionError as exc:
             _show_problems(form, [exc])

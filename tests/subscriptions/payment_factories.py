@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from contactbook.models import Guardian, Payment, PaymentMethod, Plan, PlanPeriod, Student, Subscription, User
+from contactbook.models import (
+    Guardian,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    Plan,
+    PlanPeriod,
+    Student,
+    Subscription,
+    User,
+)
 from contactbook.subscriptions import services
 from contactbook.subscriptions.rules import PURPOSES
 from contactbook.subscriptions.services import payments
@@ -90,7 +100,7 @@ def pay(
 
 
 def refund(people: SchoolPeople, subscription: Subscription, amount: int, paid_on: date) -> Payment:
-    return payments.record_refund(
+    return payments.record_payment(
         people.school,
         people.staff["accountant"],
         subscription=subscription,
@@ -98,6 +108,7 @@ def refund(people: SchoolPeople, subscription: Subscription, amount: int, paid_o
         paid_on=paid_on,
         method=PaymentMethod.CASH,
         payer=subscription.guardian.full_name,
+        kind=PaymentKind.REFUND,
     ).payment
 
 

@@ -109,8 +109,7 @@ CONFIRMATION = "a-token-from-the-confirmation-page"
 def record(world: World, subscription: Subscription, amount: int, paid_on: date, *, kind: str = "payment",
            token: str | None = CONFIRMATION, payer: str = "Trần Thị Bình") -> payments.Recorded:  # fmt: skip
     """Record money as the page does after its confirmation (`token`), or the CLI without one."""
-    record_money = payments.record_payment if kind == "payment" else payments.record_refund
-    return record_money(
+    return payments.record_payment(
         world.a.school,
         world.a.staff["accountant"],
         subscription=subscription,
@@ -119,6 +118,7 @@ def record(world: World, subscription: Subscription, amount: int, paid_on: date,
         method=PaymentMethod.CASH,
         payer=payer,
         token=token,
+        kind=PaymentKind(kind),
     )
 
 

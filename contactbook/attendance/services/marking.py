@@ -36,7 +36,6 @@ from contactbook.models import (
     EnrolmentStatus,
     School,
     SchoolClass,
-    SchoolLevel,
     SchoolYear,
     Student,
     TeachingAssignment,
@@ -85,13 +84,9 @@ def unit_of(school: School) -> AttendanceUnit:
     return units[school.id]
 
 
-def is_preschool(school: School) -> bool:
-    return school.level == SchoolLevel.PRESCHOOL
-
-
 def slots_of(school: School) -> tuple[str, ...]:
     """The slots of a day the school marks: a preschool marks the day (arrival and pick-up), others by their unit."""
-    return (rules.DAY,) if is_preschool(school) else rules.slots_for(unit_of(school))
+    return (rules.DAY,) if school.is_preschool else rules.slots_for(unit_of(school))
 
 
 def _teaches(user: User, class_ids: list[int] | None = None) -> set[int]:
@@ -105,7 +100,7 @@ def may_mark(school: School, user: User, school_class: SchoolClass, *, sees_all:
     """The homeroom teacher, staff who see every class, and in a per-period school the class's teachers."""
     if sees_all or school_class.homeroom_teacher_id == user.id:
         return True
-    if is_preschool(school) or unit_of(school) != AttendanceUnit.PERIOD:
+    if school.is_preschool or unit_of(school) != AttendanceUnit.PERIOD:
         return False
     return school_class.id in _teaches(user, [school_class.id])
 
@@ -118,7 +113,7 @@ def classes_to_mark(school: School, user: User, year: SchoolYear | None, *, sees
     classes = list(db.session.scalars(query.order_by(SchoolClass.grade_level, SchoolClass.name)))
     if sees_all:
         return classes
-    taught = _teaches(user) if not is_preschool(school) and unit_of(school) == AttendanceUnit.PERIOD else set()
+    taught = _teaches(user) if not school.is_preschool and unit_of(school) == AttendanceUnit.PERIOD else set()
     return [c for c in classes if c.homeroom_teacher_id == user.id or c.id in taught]
 
 
@@ -215,7 +210,7 @@ def mark_class(
         errors["reason"] = (N_("At most %(max)s characters."), {"max": str(REASON_MAX)})
     if errors:
         raise MarkingError(errors)
-    times = times if is_preschool(school) else None
+    times = times if school.is_preschool else None
     now = utcnow()
     ids = sorted(statuses)
     day_marks = marks_of(ids, on, lock=True)

@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from contactbook.auth.access import sees_all
 from contactbook.daily_notes import rules
-from contactbook.daily_notes.queries import class_students, is_preschool
 from contactbook.extensions import among, db
 from contactbook.models import DailyNote, School, SchoolClass, User
 from contactbook.models.base import utcnow
+from contactbook.roster.queries import class_students
 from contactbook.timezones import school_today
 
 
@@ -36,7 +36,7 @@ def save_class_notes(
 ) -> dict[str, rules.Refusal]:
     """Store the class's notes of day `on` from its form (fields `meals-<student id>`, ...); returns the refusals
     by field, and then stores nothing."""
-    if not is_preschool(school) or school_class.school_id != school.id:
+    if not school.is_preschool or school_class.school_id != school.id:
         raise NotesError("daily notes are kept by preschools only")
     if not may_write(actor, school_class):
         raise NotesError("only the class's homeroom teacher writes its notes")

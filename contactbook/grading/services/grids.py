@@ -19,8 +19,6 @@ from contactbook.extensions import among, db, insert_many
 from contactbook.grading.grid import Cell, Column, Reading, columns_for, read_cells
 from contactbook.models import (
     AssessmentKind,
-    Enrolment,
-    EnrolmentStatus,
     School,
     SchoolClass,
     Score,
@@ -31,7 +29,7 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.roster.queries import name_order
+from contactbook.roster.queries import class_students
 
 LOCKED = "Điểm đã công bố: dùng “Sửa điểm” và ghi lý do"
 GRID_ERROR = "_grid"  # a refusal of the whole submission, not of one cell
@@ -97,16 +95,6 @@ class Grid:
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
-
-
-def class_students(school_class: SchoolClass) -> list[Student]:
-    """The students actively enrolled in the class, in the order of the class list (given name, then full)."""
-    students = db.session.scalars(
-        select(Student)
-        .join(Enrolment, Enrolment.student_id == Student.id)
-        .where(Enrolment.class_id == school_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)
-    ).all()
-    return sorted(students, key=lambda s: (name_order(s.full_name), s.id))
 
 
 def load_grid(school_class: SchoolClass, subject: Subject, semester: Semester, only: str | None = None) -> Grid:

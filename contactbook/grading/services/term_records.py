@@ -13,9 +13,10 @@ from sqlalchemy import select
 from contactbook.audit import services as audit
 from contactbook.extensions import among, db
 from contactbook.grading.rules import Competence, Level
-from contactbook.grading.services.grids import GradingError, class_students, leads
+from contactbook.grading.services.grids import GradingError, leads
 from contactbook.models import School, SchoolClass, Semester, TermRecord, User
 from contactbook.models.base import utcnow
+from contactbook.roster.queries import class_students
 
 
 def term_fields(student_id: int, number: int) -> dict[str, str]:

@@ -28,7 +28,6 @@ from contactbook.subscriptions.services.payments import (
     money_problems,
     paid_for,
     record_payment,
-    record_refund,
     refund_owed,
     unpaid_flagged,
 )
@@ -76,7 +75,6 @@ __all__ = [
     "period_bounds",
     "price_ceiling",
     "record_payment",
-    "record_refund",
     "refund_owed",
     "run_daily",
     "set_digest",

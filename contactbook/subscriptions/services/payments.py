@@ -112,19 +112,24 @@ def money_problems(
     return problems
 
 
-def _record(
+def record_payment(
     school: School,
     actor: User,
     *,
-    kind: PaymentKind,
     subscription: Subscription,
     amount: int,
     paid_on: date,
     method: PaymentMethod,
     payer: str,
-    reference: str | None,
-    token: str | None,
+    reference: str | None = None,
+    token: str | None = None,
+    kind: PaymentKind = PaymentKind.PAYMENT,
 ) -> Recorded:
+    """Record money received for a subscription (`kind` REFUND: paid back to the family, never more than is
+    owed), with a numbered receipt; once per confirmation `token`.
+
+    Raises `SubscriptionError` (the first of `money_problems`) and records nothing when the rules refuse it.
+    """
     # Once per confirmation, before any rule: the second click of a refund finds nothing left to refund,
     # yet it is the same refund, already recorded.
     earlier = recorded_for(school, token) if token else None
@@ -168,66 +173,6 @@ def _record(
     )
     db.session.commit()
     return Recorded(payment)
-
-
-def record_payment(
-    school: School,
-    actor: User,
-    *,
-    subscription: Subscription,
-    amount: int,
-    paid_on: date,
-    method: PaymentMethod,
-    payer: str,
-    reference: str | None = None,
-    token: str | None = None,
-) -> Recorded:
-    """Record money received for a subscription, with a numbered receipt; once per confirmation `token`.
-
-    Raises `SubscriptionError` (the first of `money_problems`) and records nothing when the rules refuse it.
-    """
-    return _record(
-        school,
-        actor,
-        kind=PaymentKind.PAYMENT,
-        subscription=subscription,
-        amount=amount,
-        paid_on=paid_on,
-        method=method,
-        payer=payer,
-        reference=reference,
-        token=token,
-    )
-
-
-def record_refund(
-    school: School,
-    actor: User,
-    *,
-    subscription: Subscription,
-    amount: int,
-    paid_on: date,
-    method: PaymentMethod,
-    payer: str,
-    reference: str | None = None,
-    token: str | None = None,
-) -> Recorded:
-    """Record money paid back to a family, never more than is owed; once per confirmation `token`.
-
-    Raises `SubscriptionError` (the first of `money_problems`) and records nothing when the rules refuse it.
-    """
-    return _record(
-        school,
-        actor,
-        kind=PaymentKind.REFUND,
-        subscription=subscription,
-        amount=amount,
-        paid_on=paid_on,
-        method=method,
-        payer=payer,
-        reference=reference,
-        token=token,
-    )
 
 
 @dataclass(frozen=True)
