@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, cast
 
@@ -72,12 +73,28 @@ def _by_stamp(messages: Sequence[Message], stamps: Stamps) -> dict[datetime | No
     return groups
 
 
-def send(channel: str, messages: list[Message]) -> list[SendResult | Exception]:
-    """Hand the messages to the channel's provider; one result or failure per message, in order."""
+def send(channel: str, messages: list[Message]) -> Future[list[SendResult | Exception]]:
+    """Hand the messages to the channel's provider; one result or failure per message, in order, in the future.
+
+    A provider that sends on a loop of its own (Twilio) answers at once, and the caller does its database
+    work while the messages travel; another one (SMTP, console) has sent them when the future comes back.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if channel == "sms":
-        return sms_provider(app).send_many([(m.id, m.to_address, m.body) for m in messages])
-    return email_provider(app).send_many([(m.dedupe_key, m.to_address, m.subject or "", m.body) for m in messages])
+        provider = sms_provider(app)
+        items = [(m.id, m.to_address, m.body) for m in messages]
+        submit = getattr(provider, "submit_many", None)
+        if submit is not None:
+            return cast(Future[list[SendResult | Exception]], submit(items))
+        return _done(provider.send_many(items))
+    emails = [(m.dedupe_key, m.to_address, m.subject or "", m.body) for m in messages]
+    return _done(email_provider(app).send_many(emails))
+
+
+def _done(results: list[SendResult | Exception]) -> Future[list[SendResult | Exception]]:
+    future: Future[list[SendResult | Exception]] = Future()
+    future.set_result(results)
+    return future
 
 
 def record(messages: Sequence[Message], outcomes: dict[int, Outcome], stamps: Stamps, expected: MessageStatus) -> None:
