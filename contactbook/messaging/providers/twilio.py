@@ -29,6 +29,7 @@ from contactbook.messaging.providers.base import (
     ProviderFailure,
     SendResult,
     TemporaryFailure,
+    answered,
 )
 
 DEFAULT_TIMEOUT = 10.0
@@ -179,9 +180,7 @@ class TwilioSmsProvider:
         """`send_many` without waiting: the results come in the future. Batches submitted one after another
         share the provider's `concurrency` requests in flight, so the next batch starts as this one ends."""
         if not items:
-            done: Future[list[SendResult | Exception]] = Future()
-            done.set_result([])
-            return done
+            return answered([])
         return asyncio.run_coroutine_threadsafe(self._send_all(items), self._loop_running())
 
     def _loop_running(self) -> asyncio.AbstractEventLoop:

@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, or_, text, update
 from contactbook.extensions import among, db
 from contactbook.messaging.outcomes import Outcome
 from contactbook.messaging.providers import email_provider, sms_provider
-from contactbook.messaging.providers.base import SendResult
+from contactbook.messaging.providers.base import SendResult, answered
 from contactbook.messaging.ratelimit import RateLimiter
 from contactbook.models import Guardian, Message, MessageStatus
 from contactbook.models.base import UTCDateTime, utcnow
@@ -76,25 +76,14 @@ def _by_stamp(messages: Sequence[Message], stamps: Stamps) -> dict[datetime | No
 def send(channel: str, messages: list[Message]) -> Future[list[SendResult | Exception]]:
     """Hand the messages to the channel's provider; one result or failure per message, in order, in the future.
 
-    A provider that sends on a loop of its own (Twilio) answers at once, and the caller does its database
-    work while the messages travel; another one (SMTP, console) has sent them when the future comes back.
+    The SMS provider answers at once and sends on a loop of its own (Twilio), so the caller writes to the
+    database while the messages travel; the email provider has sent them when this returns.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if channel == "sms":
-        provider = sms_provider(app)
-        items = [(m.id, m.to_address, m.body) for m in messages]
-        submit = getattr(provider, "submit_many", None)
-        if submit is not None:
-            return cast(Future[list[SendResult | Exception]], submit(items))
-        return _done(provider.send_many(items))
+        return sms_provider(app).submit_many([(m.id, m.to_address, m.body) for m in messages])
     emails = [(m.dedupe_key, m.to_address, m.subject or "", m.body) for m in messages]
-    return _done(email_provider(app).send_many(emails))
-
-
-def _done(results: list[SendResult | Exception]) -> Future[list[SendResult | Exception]]:
-    future: Future[list[SendResult | Exception]] = Future()
-    future.set_result(results)
-    return future
+    return answered(email_provider(app).send_many(emails))
 
 
 def record(messages: Sequence[Message], outcomes: dict[int, Outcome], stamps: Stamps, expected: MessageStatus) -> None:
