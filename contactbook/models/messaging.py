@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactbook.messaging.vocabulary import FailureKind
@@ -67,8 +67,16 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_due", "status", "next_attempt_at"),
-        # A family's page lists the messages about one child, newest first.
+        # A family's page lists the messages about one child, newest first; it also finds a guardian's.
         Index("ix_messages_guardian_student", "guardian_id", "student_id", "id"),
+        # A status report finds its message; a message has no reference until it is sent, and each
+        # state it passes through before would otherwise add an index entry of NULL.
+        Index(
+            "ix_messages_provider_ref",
+            "provider_ref",
+            postgresql_where=text("provider_ref IS NOT NULL"),
+            sqlite_where=text("provider_ref IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +85,7 @@ class Message(Base):
     kind: Mapped[str] = mapped_column(String(20))  # notice | score | digest | renewal
     category: Mapped[str] = mapped_column(String(20))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"))
     channel: Mapped[str] = mapped_column(String(10))  # sms | email
     to_address: Mapped[str] = mapped_column(String(254))
@@ -95,7 +103,7 @@ class Message(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
     segments: Mapped[int] = mapped_column(SmallInteger, default=0)
     cost: Mapped[int] = mapped_column(Integer, default=0)
     # Why it was not (or may not have been) sent: a human reason, and for a failure its kind (which alone

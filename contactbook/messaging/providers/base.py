@@ -13,6 +13,7 @@ policy decides from the failure's class alone:
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -70,7 +71,18 @@ class AmbiguousFailure(ProviderFailure):
     kind = FailureKind.AMBIGUOUS
 
 
+def answered(results: list[SendResult | Exception]) -> Future[list[SendResult | Exception]]:
+    """`results` as a future that has already come back (a provider that sends while it is called)."""
+    future: Future[list[SendResult | Exception]] = Future()
+    future.set_result(results)
+    return future
+
+
 class SmsProvider(Protocol):
+    def submit_many(self, items: list[tuple[int, str, str]]) -> Future[list[SendResult | Exception]]:
+        """`send_many` without waiting for the answers: delivery writes to the database meanwhile."""
+        ...
+
     def send_many(self, items: list[tuple[int, str, str]]) -> list[SendResult | Exception]:
         """Hand `(message_id, to, body)` items over; one result or `ProviderFailure` per item, in order.
 

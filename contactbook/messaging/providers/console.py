@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import Future
 from typing import Any
 
 import redis
 
-from contactbook.messaging.providers.base import SendResult, TemporaryFailure
+from contactbook.messaging.providers.base import SendResult, TemporaryFailure, answered
 from contactbook.models.base import utcnow
 
 OUTBOX_KEY = "dev:console-outbox"
@@ -43,6 +44,9 @@ class _ConsoleOutbox:
 
 
 class ConsoleSmsProvider(_ConsoleOutbox):
+    def submit_many(self, items: list[tuple[int, str, str]]) -> Future[list[SendResult | Exception]]:
+        return answered(self.send_many(items))
+
     def send_many(self, items: list[tuple[int, str, str]]) -> list[SendResult | Exception]:
         return self._push_many([{"channel": "sms", "message": id_, "to": to, "body": body} for id_, to, body in items])
 

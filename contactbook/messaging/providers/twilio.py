@@ -12,6 +12,7 @@ import asyncio
 import base64
 import os
 import threading
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -28,6 +29,7 @@ from contactbook.messaging.providers.base import (
     ProviderFailure,
     SendResult,
     TemporaryFailure,
+    answered,
 )
 
 DEFAULT_TIMEOUT = 10.0
@@ -161,7 +163,7 @@ class TwilioSmsProvider:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_pid = 0
-        self._async: tuple[RebasedAsyncHttpClient, Client] | None = None
+        self._async: tuple[RebasedAsyncHttpClient, Client, asyncio.Semaphore] | None = None
 
     def _client(self, http_client: AsyncTwilioHttpClient) -> Client:
         return Client(self.account_sid, self.auth_token, http_client=http_client)
@@ -172,9 +174,14 @@ class TwilioSmsProvider:
         The requests run on this provider's own loop, in a thread of its own, whatever the caller's
         thread is doing (Celery's threads pool, or a host already running a loop).
         """
+        return self.submit_many(items).result()
+
+    def submit_many(self, items: list[tuple[int, str, str]]) -> Future[list[SendResult | Exception]]:
+        """`send_many` without waiting: the results come in the future. Batches submitted one after another
+        share the provider's `concurrency` requests in flight, so the next batch starts as this one ends."""
         if not items:
-            return []
-        return asyncio.run_coroutine_threadsafe(self._send_all(items), self._loop_running()).result()
+            return answered([])
+        return asyncio.run_coroutine_threadsafe(self._send_all(items), self._loop_running())
 
     def _loop_running(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -199,9 +206,8 @@ class TwilioSmsProvider:
     async def _send_all(self, items: list[tuple[int, str, str]]) -> list[SendResult | Exception]:
         if self._async is None:  # built inside the loop that uses it, as aiohttp requires
             http_client = RebasedAsyncHttpClient(self.base_url, self.timeout, limit=self.concurrency)
-            self._async = (http_client, self._client(http_client))
-        client = self._async[1]
-        in_flight = asyncio.Semaphore(self.concurrency)
+            self._async = (http_client, self._client(http_client), asyncio.Semaphore(self.concurrency))
+        _, client, in_flight = self._async
         return list(await asyncio.gather(*(self._send_one(client, in_flight, *item) for item in items)))
 
     async def _send_one(

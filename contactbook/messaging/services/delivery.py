@@ -5,7 +5,8 @@ Sending a message at most once rests on the order of the commits here:
 - `deliver`: the rows that may not go now get their outcome (held, expired, skipped) in one commit, with
   the text of the digests about to go and the outcome of their items (`composing`);
   then, chunk by chunk, the rows about to be handed over are marked `sending` in a commit of their own
-  *before* the provider is called, and the results are recorded in the next commit;
+  *before* the provider is called, and the results are recorded in a later commit (while the next chunk
+  travels);
 - `sweep`: a dead worker's `claimed` rows are queued again, its `sending` rows flagged `ambiguous`;
 - `record_status`: a provider's status report moves a message on, never backwards, and settles one whose
   send result was never written (`sending` or `ambiguous`) as if it had been.
@@ -14,6 +15,9 @@ Sending a message at most once rests on the order of the commits here:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -21,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactbook.extensions import among, db
-from contactbook.messaging.outcomes import outcome_of
-from contactbook.messaging.providers.base import PermanentFailure
+from contactbook.messaging.outcomes import Outcome, outcome_of
+from contactbook.messaging.providers.base import PermanentFailure, SendResult
 from contactbook.messaging.services import callbacks, claiming, sending
 from contactbook.messaging.services.checks import checked
 from contactbook.models import Message, MessageStatus
@@ -38,35 +42,72 @@ def claim(limit: int = claiming.BATCH, now: datetime | None = None) -> list[int]
 
 def deliver(ids: list[int]) -> dict[str, int]:
     """Check, send and record a claimed batch; returns counts per outcome."""
-    now = utcnow()
-    messages = _claimed(ids)
-    stamps: sending.Stamps = {m.id: m.claimed_at for m in messages}
-    ready, outcomes = checked(messages, now)
-    sending.record([m for m in messages if m.id in outcomes], outcomes, stamps, MessageStatus.CLAIMED)
-    db.session.commit()
-    unusable: set[tuple[int, str]] = set()
-    chunk = int(current_app.config["SMS_CONCURRENCY"])
-    for channel in ("sms", "email"):
-        batch = [m for m in ready if m.channel == channel]
-        for start in range(0, len(batch), chunk):
-            part = sending.start_sending(channel, batch[start : start + chunk], stamps)
-            db.session.commit()  # `sending` is on disk before the provider hears of these messages
-            if not part:
-                continue
-            for message, result in zip(part, sending.send(channel, part), strict=True):
-                outcomes[message.id] = outcome_of(result, channel=channel, attempts=message.attempts + 1, now=utcnow())
-                if isinstance(result, PermanentFailure) and result.unusable_contact:
-                    unusable.add((message.guardian_id, channel))
-            sending.record(part, outcomes, stamps, MessageStatus.SENDING)
-            db.session.commit()
-            record_early_statuses([outcomes[m.id].provider_ref for m in part])
-    if unusable:
-        sending.mark_unusable(unusable)
+    run = _Run()
+    run.deliver(ids)
+    run.land()
+    return dict(run.counts)
+
+
+@dataclass(frozen=True)
+class _Flight:
+    """A chunk handed to its provider (committed `sending` first) whose results are not written yet."""
+
+    channel: str
+    part: list[Message]
+    stamps: sending.Stamps
+    results: Future[list[SendResult | Exception]]
+
+
+class _Run:
+    """The deliveries of one task. A chunk is handed over as soon as its rows are committed `sending`, and
+    the previous chunk's results are written while it travels: the provider always has messages in flight
+    while this process works with the database (the next chunk, the next batch's claim and checks)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = defaultdict(int)
+        self._flight: _Flight | None = None
+
+    def deliver(self, ids: list[int]) -> None:
+        """Check a claimed batch and hand its chunks over; the last one may still travel on return."""
+        now = utcnow()
+        messages = _claimed(ids)
+        stamps: sending.Stamps = {m.id: m.claimed_at for m in messages}
+        ready, outcomes = checked(messages, now)
+        sending.record([m for m in messages if m.id in outcomes], outcomes, stamps, MessageStatus.CLAIMED)
         db.session.commit()
-    counts: dict[str, int] = defaultdict(int)
-    for outcome in outcomes.values():
-        counts[outcome.status.value] += 1
-    return dict(counts)
+        self._count(outcomes.values())
+        chunk = int(current_app.config["SMS_CONCURRENCY"])
+        for channel in ("sms", "email"):
+            batch = [m for m in ready if m.channel == channel]
+            for start in range(0, len(batch), chunk):
+                part = sending.start_sending(channel, batch[start : start + chunk], stamps)
+                db.session.commit()  # `sending` is on disk before the provider hears of these messages
+                flight = _Flight(channel, part, stamps, sending.send(channel, part)) if part else None
+                self.land()
+                self._flight = flight
+
+    def land(self) -> None:
+        """Wait for the chunk in flight, if any, and write its results (committed)."""
+        flight, self._flight = self._flight, None
+        if flight is None:
+            return
+        outcomes: dict[int, Outcome] = {}
+        unusable: set[tuple[int, str]] = set()
+        for message, result in zip(flight.part, flight.results.result(), strict=True):
+            attempts = message.attempts + 1
+            outcomes[message.id] = outcome_of(result, channel=flight.channel, attempts=attempts, now=utcnow())
+            if isinstance(result, PermanentFailure) and result.unusable_contact:
+                unusable.add((message.guardian_id, flight.channel))
+        sending.record(flight.part, outcomes, flight.stamps, MessageStatus.SENDING)
+        if unusable:
+            sending.mark_unusable(unusable)
+        db.session.commit()
+        self._count(outcomes.values())
+        record_early_statuses([outcome.provider_ref for outcome in outcomes.values()])
+
+    def _count(self, outcomes: Iterable[Outcome]) -> None:
+        for outcome in outcomes:
+            self.counts[outcome.status.value] += 1
 
 
 def _claimed(ids: list[int]) -> list[Message]:
@@ -94,14 +135,14 @@ def record_early_statuses(provider_refs: list[str | None]) -> None:
 
 def dispatch(max_batches: int = 1000) -> dict[str, int]:
     """Claim and deliver due messages until none is left (or `max_batches`)."""
-    totals: dict[str, int] = defaultdict(int)
+    run = _Run()
     for _ in range(max_batches):
         ids = claim()
         if not ids:
             break
-        for status, n in deliver(ids).items():
-            totals[status] += n
-    return dict(totals)
+        run.deliver(ids)  # its last chunk travels while the next batch is claimed and checked
+    run.land()
+    return dict(run.counts)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from sqlalchemy import Table, bindparam, or_, text, update
 from contactbook.extensions import among, db
 from contactbook.messaging.outcomes import Outcome
 from contactbook.messaging.providers import email_provider, sms_provider
-from contactbook.messaging.providers.base import SendResult
+from contactbook.messaging.providers.base import SendResult, answered
 from contactbook.messaging.ratelimit import RateLimiter
 from contactbook.models import Guardian, Message, MessageStatus
 from contactbook.models.base import UTCDateTime, utcnow
@@ -72,12 +73,17 @@ def _by_stamp(messages: Sequence[Message], stamps: Stamps) -> dict[datetime | No
     return groups
 
 
-def send(channel: str, messages: list[Message]) -> list[SendResult | Exception]:
-    """Hand the messages to the channel's provider; one result or failure per message, in order."""
+def send(channel: str, messages: list[Message]) -> Future[list[SendResult | Exception]]:
+    """Hand the messages to the channel's provider; one result or failure per message, in order, in the future.
+
+    The SMS provider answers at once and sends on a loop of its own (Twilio), so the caller writes to the
+    database while the messages travel; the email provider has sent them when this returns.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if channel == "sms":
-        return sms_provider(app).send_many([(m.id, m.to_address, m.body) for m in messages])
-    return email_provider(app).send_many([(m.dedupe_key, m.to_address, m.subject or "", m.body) for m in messages])
+        return sms_provider(app).submit_many([(m.id, m.to_address, m.body) for m in messages])
+    emails = [(m.dedupe_key, m.to_address, m.subject or "", m.body) for m in messages]
+    return answered(email_provider(app).send_many(emails))
 
 
 def record(messages: Sequence[Message], outcomes: dict[int, Outcome], stamps: Stamps, expected: MessageStatus) -> None:
