@@ -219,6 +219,7 @@ SENTENCES: dict[str, LazyString | Callable[[Entry], str]] = {
     "campaign.opened": _l("%(actor)s opened the registration campaign “%(title)s”."),
     "campaign.invited": _l("%(actor)s invited a school to a registration campaign."),
     "campaign.imported": _l("%(actor)s invited %(count)s schools from a list."),
+    "campaign.closed": _l("%(actor)s closed the registration campaign “%(title)s”."),
     "registration.submitted": _l("A school submitted its registration."),
     "registration.resubmitted": _l("A school resubmitted its registration with the changes asked for."),
     "registration.approved": _l("%(actor)s approved a school's registration."),

@@ -274,6 +274,8 @@ def registration(registration_id: int) -> ResponseReturnValue:
         changes_form=ChangesForm(formdata=None),
         decline_form=DeclineForm(formdata=None),
         waiting=found.status == RegistrationStatus.SUBMITTED,
+        # A school asked for changes that never resubmits (or cannot: the campaign closed) can be declined.
+        declinable=found.status in (RegistrationStatus.SUBMITTED, RegistrationStatus.CHANGES_REQUESTED),
         closed=found.campaign.closed_at is not None,
     )
 

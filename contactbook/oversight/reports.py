@@ -95,8 +95,8 @@ class CampaignRef:
 class InvitationLine:
     """A school invited by one campaign or more, none of its invitations approved: not registered (yet).
 
-    One line per school, however many times it was invited: its invitations are matched by email address,
-    else by name (`school_key`). Its name, level and authority are those of its latest invitation.
+    One line per school, however many times it was invited: its invitations are matched by email address and
+    name (`school_key`). Its name, level and authority are those of its latest invitation.
     """
 
     invitation_id: int  # its latest invitation
@@ -252,11 +252,11 @@ def _current_year(school_id: int, today: date) -> SchoolYear | None:
 
 
 def school_key(email: str, name: str) -> tuple[str, str]:
-    """What identifies an invited school across invitations: its email address, else its name (normalized)."""
-    address = email.strip().casefold()
-    if address:
-        return ("email", address)
-    return ("name", " ".join(unicodedata.normalize("NFKC", name).casefold().split()))
+    """What identifies an invited school across invitations: its email address and its name (normalized).
+
+    Both, not the address alone: a list may give several schools one office's address (the importer allows
+    it), and one of them registering must not hide the others."""
+    return (email.strip().casefold(), " ".join(unicodedata.normalize("NFKC", name).casefold().split()))
 
 
 # Which status a school not registered is shown with when it was invited more than once: the furthest one.

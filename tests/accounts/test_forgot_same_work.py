@@ -13,11 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
+from contactbook.accounts.services import forgot as forgotten
 from contactbook.extensions import db
 from contactbook.models import AccountEmail, AccountEmailStatus, AccountToken
 from contactbook.schools.services import set_active
 from tests.accounts.support import all_emails, answer_requests, emails_to, link_path
-from tests.factories import World, login, make_world, post
+from tests.factories import World, csrf_token, login, make_world, post
 from tests.messaging.conftest import wait_until
 from tests.support import audit_rows, browser
 
@@ -96,6 +97,50 @@ def test_a_request_older_than_a_link_lasts_is_not_answered(client: FlaskClient, 
     db.session.commit()
     assert answer_requests() == {"emailed": 0, "ended": 1}
     assert emails_to("teacher@alpha.test") == []
+
+
+def test_the_audit_row_written_by_the_worker_keeps_the_askers_address(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    world.a.staff["teacher"].email = "teacher@alpha.test"
+    db.session.commit()
+    url = f"/s/{world.a.slug}/forgot"
+    data = {"username": "teacher", "csrf_token": csrf_token(client)}
+    assert client.post(url, data=data, environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 302
+
+    assert answer_requests() == {"emailed": 1, "ended": 0}
+    (row,) = audit_rows("password.reset_requested", world.a.school.id)
+    assert row.ip_address == "203.0.113.9"
+
+
+@pytest.mark.committed
+def test_a_request_that_cannot_be_answered_does_not_hold_up_the_next(
+    app: Flask, committed_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Committed for real: answering a request rolls back on failure, which a test's transaction would undo."""
+    with app.test_request_context():
+        world = make_world()
+        world.a.staff["teacher"].email = "teacher@alpha.test"
+        world.a.staff["homeroom"].email = "homeroom@alpha.test"
+        slug = world.a.slug
+        db.session.commit()
+        db.session.remove()
+    asker = browser(app)
+    for username in ("teacher", "homeroom"):
+        assert post(asker, f"/s/{slug}/forgot", {"username": username}).status_code == 302
+    real_issue = forgotten.tokens.issue
+
+    def issue(user: object, purpose: object) -> str:
+        if getattr(user, "username", None) == "teacher":
+            raise RuntimeError("a broken row")
+        return real_issue(user, purpose)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(forgotten.tokens, "issue", issue)
+    with app.test_request_context():
+        assert answer_requests() == {"emailed": 1, "ended": 1}
+        assert emails_to("teacher@alpha.test") == [] and len(emails_to("homeroom@alpha.test")) == 1
+        assert answer_requests() == {"emailed": 0, "ended": 0}
+        db.session.remove()
 
 
 @pytest.mark.committed

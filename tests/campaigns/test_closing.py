@@ -154,6 +154,28 @@ def test_a_closed_campaign_refuses_a_resubmission_after_a_request_for_changes(
     assert again.status == RegistrationStatus.CHANGES_REQUESTED and again.address == "1 Lê Lợi, Huế"
 
 
+def test_a_registration_left_waiting_for_changes_by_the_close_can_be_declined(world: World, app: Flask) -> None:
+    opened = campaign(world)
+    registration = services.register(invite(world, opened), data(), at(OPENS))
+    services.request_changes(registration, world.officer, "Sửa địa chỉ")
+    close(world, opened)
+    page = officer(app).get(f"/platform/authority/campaigns/registrations/{registration.id}")
+    assert 'name="reason"' in page.get_data(as_text=True)  # the decline form is offered
+
+    answer = post(
+        officer(app),
+        f"/platform/authority/campaigns/registrations/{registration.id}/decline",
+        {"reason": "Đợt đăng ký đã đóng."},
+    )
+
+    assert answer.status_code == 302
+    db.session.expire_all()
+    declined = db.session.get_one(SchoolRegistration, registration.id)
+    assert declined.status == RegistrationStatus.DECLINED and declined.decision_note == "Đợt đăng ký đã đóng."
+    with pytest.raises(services.ReviewError):  # and it is not sent back for changes again
+        services.request_changes(declined, world.officer, "Sửa lại")
+
+
 def test_a_closed_campaign_invites_no_more_schools(world: World, app: Flask) -> None:
     opened = campaign(world)
     close(world, opened)

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, select
 from contactbook.extensions import db
 from contactbook.messaging.providers import EXTENSION_KEY
 from contactbook.messaging.providers.base import SendResult, TemporaryFailure
+from contactbook.messaging.ratelimit import RateLimiter
 from contactbook.messaging.services import delivery
 from contactbook.models import Message, MessageStatus
 from tests.messaging.conftest import build_subscribed_school
@@ -121,3 +122,31 @@ def test_the_last_chunk_in_flight_is_recorded_with_its_own_outcomes(app: Flask, 
     assert {by_id[i].status for i in ids[:-1]} == {MessageStatus.SENT}
     assert totals == {"sent": 4, "queued": 1}
     db.session.rollback()
+
+
+def test_a_failure_while_the_next_chunk_is_prepared_still_writes_the_chunk_in_flight(
+    watching: WatchingProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = build_subscribed_school(4)
+    notice_id = notice_for(world)
+    ids = [m.id for m in messages_of(notice_id)]
+    watching.fail = {ids[0]}  # the provider answers the first message "busy": it is to be tried again
+    waits = iter([None, ConnectionError("Redis went away")])
+
+    def acquire(self: object, n: int) -> None:
+        wait = next(waits)
+        if wait is not None:
+            raise wait
+
+    monkeypatch.setattr(RateLimiter, "acquire", acquire)
+
+    with pytest.raises(ConnectionError):
+        delivery.dispatch()
+
+    by_id = {m.id: m for m in messages_of(notice_id)}
+    # The first chunk reached the provider: its answers are written, the busy one queued again.
+    assert by_id[ids[0]].status == MessageStatus.QUEUED and by_id[ids[0]].failure_kind is not None
+    assert by_id[ids[1]].status == MessageStatus.SENT
+    # The second never left: still claimed, for the sweep to queue again.
+    assert {by_id[i].status for i in ids[2:]} == {MessageStatus.CLAIMED}
+    assert [h.ids for h in watching.handovers] == [ids[:2]]

@@ -11,10 +11,12 @@ is found. Asking is throttled per address and per account name, counted before a
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import nullcontext
 from typing import Any
 
 from flask import current_app
+from flask import request as http_request
 from limits import parse
 from sqlalchemy import select
 
@@ -36,6 +38,9 @@ REQUEST = "password-reset-request"  # the subject of a request's row until its a
 NOT_AN_ACCOUNT = "no active account with an email address"
 TOO_LATE = "asked longer ago than a link lasts"
 GONE = "asked at a school that is no longer active"
+UNANSWERABLE = "could not be answered (see the worker's log)"
+
+logger = logging.getLogger(__name__)
 
 
 def count_request(school: School | None, username: str, address: str) -> bool:
@@ -64,6 +69,7 @@ def request_reset(school: School | None, username: str) -> None:
         "school_id": school.id if school is not None else None,
         "username": username.strip().lower(),
         "base": public_base(),  # where the link points: the address the request came to (when it is ours)
+        "ip": http_request.remote_addr,  # for the audit row, written by the worker
     }
     db.session.add(AccountEmail(to_address="", subject=REQUEST, body=json.dumps(request)))
     nudge_after_commit(ANSWER_TASK)
@@ -76,14 +82,29 @@ def answer_requests(limit: int = 200) -> dict[str, int]:
     counts = {"emailed": 0, "ended": 0}
     ids = list(db.session.scalars(select(AccountEmail.id).where(*_waiting()).order_by(AccountEmail.id).limit(limit)))
     for request_id in ids:
-        row = db.session.scalar(
-            select(AccountEmail).where(AccountEmail.id == request_id, *_waiting()).with_for_update(skip_locked=True)
-        )
+        row = _take(request_id)
         if row is None:  # answered meanwhile by another worker
             db.session.commit()
             continue
-        counts["emailed" if _answer(row) else "ended"] += 1
+        try:
+            counts["emailed" if _answer(row) else "ended"] += 1
+        except Exception:  # one request that cannot be answered does not hold up the others
+            db.session.rollback()
+            logger.exception("password reset request %s could not be answered", request_id)
+            row = _take(request_id)
+            if row is None:
+                db.session.commit()
+                continue
+            _end(row, UNANSWERABLE)
+            counts["ended"] += 1
     return counts
+
+
+def _take(request_id: int) -> AccountEmail | None:
+    """The request's row, locked until the commit, if it still waits and no other worker holds it."""
+    return db.session.scalar(
+        select(AccountEmail).where(AccountEmail.id == request_id, *_waiting()).with_for_update(skip_locked=True)
+    )
 
 
 def _waiting() -> tuple[Any, ...]:
@@ -112,7 +133,8 @@ def _answer(row: AccountEmail) -> bool:
         token = tokens.issue(user, TokenPurpose.RESET)
         row.subject, row.body = link_email(user, _link(request["base"], token, school), TokenPurpose.RESET)
         row.to_address = user.email
-        audit.record("password.reset_requested", actor=None, school_id=user.school_id, target=user)
+        entry = audit.record("password.reset_requested", actor=None, school_id=user.school_id, target=user)
+        entry.ip_address = request.get("ip")  # the asker's, not the worker's (which has none)
         nudge_after_commit(mail.SEND_TASK)
         db.session.commit()  # in the school's scope: the token and the audit row are that school's
         return True

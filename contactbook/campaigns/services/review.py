@@ -35,12 +35,14 @@ class ReviewError(ValueError):
     """A decision that cannot be taken; the message says why (to translate when shown)."""
 
 
-def _check_undecided(registration: SchoolRegistration) -> None:
-    """Refuse unless the registration waits for a decision; its row is held until the commit, so a second
-    decision at the same time (a double click) waits for the first and then finds it decided."""
+def _check_undecided(
+    registration: SchoolRegistration, waiting: tuple[RegistrationStatus, ...] = (RegistrationStatus.SUBMITTED,)
+) -> None:
+    """Refuse unless the registration is in one of the `waiting` states; its row is held until the commit, so a
+    second decision at the same time (a double click) waits for the first and then finds it decided."""
     db.session.scalar(select(SchoolRegistration.id).where(SchoolRegistration.id == registration.id).with_for_update())
     db.session.refresh(registration)
-    if registration.status != RegistrationStatus.SUBMITTED:
+    if registration.status not in waiting:
         raise ReviewError(N_("This registration is not waiting for a decision."))
 
 
@@ -146,8 +148,10 @@ def _send_back(
     """Decide `status` with the officer's `text` (refused when empty: `missing`) and email the school, audited.
 
     `email` is the subject and body msgids and the body's variable naming the text; `details` its other variables.
+    A registration sent back for changes may be declined too (the school never resubmitted, or the campaign
+    closed before it could), not sent back again.
     """
-    _check_undecided(registration)
+    _check_undecided(registration, _SENT_BACK_FROM[status])
     text = text.strip()
     if not text:
         raise ReviewError(missing)
@@ -157,6 +161,12 @@ def _send_back(
         school = registration.school_name
         _tell_school(registration, _(subject, school=school), _(body, school=school, **{name: text}, **details))
     db.session.commit()
+
+
+_SENT_BACK_FROM = {
+    RegistrationStatus.CHANGES_REQUESTED: (RegistrationStatus.SUBMITTED,),
+    RegistrationStatus.DECLINED: (RegistrationStatus.SUBMITTED, RegistrationStatus.CHANGES_REQUESTED),
+}
 
 
 def request_changes(registration: SchoolRegistration, officer: User, note: str) -> None:

@@ -14,9 +14,11 @@ Sending a message at most once rests on the order of the commits here:
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +34,8 @@ from contactbook.messaging.services.checks import checked
 from contactbook.models import Message, MessageStatus
 from contactbook.models.base import utcnow
 
+logger = logging.getLogger(__name__)
+
 
 def claim(limit: int = claiming.BATCH, now: datetime | None = None) -> list[int]:
     """Take up to `limit` due messages for this worker (committed); returns their ids."""
@@ -42,9 +46,8 @@ def claim(limit: int = claiming.BATCH, now: datetime | None = None) -> list[int]
 
 def deliver(ids: list[int]) -> dict[str, int]:
     """Check, send and record a claimed batch; returns counts per outcome."""
-    run = _Run()
-    run.deliver(ids)
-    run.land()
+    with _Run.running() as run:
+        run.deliver(ids)
     return dict(run.counts)
 
 
@@ -67,6 +70,24 @@ class _Run:
         self.counts: dict[str, int] = defaultdict(int)
         self._flight: _Flight | None = None
 
+    @classmethod
+    @contextmanager
+    def running(cls) -> Iterator[_Run]:
+        """A run whose chunk in flight is written at its end, also when something failed meanwhile (a rate
+        limiter or database error while the next chunk was prepared): its provider answered, so its
+        results (a temporary failure to retry, a sent message) are written, not left `sending`."""
+        run = cls()
+        try:
+            yield run
+        except BaseException:
+            db.session.rollback()
+            try:
+                run.land()
+            except Exception:
+                logger.exception("could not write the results of the chunk in flight; the sweep will flag it")
+            raise
+        run.land()
+
     def deliver(self, ids: list[int]) -> None:
         """Check a claimed batch and hand its chunks over; the last one may still travel on return."""
         now = utcnow()
@@ -79,16 +100,21 @@ class _Run:
         chunk = int(current_app.config["SMS_CONCURRENCY"])
         for channel in ("sms", "email"):
             batch = [m for m in ready if m.channel == channel]
+            if batch and self._flight is not None and self._flight.channel != channel:
+                self.land()  # email goes while it is handed over: the SMS in flight are written first
             for start in range(0, len(batch), chunk):
                 part = sending.start_sending(channel, batch[start : start + chunk], stamps)
                 db.session.commit()  # `sending` is on disk before the provider hears of these messages
                 flight = _Flight(channel, part, stamps, sending.send(channel, part)) if part else None
-                self.land()
-                self._flight = flight
+                previous, self._flight = self._flight, flight
+                self._write(previous)
 
     def land(self) -> None:
         """Wait for the chunk in flight, if any, and write its results (committed)."""
         flight, self._flight = self._flight, None
+        self._write(flight)
+
+    def _write(self, flight: _Flight | None) -> None:
         if flight is None:
             return
         outcomes: dict[int, Outcome] = {}
@@ -135,13 +161,12 @@ def record_early_statuses(provider_refs: list[str | None]) -> None:
 
 def dispatch(max_batches: int = 1000) -> dict[str, int]:
     """Claim and deliver due messages until none is left (or `max_batches`)."""
-    run = _Run()
-    for _ in range(max_batches):
-        ids = claim()
-        if not ids:
-            break
-        run.deliver(ids)  # its last chunk travels while the next batch is claimed and checked
-    run.land()
+    with _Run.running() as run:
+        for _ in range(max_batches):
+            ids = claim()
+            if not ids:
+                break
+            run.deliver(ids)  # its last chunk travels while the next batch is claimed and checked
     return dict(run.counts)
 
 
