@@ -114,8 +114,18 @@ def _check_authority(campaign: RegistrationCampaign, authority_id: int, subtree:
         raise CampaignError(N_("This authority is not under the campaign's authority."))
 
 
+def hold(campaign: RegistrationCampaign) -> None:
+    """Hold the campaign's row (shared) until the commit and read whether it is closed afresh: a close at the
+    same moment waits for this commit, or has been committed and is seen."""
+    db.session.scalar(
+        select(RegistrationCampaign.id).where(RegistrationCampaign.id == campaign.id).with_for_update(read=True)
+    )
+    db.session.refresh(campaign, ["closed_at"])
+
+
 def _check_open(campaign: RegistrationCampaign) -> None:
     """A closed campaign invites no more schools: their link would refuse them."""
+    hold(campaign)
     if campaign.closed_at is not None:
         raise CampaignError(N_("This campaign is closed: no more schools can be invited."))
 

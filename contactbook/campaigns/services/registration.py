@@ -14,7 +14,7 @@ from contactbook.accounts.services import mail
 from contactbook.audit import services as audit
 from contactbook.campaigns.links import registration_link
 from contactbook.campaigns.rules import is_late, slug_format_problem, submission_problem
-from contactbook.campaigns.services.campaigns import EMAIL_LOCALE
+from contactbook.campaigns.services.campaigns import EMAIL_LOCALE, hold
 from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.models import School, SchoolLevel
@@ -80,6 +80,7 @@ def register(invitation: CampaignInvitation, data: RegistrationData, now: dateti
     # for the first, then sees its registration and is refused like any later one.
     db.session.scalar(select(CampaignInvitation.id).where(CampaignInvitation.id == invitation.id).with_for_update())
     db.session.expire(invitation, ["registration"])
+    hold(invitation.campaign)  # and a close at the same moment is either seen or waits for this commit
     problem = can_submit(invitation, now)
     if problem is None:
         problem = slug_problem(data.requested_slug, invitation)

@@ -18,7 +18,7 @@ from contactbook.audit import services as audit
 from contactbook.auth.rules import Role
 from contactbook.campaigns.links import registration_link, setup_link
 from contactbook.campaigns.rules import slug_format_problem
-from contactbook.campaigns.services.campaigns import EMAIL_LOCALE
+from contactbook.campaigns.services.campaigns import EMAIL_LOCALE, hold
 from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.models import Grant, PlatformFee, School, SchoolStatus, TokenPurpose, User
@@ -171,6 +171,7 @@ _SENT_BACK_FROM = {
 
 def request_changes(registration: SchoolRegistration, officer: User, note: str) -> None:
     """Send the registration back to the school with the changes asked for (it edits and resubmits)."""
+    hold(registration.campaign)
     if registration.campaign.closed_at is not None:
         raise ReviewError(N_("This campaign is closed: the school could not resubmit. Approve or decline it."))
     _send_back(
