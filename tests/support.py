@@ -163,3 +163,21 @@ def audit_rows(action: str, school_id: int | None = None) -> list[AuditLog]:
     if school_id is not None:
         query = query.where(AuditLog.school_id == school_id)
     return list(db.session.scalars(query))
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs, as sent (the tests that count or
+    compare them filter what they do not mean: the row scope's `set_config`, savepoints)."""
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

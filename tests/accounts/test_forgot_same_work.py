@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from contactbook.accounts.services import forgot as forgotten
 from contactbook.extensions import db
@@ -20,7 +18,7 @@ from contactbook.schools.services import set_active
 from tests.accounts.support import all_emails, answer_requests, emails_to, link_path
 from tests.factories import World, csrf_token, login, make_world, post
 from tests.messaging.conftest import wait_until
-from tests.support import audit_rows, browser
+from tests.support import audit_rows, browser, sql_statements
 
 NEW_PASSWORD = "Fresh-lotus-2025"
 SAVEPOINT_NAME = re.compile(r"sa_savepoint_\d+")
@@ -31,28 +29,12 @@ def client(app: Flask, db_session: None) -> FlaskClient:
     return browser(app)
 
 
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement sent while the block runs (its text: the parameters are the only difference)."""
-    sent: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        # A savepoint's name counts up (the test's transaction turns each commit into one): not a difference.
-        sent.append(SAVEPOINT_NAME.sub("sa_savepoint", " ".join(statement.split())))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def ask(app: Flask, client: FlaskClient, url: str, username: str) -> list[str]:
-    with statements(app) as sent:
+    """The statements of one request; a savepoint's name counts up (the test's transaction turns each commit
+    into one): not a difference."""
+    with sql_statements(app) as sent:
         assert post(client, url, {"username": username}).status_code == 302
-    return sent
+    return [SAVEPOINT_NAME.sub("sa_savepoint", " ".join(statement.split())) for statement in sent]
 
 
 def test_the_request_sends_the_same_statements_whatever_the_account(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from contactbook.extensions import db
 from contactbook.grading import services as grading
@@ -18,6 +15,7 @@ from tests.factories import World
 from tests.family.child_messages_support import message
 from tests.family.child_support import as_mother, published, semester_scores
 from tests.grading.factories import GradeWorld, make_grade_world
+from tests.support import sql_statements
 
 MOST = 16  # the family's session, the child among its schools, then the tab's own reads
 WORKED = {"tx1": "7", "tx2": "8", "tx3": "9", "gk": "6,5", "ck": "8"}
@@ -29,27 +27,11 @@ def gw(world: World) -> GradeWorld:
     return make_grade_world(world.a)
 
 
-@contextmanager
-def counted(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if not statement.lstrip().lower().startswith(("select set_config", "savepoint", "release", "rollback")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def queries_of(app: Flask, client: FlaskClient, url: str) -> int:
-    with counted(app) as statements:
+    with sql_statements(app) as statements:
         assert client.get(url).status_code == 200
-    return len(statements)
+    skipped = ("select set_config", "savepoint", "release", "rollback")
+    return sum(1 for statement in statements if not statement.lstrip().lower().startswith(skipped))
 
 
 def test_the_tabs_cost_the_same_few_queries_with_one_grade_or_a_year_of_them(

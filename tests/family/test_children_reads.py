@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from werkzeug.exceptions import NotFound
 
 from contactbook.extensions import db
@@ -18,6 +16,7 @@ from contactbook.models import Enrolment, EnrolmentStatus, SchoolStatus
 from tests.factories import World
 from tests.family.support import family_for, sign_in_family
 from tests.roster.factories import make_class, make_class_world, make_guardian, make_student, make_year
+from tests.support import sql_statements
 
 PHONE = "+84912345678"
 
@@ -33,18 +32,8 @@ def test_the_home_page_reads_each_school_in_one_statement(app: Flask, client: Fl
     sibling = make_student(world.a, alpha.school_class, "Nguyễn Thị Em", "790100000002")
     make_guardian(world.a, [sibling], "Nguyễn Văn Bố", relation="father", phone=PHONE)
     sign_in_family(app, client, phone=PHONE)
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as statements:
         page = client.get("/family/").get_data(as_text=True)
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", record)
 
     reads = [s for s in statements if s.startswith("SELECT") and "set_config" not in s]
     assert len(reads) == 2, reads  # two schools, one statement each, however many children and guardians

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from contactbook.extensions import db
 from contactbook.models import School, SchoolYear, Subscription
@@ -17,6 +17,7 @@ from contactbook.subscriptions.reports import Uptake, class_uptake
 from contactbook.tenancy import school_scope
 from tests.factories import World
 from tests.oversight.factories import Oversight, make_oversight
+from tests.support import sql_statements
 
 LAST_DAY_OF_YEAR = date(2026, 7, 31)
 
@@ -71,17 +72,8 @@ def test_the_months_are_those_of_each_school_and_month_counted_on_its_own(small:
 
 def statements_of(app: Flask, schools: Sequence[School], today: date) -> int:
     """How many SQL statements the months of `schools` take on `today`."""
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app) as statements:
         month_points(schools, today)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return len(statements)
 
 
