@@ -6,6 +6,9 @@ the row adds an entry to every index of the table: the guardian's index repeated
 `ix_messages_guardian_student`, and the provider reference index held a NULL for each version before
 the message was sent.
 
+Building the partial index holds writes to `messages` while it runs (not CONCURRENTLY: the migrations run in
+one transaction): on a large production table, apply it at a quiet hour (delivery waits, nothing is lost).
+
 Revision ID: 0020_message_indexes
 Revises: 0019_totp_last_step
 Create Date: 2026-12-06 16:20:00

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from contactbook.accounts.services import forgot as forgotten
 from contactbook.extensions import db
 from contactbook.models import AccountEmail, AccountEmailStatus, AccountToken
+from contactbook.models.base import utcnow
 from contactbook.schools.services import set_active
 from tests.accounts.support import all_emails, answer_requests, emails_to, link_path
 from tests.factories import World, csrf_token, login, make_world, post
@@ -59,6 +60,11 @@ def test_the_request_sends_the_same_statements_whatever_the_account(
 
     platform = ask(app, client, "/account/forgot", "officer")
     assert ask(app, client, "/account/forgot", "nobody-here") == platform
+
+    # A request is no email yet: not due to any sender, even one that knows nothing of requests (an older
+    # worker during a deploy would otherwise try to send its row).
+    due = select(AccountEmail).where(AccountEmail.next_attempt_at <= utcnow())
+    assert db.session.scalars(due).all() == []
 
     # After the answer, the worker's part: only the existing, active accounts with an email get one.
     assert answer_requests() == {"emailed": 2, "ended": 5}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -71,7 +72,10 @@ def request_reset(school: School | None, username: str) -> None:
         "base": public_base(),  # where the link points: the address the request came to (when it is ours)
         "ip": http_request.remote_addr,  # for the audit row, written by the worker
     }
-    db.session.add(AccountEmail(to_address="", subject=REQUEST, body=json.dumps(request)))
+    # Never due as an email until its account is found (a worker of an older release, which knows nothing of
+    # requests, leaves it alone too): answering it makes it due.
+    never = datetime(9999, 12, 31, tzinfo=UTC)
+    db.session.add(AccountEmail(to_address="", subject=REQUEST, body=json.dumps(request), next_attempt_at=never))
     nudge_after_commit(ANSWER_TASK)
     db.session.commit()
 
@@ -132,7 +136,7 @@ def _answer(row: AccountEmail) -> bool:
             return _end(row, NOT_AN_ACCOUNT)
         token = tokens.issue(user, TokenPurpose.RESET)
         row.subject, row.body = link_email(user, _link(request["base"], token, school), TokenPurpose.RESET)
-        row.to_address = user.email
+        row.to_address, row.next_attempt_at = user.email, utcnow()
         entry = audit.record("password.reset_requested", actor=None, school_id=user.school_id, target=user)
         entry.ip_address = request.get("ip")  # the asker's, not the worker's (which has none)
         nudge_after_commit(mail.SEND_TASK)
