@@ -42,6 +42,7 @@ from contactbook.models import (
 )
 from contactbook.oversight.months import FIRST_MONTH, MonthPoint, Traffic, month_points, traffic
 from contactbook.platform.services import authority_subtree_ids
+from contactbook.roster.services import current_year
 from contactbook.subscriptions.reports import Uptake, authority_overview
 from contactbook.tenancy import school_scope
 
@@ -221,7 +222,7 @@ def school_lines(schools: Sequence[School], today: date) -> list[SchoolLine]:
     for school in schools:
         overview = overviews[school.id]
         with school_scope(school.id):
-            year = _current_year(school.id, today)
+            year = current_year(school, today)
             lines.append(
                 SchoolLine(
                     school_id=school.id,
@@ -241,14 +242,6 @@ def school_lines(schools: Sequence[School], today: date) -> list[SchoolLine]:
                 )
             )
     return lines
-
-
-def _current_year(school_id: int, today: date) -> SchoolYear | None:
-    """The school's year containing `today`, else its latest (as `roster.services.current_year`)."""
-    years = db.session.scalars(
-        select(SchoolYear).where(SchoolYear.school_id == school_id).order_by(SchoolYear.starts_on.desc())
-    ).all()
-    return next((y for y in years if y.starts_on <= today <= y.ends_on), years[0] if years else None)
 
 
 def school_key(email: str, name: str) -> tuple[str, str]:
