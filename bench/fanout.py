@@ -7,7 +7,10 @@ worker (prefork pool, 2 processes), it times 10,000 empty Celery tasks, one per 
 how the whole pipeline compares with Celery doing nothing. Then, against the same fake Twilio (same
 latency), it times the bare sender: the twilio async client alone in as many processes as the worker
 has, 200 requests in flight each, no database and no queue; the share says how close the pipeline
-comes to that ceiling. Targets: rate >= 500/s, ratio >= 1.0, share >= 0.75.
+comes to that ceiling. The ceiling is the better of two runs of the bare sender, one before the notice and
+one after the empty tasks (each after a checkpoint, with the worker idle): a single run after the pipeline
+read it up to a third lower when PostgreSQL was still writing the pipeline's rows, which flattered the share.
+Targets: rate >= 500/s, ratio >= 1.0, share >= 0.75.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import redis
+from flask import Flask
+from sqlalchemy import text
 
 from bench.bare_sender import bare_rate
 from bench.cpu import Meter, children_cpu_seconds, cpu_seconds
 from bench.delivery_setup import delivery_stack, pending, wait_workers_ready
+from contactbook.extensions import db
 from contactbook.notices import services as notices
 from contactbook.notices.services import Audience
-from tests.messaging.conftest import build_subscribed_school
+from tests.messaging.conftest import FakeTwilio, build_subscribed_school
 
 WORKER_THREADS = 2
 POOL = "prefork"
@@ -41,6 +47,7 @@ def main() -> None:
             world = build_subscribed_school(n, slug="bench")
             print(f"data: {n} guardians subscribed in {time.perf_counter() - started:.1f} s", flush=True)
             wait_workers_ready(client)
+            bare_before, _, _ = _bare(app, fake, n)
             meter = Meter(app.config["SQLALCHEMY_DATABASE_URI"], worker.pid, fake.process.pid)
             meter.start()
 
@@ -70,12 +77,8 @@ def main() -> None:
         noop_seconds = time.perf_counter() - started
         print(f"{n} empty tasks: {noop_seconds:.2f} s", flush=True)
 
-        fake.reset()
-        fake_before, senders_before = cpu_seconds(fake.process.pid), children_cpu_seconds()
-        bare = bare_rate(fake.base_url, n, processes=WORKER_THREADS, in_flight=SETTINGS["SMS_CONCURRENCY"])
-        print(f"bare sender: {WORKER_THREADS} processes x {SETTINGS['SMS_CONCURRENCY']} in flight, {bare:.0f}/s")
-        bare_fake = 1000 * (cpu_seconds(fake.process.pid) - fake_before) / n
-        bare_senders = 1000 * (children_cpu_seconds() - senders_before) / n
+        bare_after, bare_senders, bare_fake = _bare(app, fake, n)
+        bare = max(bare_before, bare_after)
 
     # CPU per message holds on a loaded machine where the rates do not (`bench/cpu.py`).
     print(f"cpu_ms_per_message pipeline: {meter.per_message(messages)}")
@@ -86,6 +89,22 @@ def main() -> None:
         f"fanout messages={messages} seconds={seconds:.2f} rate={rate:.0f}/s "
         f"noop_rate={noop_rate:.0f}/s ratio={rate / noop_rate:.2f} bare_rate={bare:.0f}/s share={rate / bare:.2f}"
     )
+
+
+def _bare(app: Flask, fake: FakeTwilio, n: int) -> tuple[float, float, float]:
+    """The bare sender's rate against `fake` once PostgreSQL has written what it holds, and its CPU per
+    message (senders, fake)."""
+    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("checkpoint"))
+    fake.reset()
+    fake_before, senders_before = cpu_seconds(fake.process.pid), children_cpu_seconds()
+    rate = bare_rate(fake.base_url, n, processes=WORKER_THREADS, in_flight=SETTINGS["SMS_CONCURRENCY"])
+    in_flight = SETTINGS["SMS_CONCURRENCY"]
+    print(f"bare sender: {WORKER_THREADS} processes x {in_flight} in flight, {rate:.0f}/s", flush=True)
+    fake_ms = 1000 * (cpu_seconds(fake.process.pid) - fake_before) / n
+    senders_ms = 1000 * (children_cpu_seconds() - senders_before) / n
+    fake.reset()
+    return rate, senders_ms, fake_ms
 
 
 if __name__ == "__main__":
