@@ -87,6 +87,19 @@ def test_one_post_saves_the_whole_class(client: FlaskClient, aw: AttendanceWorld
     assert f'name="s-{aw.cuong.id}" value="unexcused" checked' in page.get_data(as_text=True)
 
 
+def test_students_left_out_of_the_form_are_marked_present_by_default(client: FlaskClient, aw: AttendanceWorld) -> None:
+    as_homeroom(client, aw)
+    day = {"on": DAY.isoformat(), "slot": "day"}
+
+    first = post(client, aw.url, day | {f"s-{aw.cuong.id}": "unexcused"})
+    assert first.status_code == 302
+    assert {sid: m.status for sid, m in marks(aw).items()} == {aw.an.id: P, aw.cuong.id: U, aw.hoa.id: P}
+    assert len(messages("attendance")) == 1
+
+    post(client, aw.url, day | {f"s-{aw.hoa.id}": "late"})  # a mark already made is kept
+    assert {sid: m.status for sid, m in marks(aw).items()} == {aw.an.id: P, aw.cuong.id: U, aw.hoa.id: L}
+
+
 def test_index_lists_the_homeroom_class_and_whether_today_is_marked(client: FlaskClient, aw: AttendanceWorld) -> None:
     as_homeroom(client, aw)
     before = client.get(f"/s/{aw.people.slug}/attendance/").get_data(as_text=True)

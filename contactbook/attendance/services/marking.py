@@ -190,7 +190,7 @@ def mark_class(
 ) -> Saved:
     """Store the class's marks for `slot` of day `on` and write the families' messages, in one commit.
 
-    `statuses` by student id (students left out keep their mark, or stay unmarked); `times` (preschools) the
+    `statuses` by student id (students left out keep their mark, or are marked present); `times` (preschools) the
     arrival and pick-up by student id; `class_list` the class's `enrolled()` when the caller just read it.
     Raises `MarkingError`, having changed nothing, when refused.
     """
@@ -212,9 +212,15 @@ def mark_class(
         raise MarkingError(errors)
     times = times if school.is_preschool else None
     now = utcnow()
-    ids = sorted(statuses)
+    ids = sorted(set(statuses) | set(names))
     day_marks = marks_of(ids, on, lock=True)
     existing = {m.student_id: m for m in day_marks if m.slot == slot}
+    # Everyone is present by default: a student of the class left out of the form and not yet marked in this
+    # slot is marked present; one already marked keeps its mark.
+    statuses = {
+        sid: statuses.get(sid, AttendanceStatus.PRESENT) for sid in ids if sid in statuses or sid not in existing
+    }
+    ids = sorted(statuses)
     # Told today already, in another slot (an earlier period): one alert a day is enough.
     told_today = {m.student_id for m in day_marks if m.slot != slot and m.alerted_at is not None}
     cover = approved_cover(ids, on, slot)
