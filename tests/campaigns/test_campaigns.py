@@ -18,6 +18,7 @@ from contactbook.models import (
     AccountEmail,
     AccountToken,
     AuthorityKind,
+    PlanPeriod,
     PlatformFee,
     School,
     SchoolLevel,
@@ -32,7 +33,10 @@ from contactbook.models.registration import (
 )
 from contactbook.platform import services as platform
 from contactbook.schools.services import new_user
+from contactbook.subscriptions import services as subscriptions
+from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.tenancy import school_scope
+from contactbook.timezones import school_today
 from tests.factories import PASSWORD, World, login, post
 from tests.support import audit_rows, browser, translated
 
@@ -148,6 +152,32 @@ def test_approval_creates_the_school_its_admin_setup_link_and_fee(world: World, 
     assert audit_rows("registration.approved")
 
 
+def test_the_campaign_s_price_ceilings_cap_the_approved_school_s_plans(world: World) -> None:
+    opened = campaign(world, max_price_month=30_000, max_price_year=200_000)
+    school = services.approve(services.register(invite(world, opened), data(), at(OPENS)), world.officer)
+    with school_scope(school.id):
+        admin = db.session.scalar(select(User).where(User.school_id == school.id))
+        assert admin is not None
+
+        assert subscriptions.price_ceiling(school, PlanPeriod.MONTH) == 30_000
+        assert subscriptions.price_ceiling(school, PlanPeriod.SCHOOL_YEAR) == 200_000
+        terms = {"name": "Gói", "period": PlanPeriod.MONTH, "sms": True, "email": False, "digest_only": False}
+        with pytest.raises(SubscriptionError, match="ceiling"):
+            subscriptions.create_plan(school, admin, price=30_001, **terms)  # type: ignore[arg-type]
+        plan = subscriptions.create_plan(school, admin, price=30_000, **terms)  # type: ignore[arg-type]
+    assert plan.price == 30_000
+
+
+def test_a_lower_authority_ceiling_still_applies_to_a_school_registered_by_campaign(world: World) -> None:
+    opened = campaign(world, max_price_month=30_000)
+    school = services.approve(services.register(invite(world, opened), data(), at(OPENS)), world.officer)
+    subscriptions.set_price_ceiling(world.ward, world.officer, PlanPeriod.MONTH, 25_000)
+
+    assert subscriptions.price_ceiling(school, PlanPeriod.MONTH) == 25_000
+    assert subscriptions.price_ceiling(world.a.school, PlanPeriod.MONTH) == 25_000
+    assert subscriptions.price_ceiling(school, PlanPeriod.SCHOOL_YEAR) is None
+
+
 def test_admin_password_is_unusable_until_set(world: World, app: Flask) -> None:
     registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
     services.approve(registration, world.officer)
@@ -256,6 +286,29 @@ def test_school_registers_through_the_public_form(world: World, client: FlaskCli
     registration = db.session.get(CampaignInvitation, invitation.id).registration  # type: ignore[union-attr]
     assert registration is not None and registration.admin_phone == "+84912345678"
     assert post(client, url, form | {"requested_slug": "gamma"}).status_code == 409
+
+
+def test_the_terms_on_offer_are_shown_to_the_school_and_the_officer(world: World, app: Flask) -> None:
+    today = school_today()
+    opened = campaign(
+        world,
+        opens_on=today - timedelta(days=1),
+        deadline=today + timedelta(days=9),
+        website_fee=1_200_000,
+        max_price_month=30_000,
+        max_price_year=250_000,
+    )
+    invitation = invite(world, opened)
+
+    form_page = browser(app).get(f"/register/{invitation_token(invitation.id)}").get_data(as_text=True)
+    client = browser(app)
+    login(client, "officer")
+    detail_page = client.get(f"/platform/authority/campaigns/{opened.id}").get_data(as_text=True)
+
+    for page in (form_page, detail_page):
+        assert "1,200,000" in page or "1.200.000" in page
+        assert "30,000" in page or "30.000" in page
+        assert "250,000" in page or "250.000" in page
 
 
 def test_officer_opens_a_campaign_and_invites_from_a_list(world: World, app: Flask) -> None:
