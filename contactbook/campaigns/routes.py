@@ -226,7 +226,9 @@ def import_list(campaign_id: int) -> ResponseReturnValue:
     authorities = {name.lower(): ident for ident, name in _authority_choices(subtree)}
     upload = form.file.data
     try:
-        read = read_list(upload.filename or "", upload.read(), authorities, campaign.authority_id)
+        read = read_list(
+            upload.filename or "", upload.read(), authorities, campaign.authority_id, services.invited_keys(campaign)
+        )
     except ListFileError as exc:
         return _detail(campaign, import_form=form, problems=[_(str(exc))])
     if read.problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -37,7 +38,7 @@ from contactbook.subscriptions import services as subscriptions
 from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
-from tests.factories import PASSWORD, World, login, post
+from tests.factories import PASSWORD, World, csrf_token, login, post
 from tests.support import audit_rows, browser, translated
 
 OPENS, DEADLINE = date(2026, 8, 1), date(2026, 8, 31)
@@ -428,6 +429,50 @@ def test_a_campaign_invites_only_schools_under_its_own_authority(world: World) -
     with pytest.raises(services.CampaignError):
         services.import_invitations(world.officer, opened, [row], province_subtree)
     assert db.session.scalar(select(CampaignInvitation.id)) is None
+
+
+def test_a_school_already_invited_to_the_campaign_is_not_invited_again(world: World) -> None:
+    opened = campaign(world)
+    invite(world, opened)
+    again = services.InvitationRow(
+        " trường thcs  GAMMA ", SchoolLevel.LOWER_SECONDARY, "Gamma@School.example.vn", world.ward.id
+    )
+
+    with pytest.raises(services.CampaignError, match="already invited"):
+        services.add_invitation(world.officer, opened, again, [world.ward.id])
+    with pytest.raises(services.CampaignError, match="already invited"):
+        services.import_invitations(world.officer, opened, [again], [world.ward.id])
+    assert len(db.session.scalars(select(CampaignInvitation.id)).all()) == 1
+    assert len(emails_to("gamma@school.example.vn")) == 1
+    # A corrected address is another invitation; so is the same school in another campaign.
+    fixed = services.InvitationRow(
+        "Trường THCS Gamma", SchoolLevel.LOWER_SECONDARY, "thcs.gamma@example.vn", world.ward.id
+    )
+    services.add_invitation(world.officer, opened, fixed, [world.ward.id])
+    invite(world, campaign(world, title="Đợt bổ sung"))
+    assert len(db.session.scalars(select(CampaignInvitation.id)).all()) == 3
+
+
+def test_a_list_naming_a_school_already_invited_is_refused_with_its_row(world: World, app: Flask) -> None:
+    opened = campaign(world)
+    invite(world, opened)
+    client = browser(app)
+    login(client, "officer")
+    content = "name,level,email\nTrường THCS Delta,THCS,delta@x.vn\nTrường THCS Gamma,THCS,gamma@school.example.vn\n"
+
+    answer = client.post(
+        f"/platform/authority/campaigns/{opened.id}/import",
+        data={"csrf_token": csrf_token(client), "file": (io.BytesIO(content.encode()), "list.csv")},
+        content_type="multipart/form-data",
+    )
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert translated(app, "Nothing was imported.") in page
+    already = translated(app, "This school is already invited to this campaign.")
+    assert translated(app, "Row %(line)s: %(problem)s", line=3, problem=already) in page
+    assert len(db.session.scalars(select(CampaignInvitation.id)).all()) == 1
+    assert not emails_to("delta@x.vn")
 
 
 def test_a_school_phone_longer_than_kept_is_refused_with_a_message(world: World, client: FlaskClient) -> None:
