@@ -30,6 +30,7 @@ from contactbook.models.registration import (
     RegistrationStatus,
     SchoolRegistration,
 )
+from contactbook.platform.forms import SCHOOL_LEVELS
 from contactbook.platform.services import authority_subtree_ids
 from contactbook.tenancy import MAX_ID
 from contactbook.timezones import school_today
@@ -271,6 +272,7 @@ def registration(registration_id: int) -> ResponseReturnValue:
     return render_template(
         "campaigns/registration.html",
         registration=found,
+        level=dict(SCHOOL_LEVELS).get(found.level.value, found.level.value),
         answers=survey_answers(found),
         approve_form=ApproveForm(formdata=None),
         changes_form=ChangesForm(formdata=None),

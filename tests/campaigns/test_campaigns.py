@@ -416,6 +416,19 @@ def test_officer_reads_the_survey_answers_and_approves_from_the_page(world: Worl
     assert post(client, f"{url}/approve").status_code == 302  # refused with a message: already decided
 
 
+def test_the_officer_reads_the_registrations_level_and_where_it_stands(world: World, app: Flask) -> None:
+    registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
+    client = browser(app)
+    login(client, "officer")
+    url = f"/platform/authority/campaigns/registrations/{registration.id}"
+
+    text = client.get(url).get_data(as_text=True)
+    assert translated(app, "Lower secondary") in text
+    assert translated(app, "Waiting for review") in text
+    services.request_changes(registration, world.officer, "Sửa địa chỉ")
+    assert translated(app, "Changes requested") in client.get(url).get_data(as_text=True)
+
+
 def test_a_campaign_invites_only_schools_under_its_own_authority(world: World) -> None:
     """Even an officer above both (the province) cannot put a sibling ward's school in a ward's campaign."""
     opened = campaign(world)
