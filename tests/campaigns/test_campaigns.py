@@ -179,6 +179,30 @@ def test_a_lower_authority_ceiling_still_applies_to_a_school_registered_by_campa
     assert subscriptions.price_ceiling(school, PlanPeriod.SCHOOL_YEAR) is None
 
 
+class _DigitFreeDraws:
+    """A random source whose draws, however long, have no digit (as one in about 1,500 of `token_urlsafe(32)`)."""
+
+    @staticmethod
+    def token_urlsafe(nbytes: int | None = None) -> str:
+        return "abcDEF-_" * 8
+
+    @staticmethod
+    def token_hex(nbytes: int | None = None) -> str:
+        return "abcdef" * 10
+
+
+def test_approval_creates_the_admin_whatever_the_random_password_drawn(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
+    monkeypatch.setattr("contactbook.campaigns.services.review.secrets", _DigitFreeDraws)
+
+    school = services.approve(registration, world.officer)
+
+    with school_scope(school.id):
+        assert db.session.scalar(select(User.id).where(User.school_id == school.id)) is not None
+
+
 def test_admin_password_is_unusable_until_set(world: World, app: Flask) -> None:
     registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
     services.approve(registration, world.officer)
