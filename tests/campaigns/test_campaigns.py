@@ -541,3 +541,20 @@ def test_a_campaign_school_year_is_two_consecutive_years(world: World, app: Flas
     assert post(client, "/platform/authority/campaigns/new", fields | {"school_year": "2026-2029"}).status_code == 200
     assert db.session.scalar(select(RegistrationCampaign.id)) is None
     assert post(client, "/platform/authority/campaigns/new", fields | {"school_year": "2026-2027"}).status_code == 302
+
+
+def test_a_price_ceiling_of_nothing_is_refused_with_a_message(world: World, app: Flask) -> None:
+    """A ceiling caps the school's plans (a price is positive): 0 đ would forbid every plan."""
+    client = browser(app)
+    login(client, "officer")
+    fields = {"title": "Đăng ký", "school_year": "2026-2027", "opens_on": "2026-08-01", "deadline": "2026-08-31"}
+    fields |= {"website_fee": "0", "reminder_days": "7"}
+    message = translated(app, "A price ceiling is a positive number of đồng, at most 1,000,000,000.")
+
+    for name in ("max_price_month", "max_price_year"):
+        refused = post(client, "/platform/authority/campaigns/new", fields | {name: "0"})
+        assert refused.status_code == 200 and message in refused.get_data(as_text=True)
+    with pytest.raises(services.CampaignError, match="positive"):
+        campaign(world, max_price_month=0)
+    assert db.session.scalar(select(RegistrationCampaign.id)) is None
+    assert post(client, "/platform/authority/campaigns/new", fields | {"max_price_month": "1"}).status_code == 302

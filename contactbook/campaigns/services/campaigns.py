@@ -57,6 +57,8 @@ def open_campaign(
     """A new campaign of `authority` (the seed's four survey questions unless others are given), audited."""
     if deadline < opens_on:
         raise CampaignError(N_("The deadline cannot come before the opening date."))
+    if any(ceiling is not None and ceiling <= 0 for ceiling in (max_price_month, max_price_year)):
+        raise CampaignError(N_("A price ceiling is a positive number of đồng, at most 1,000,000,000."))
     campaign = RegistrationCampaign(
         authority_id=authority.id,
         title=title.strip(),
