@@ -34,6 +34,8 @@ DATES = Within(
     lambda form: date(2100, 12, 31),
     lambda earliest, latest: str(_l("A date from 2000 to 2100.")),
 )
+# A ceiling caps the plans' prices, which are positive: 0 đ would forbid every plan.
+CEILING_MESSAGE = _l("A price ceiling is a positive number of đồng, at most 1,000,000,000.")
 SCHOOL_PHONE = re.compile(r"^\+?[0-9][0-9 .()\-]{6,17}[0-9]$")  # at most 20 characters, as stored
 
 
@@ -84,11 +86,11 @@ class CampaignForm(FlaskForm):
     )
     max_price_month = IntegerField(
         _l("Price ceiling of a monthly family plan (VND)"),
-        validators=[Optional(), NumberRange(min=0, max=MAX_FEE, message=_l("From 0 to 1,000,000,000 VND."))],
+        validators=[Optional(), NumberRange(min=1, max=MAX_FEE, message=CEILING_MESSAGE)],
     )
     max_price_year = IntegerField(
         _l("Price ceiling of a yearly family plan (VND)"),
-        validators=[Optional(), NumberRange(min=0, max=MAX_FEE, message=_l("From 0 to 1,000,000,000 VND."))],
+        validators=[Optional(), NumberRange(min=1, max=MAX_FEE, message=CEILING_MESSAGE)],
     )
     ask_has_website = BooleanField(_l("Does the unit run a website today?"), default=True)
     ask_website_address = BooleanField(_l("At which address?"), default=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contactbook.campaigns.rules import school_key
 from contactbook.campaigns.services import InvitationRow
+from contactbook.campaigns.services.campaigns import ALREADY_INVITED
 from contactbook.i18n import N_
 from contactbook.inputs import plain_text
 from contactbook.models import SchoolLevel
@@ -88,8 +90,15 @@ def _lines(filename: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise ListFileError(N_("The .csv file is malformed.")) from exc
 
 
-def read_list(filename: str, content: bytes, authorities: Mapping[str, int], default_authority_id: int) -> ReadList:
-    """The schools of the list, or each wrong row's problem; `authorities` maps names (lowercase) to ids."""
+def read_list(
+    filename: str,
+    content: bytes,
+    authorities: Mapping[str, int],
+    default_authority_id: int,
+    invited: Collection[tuple[str, str]] = (),
+) -> ReadList:
+    """The schools of the list, or each wrong row's problem; `authorities` maps names (lowercase) to ids,
+    `invited` holds the schools the campaign has already invited (`school_key`)."""
     result = ReadList()
     header_seen = False
     seen: set[tuple[str, str]] = set()
@@ -114,13 +123,15 @@ def read_list(filename: str, content: bytes, authorities: Mapping[str, int], def
             problem = N_("The email address is not valid.")
         elif authority_id is None:
             problem = N_("This authority is not under the campaign's authority.")
-        elif (name.lower(), email.lower()) in seen:
+        elif school_key(email, name) in seen:
             problem = N_("This school is listed twice.")
+        elif school_key(email, name) in invited:
+            problem = ALREADY_INVITED
         if problem is not None:
             result.problems.append(RowProblem(line, problem))
             continue
         assert level is not None and authority_id is not None
-        seen.add((name.lower(), email.lower()))
+        seen.add(school_key(email, name))
         result.rows.append(InvitationRow(name, level, email, authority_id))
     if not header_seen:
         raise ListFileError(N_("The file is empty."))

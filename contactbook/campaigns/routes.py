@@ -30,6 +30,7 @@ from contactbook.models.registration import (
     RegistrationStatus,
     SchoolRegistration,
 )
+from contactbook.platform.forms import SCHOOL_LEVELS
 from contactbook.platform.services import authority_subtree_ids
 from contactbook.tenancy import MAX_ID
 from contactbook.timezones import school_today
@@ -226,7 +227,9 @@ def import_list(campaign_id: int) -> ResponseReturnValue:
     authorities = {name.lower(): ident for ident, name in _authority_choices(subtree)}
     upload = form.file.data
     try:
-        read = read_list(upload.filename or "", upload.read(), authorities, campaign.authority_id)
+        read = read_list(
+            upload.filename or "", upload.read(), authorities, campaign.authority_id, services.invited_keys(campaign)
+        )
     except ListFileError as exc:
         return _detail(campaign, import_form=form, problems=[_(str(exc))])
     if read.problems:
@@ -269,6 +272,7 @@ def registration(registration_id: int) -> ResponseReturnValue:
     return render_template(
         "campaigns/registration.html",
         registration=found,
+        level=dict(SCHOOL_LEVELS).get(found.level.value, found.level.value),
         answers=survey_answers(found),
         approve_form=ApproveForm(formdata=None),
         changes_form=ChangesForm(formdata=None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -60,3 +61,11 @@ def reminder_day(deadline: date, reminder_days: list[int], today: date) -> int |
     """The number of days left when `today` is one of the campaign's reminder days, else None."""
     left = (deadline - today).days
     return left if left >= 0 and left in reminder_days else None
+
+
+def school_key(email: str, name: str) -> tuple[str, str]:
+    """What identifies an invited school across invitations: its email address and its name (normalized).
+
+    Both, not the address alone: a list may give several schools one office's address (the importer allows
+    it), and one of them registering must not hide the others."""
+    return (email.strip().casefold(), " ".join(unicodedata.normalize("NFKC", name).casefold().split()))

@@ -18,7 +18,6 @@ What the figures mean:
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from contactbook.campaigns.rules import school_key
 from contactbook.extensions import db
 from contactbook.models import (
     Authority,
@@ -242,14 +242,6 @@ def school_lines(schools: Sequence[School], today: date) -> list[SchoolLine]:
                 )
             )
     return lines
-
-
-def school_key(email: str, name: str) -> tuple[str, str]:
-    """What identifies an invited school across invitations: its email address and its name (normalized).
-
-    Both, not the address alone: a list may give several schools one office's address (the importer allows
-    it), and one of them registering must not hide the others."""
-    return (email.strip().casefold(), " ".join(unicodedata.normalize("NFKC", name).casefold().split()))
 
 
 # Which status a school not registered is shown with when it was invited more than once: the furthest one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,6 +19,7 @@ from contactbook.models import (
     AccountEmail,
     AccountToken,
     AuthorityKind,
+    PlanPeriod,
     PlatformFee,
     School,
     SchoolLevel,
@@ -32,8 +34,11 @@ from contactbook.models.registration import (
 )
 from contactbook.platform import services as platform
 from contactbook.schools.services import new_user
+from contactbook.subscriptions import services as subscriptions
+from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.tenancy import school_scope
-from tests.factories import PASSWORD, World, login, post
+from contactbook.timezones import school_today
+from tests.factories import PASSWORD, World, csrf_token, login, post
 from tests.support import audit_rows, browser, translated
 
 OPENS, DEADLINE = date(2026, 8, 1), date(2026, 8, 31)
@@ -148,6 +153,56 @@ def test_approval_creates_the_school_its_admin_setup_link_and_fee(world: World, 
     assert audit_rows("registration.approved")
 
 
+def test_the_campaign_s_price_ceilings_cap_the_approved_school_s_plans(world: World) -> None:
+    opened = campaign(world, max_price_month=30_000, max_price_year=200_000)
+    school = services.approve(services.register(invite(world, opened), data(), at(OPENS)), world.officer)
+    with school_scope(school.id):
+        admin = db.session.scalar(select(User).where(User.school_id == school.id))
+        assert admin is not None
+
+        assert subscriptions.price_ceiling(school, PlanPeriod.MONTH) == 30_000
+        assert subscriptions.price_ceiling(school, PlanPeriod.SCHOOL_YEAR) == 200_000
+        terms = {"name": "Gói", "period": PlanPeriod.MONTH, "sms": True, "email": False, "digest_only": False}
+        with pytest.raises(SubscriptionError, match="ceiling"):
+            subscriptions.create_plan(school, admin, price=30_001, **terms)  # type: ignore[arg-type]
+        plan = subscriptions.create_plan(school, admin, price=30_000, **terms)  # type: ignore[arg-type]
+    assert plan.price == 30_000
+
+
+def test_a_lower_authority_ceiling_still_applies_to_a_school_registered_by_campaign(world: World) -> None:
+    opened = campaign(world, max_price_month=30_000)
+    school = services.approve(services.register(invite(world, opened), data(), at(OPENS)), world.officer)
+    subscriptions.set_price_ceiling(world.ward, world.officer, PlanPeriod.MONTH, 25_000)
+
+    assert subscriptions.price_ceiling(school, PlanPeriod.MONTH) == 25_000
+    assert subscriptions.price_ceiling(world.a.school, PlanPeriod.MONTH) == 25_000
+    assert subscriptions.price_ceiling(school, PlanPeriod.SCHOOL_YEAR) is None
+
+
+class _DigitFreeDraws:
+    """A random source whose draws, however long, have no digit (as one in about 1,500 of `token_urlsafe(32)`)."""
+
+    @staticmethod
+    def token_urlsafe(nbytes: int | None = None) -> str:
+        return "abcDEF-_" * 8
+
+    @staticmethod
+    def token_hex(nbytes: int | None = None) -> str:
+        return "abcdef" * 10
+
+
+def test_approval_creates_the_admin_whatever_the_random_password_drawn(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
+    monkeypatch.setattr("contactbook.campaigns.services.review.secrets", _DigitFreeDraws)
+
+    school = services.approve(registration, world.officer)
+
+    with school_scope(school.id):
+        assert db.session.scalar(select(User.id).where(User.school_id == school.id)) is not None
+
+
 def test_admin_password_is_unusable_until_set(world: World, app: Flask) -> None:
     registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
     services.approve(registration, world.officer)
@@ -258,6 +313,29 @@ def test_school_registers_through_the_public_form(world: World, client: FlaskCli
     assert post(client, url, form | {"requested_slug": "gamma"}).status_code == 409
 
 
+def test_the_terms_on_offer_are_shown_to_the_school_and_the_officer(world: World, app: Flask) -> None:
+    today = school_today()
+    opened = campaign(
+        world,
+        opens_on=today - timedelta(days=1),
+        deadline=today + timedelta(days=9),
+        website_fee=1_200_000,
+        max_price_month=30_000,
+        max_price_year=250_000,
+    )
+    invitation = invite(world, opened)
+
+    form_page = browser(app).get(f"/register/{invitation_token(invitation.id)}").get_data(as_text=True)
+    client = browser(app)
+    login(client, "officer")
+    detail_page = client.get(f"/platform/authority/campaigns/{opened.id}").get_data(as_text=True)
+
+    for page in (form_page, detail_page):
+        assert "1,200,000" in page or "1.200.000" in page
+        assert "30,000" in page or "30.000" in page
+        assert "250,000" in page or "250.000" in page
+
+
 def test_officer_opens_a_campaign_and_invites_from_a_list(world: World, app: Flask) -> None:
     client = browser(app)
     login(client, "officer")
@@ -362,6 +440,19 @@ def test_officer_reads_the_survey_answers_and_approves_from_the_page(world: Worl
     assert post(client, f"{url}/approve").status_code == 302  # refused with a message: already decided
 
 
+def test_the_officer_reads_the_registrations_level_and_where_it_stands(world: World, app: Flask) -> None:
+    registration = services.register(invite(world, campaign(world)), data(), at(OPENS))
+    client = browser(app)
+    login(client, "officer")
+    url = f"/platform/authority/campaigns/registrations/{registration.id}"
+
+    text = client.get(url).get_data(as_text=True)
+    assert translated(app, "Lower secondary") in text
+    assert translated(app, "Waiting for review") in text
+    services.request_changes(registration, world.officer, "Sửa địa chỉ")
+    assert translated(app, "Changes requested") in client.get(url).get_data(as_text=True)
+
+
 def test_a_campaign_invites_only_schools_under_its_own_authority(world: World) -> None:
     """Even an officer above both (the province) cannot put a sibling ward's school in a ward's campaign."""
     opened = campaign(world)
@@ -375,6 +466,50 @@ def test_a_campaign_invites_only_schools_under_its_own_authority(world: World) -
     with pytest.raises(services.CampaignError):
         services.import_invitations(world.officer, opened, [row], province_subtree)
     assert db.session.scalar(select(CampaignInvitation.id)) is None
+
+
+def test_a_school_already_invited_to_the_campaign_is_not_invited_again(world: World) -> None:
+    opened = campaign(world)
+    invite(world, opened)
+    again = services.InvitationRow(
+        " trường thcs  GAMMA ", SchoolLevel.LOWER_SECONDARY, "Gamma@School.example.vn", world.ward.id
+    )
+
+    with pytest.raises(services.CampaignError, match="already invited"):
+        services.add_invitation(world.officer, opened, again, [world.ward.id])
+    with pytest.raises(services.CampaignError, match="already invited"):
+        services.import_invitations(world.officer, opened, [again], [world.ward.id])
+    assert len(db.session.scalars(select(CampaignInvitation.id)).all()) == 1
+    assert len(emails_to("gamma@school.example.vn")) == 1
+    # A corrected address is another invitation; so is the same school in another campaign.
+    fixed = services.InvitationRow(
+        "Trường THCS Gamma", SchoolLevel.LOWER_SECONDARY, "thcs.gamma@example.vn", world.ward.id
+    )
+    services.add_invitation(world.officer, opened, fixed, [world.ward.id])
+    invite(world, campaign(world, title="Đợt bổ sung"))
+    assert len(db.session.scalars(select(CampaignInvitation.id)).all()) == 3
+
+
+def test_a_list_naming_a_school_already_invited_is_refused_with_its_row(world: World, app: Flask) -> None:
+    opened = campaign(world)
+    invite(world, opened)
+    client = browser(app)
+    login(client, "officer")
+    content = "name,level,email\nTrường THCS Delta,THCS,delta@x.vn\nTrường THCS Gamma,THCS,gamma@school.example.vn\n"
+
+    answer = client.post(
+        f"/platform/authority/campaigns/{opened.id}/import",
+        data={"csrf_token": csrf_token(client), "file": (io.BytesIO(content.encode()), "list.csv")},
+        content_type="multipart/form-data",
+    )
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert translated(app, "Nothing was imported.") in page
+    already = translated(app, "This school is already invited to this campaign.")
+    assert translated(app, "Row %(line)s: %(problem)s", line=3, problem=already) in page
+    assert len(db.session.scalars(select(CampaignInvitation.id)).all()) == 1
+    assert not emails_to("delta@x.vn")
 
 
 def test_a_school_phone_longer_than_kept_is_refused_with_a_message(world: World, client: FlaskClient) -> None:
@@ -406,3 +541,20 @@ def test_a_campaign_school_year_is_two_consecutive_years(world: World, app: Flas
     assert post(client, "/platform/authority/campaigns/new", fields | {"school_year": "2026-2029"}).status_code == 200
     assert db.session.scalar(select(RegistrationCampaign.id)) is None
     assert post(client, "/platform/authority/campaigns/new", fields | {"school_year": "2026-2027"}).status_code == 302
+
+
+def test_a_price_ceiling_of_nothing_is_refused_with_a_message(world: World, app: Flask) -> None:
+    """A ceiling caps the school's plans (a price is positive): 0 đ would forbid every plan."""
+    client = browser(app)
+    login(client, "officer")
+    fields = {"title": "Đăng ký", "school_year": "2026-2027", "opens_on": "2026-08-01", "deadline": "2026-08-31"}
+    fields |= {"website_fee": "0", "reminder_days": "7"}
+    message = translated(app, "A price ceiling is a positive number of đồng, at most 1,000,000,000.")
+
+    for name in ("max_price_month", "max_price_year"):
+        refused = post(client, "/platform/authority/campaigns/new", fields | {name: "0"})
+        assert refused.status_code == 200 and message in refused.get_data(as_text=True)
+    with pytest.raises(services.CampaignError, match="positive"):
+        campaign(world, max_price_month=0)
+    assert db.session.scalar(select(RegistrationCampaign.id)) is None
+    assert post(client, "/platform/authority/campaigns/new", fields | {"max_price_month": "1"}).status_code == 302

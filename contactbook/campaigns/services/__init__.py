@@ -6,6 +6,7 @@ from contactbook.campaigns.services.campaigns import (
     add_invitation,
     close_campaign,
     import_invitations,
+    invited_keys,
     open_campaign,
 )
 from contactbook.campaigns.services.registration import RegistrationData, RegistrationRefused, register, slug_problem
@@ -23,6 +24,7 @@ __all__ = [
     "close_campaign",
     "decline",
     "import_invitations",
+    "invited_keys",
     "open_campaign",
     "register",
     "request_changes",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from contactbook.accounts.services import mail
 from contactbook.audit import services as audit
 from contactbook.campaigns.links import registration_link
-from contactbook.campaigns.rules import DEFAULT_REMINDER_DAYS, DEFAULT_SURVEY
+from contactbook.campaigns.rules import DEFAULT_REMINDER_DAYS, DEFAULT_SURVEY, school_key
 from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.models import Authority, SchoolLevel, User
@@ -57,6 +57,8 @@ def open_campaign(
     """A new campaign of `authority` (the seed's four survey questions unless others are given), audited."""
     if deadline < opens_on:
         raise CampaignError(N_("The deadline cannot come before the opening date."))
+    if any(ceiling is not None and ceiling <= 0 for ceiling in (max_price_month, max_price_year)):
+        raise CampaignError(N_("A price ceiling is a positive number of đồng, at most 1,000,000,000."))
     campaign = RegistrationCampaign(
         authority_id=authority.id,
         title=title.strip(),
@@ -124,18 +126,41 @@ def hold(campaign: RegistrationCampaign) -> None:
 
 
 def _check_open(campaign: RegistrationCampaign) -> None:
-    """A closed campaign invites no more schools: their link would refuse them."""
-    hold(campaign)
+    """A closed campaign invites no more schools: their link would refuse them. The campaign's row is held
+    until the commit, alone: a close waits, and so does a second invitation of the same school at the same
+    moment (a double click), which then finds it invited."""
+    db.session.scalar(select(RegistrationCampaign.id).where(RegistrationCampaign.id == campaign.id).with_for_update())
+    db.session.refresh(campaign, ["closed_at"])
     if campaign.closed_at is not None:
         raise CampaignError(N_("This campaign is closed: no more schools can be invited."))
+
+
+ALREADY_INVITED = N_("This school is already invited to this campaign.")
+
+
+def invited_keys(campaign: RegistrationCampaign) -> set[tuple[str, str]]:
+    """The schools `campaign` has invited (`school_key`): each gets one link, not a second one."""
+    rows = db.session.execute(
+        select(CampaignInvitation.email, CampaignInvitation.school_name).where(
+            CampaignInvitation.campaign_id == campaign.id
+        )
+    ).tuples()
+    return {school_key(email, name) for email, name in rows}
+
+
+def _check_not_invited(campaign: RegistrationCampaign, rows: Sequence[InvitationRow]) -> None:
+    invited = invited_keys(campaign)
+    if any(school_key(row.email, row.school_name) in invited for row in rows):
+        raise CampaignError(ALREADY_INVITED)
 
 
 def add_invitation(
     officer: User, campaign: RegistrationCampaign, row: InvitationRow, subtree: Sequence[int]
 ) -> CampaignInvitation:
-    """Invite one school (its authority within `subtree`) and email it its link, in one commit."""
+    """Invite one school (its authority within `subtree`, not invited yet) and email it its link, in one commit."""
     _check_open(campaign)
     _check_authority(campaign, row.authority_id, subtree)
+    _check_not_invited(campaign, [row])
     invitation = _invite(officer, campaign, row)
     db.session.commit()
     return invitation
@@ -148,6 +173,7 @@ def import_invitations(
     _check_open(campaign)
     for row in rows:
         _check_authority(campaign, row.authority_id, subtree)
+    _check_not_invited(campaign, rows)
     invitations = [_invite(officer, campaign, row) for row in rows]
     audit.record("campaign.imported", actor=officer, school_id=None, target=campaign, count=len(invitations))
     db.session.commit()

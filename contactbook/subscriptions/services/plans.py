@@ -7,23 +7,54 @@ from sqlalchemy import func, select
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
-from contactbook.models import Authority, Plan, PlanPeriod, PriceCeiling, School, User
+from contactbook.models import (
+    Authority,
+    Plan,
+    PlanPeriod,
+    PriceCeiling,
+    RegistrationCampaign,
+    RegistrationStatus,
+    School,
+    SchoolRegistration,
+    User,
+)
 from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.subscriptions.services.payments import MAX_AMOUNT
 
+# The terms of a registration campaign that cap a period's plans (a semester plan has no ceiling there).
+CAMPAIGN_CEILINGS = {
+    PlanPeriod.MONTH: RegistrationCampaign.max_price_month,
+    PlanPeriod.SCHOOL_YEAR: RegistrationCampaign.max_price_year,
+}
+
 
 def price_ceiling(school: School, period: PlanPeriod) -> int | None:
-    """The lowest ceiling that the school's authorities (its own and those above) set for `period`."""
+    """The lowest ceiling for `period` that the school's authorities (its own and those above) set, or that the
+    campaign through which the school registered offered in its terms."""
     ids: list[int] = []
     authority: Authority | None = school.authority
     while authority is not None:
         ids.append(authority.id)
         authority = authority.parent
-    return db.session.scalar(
-        select(func.min(PriceCeiling.max_price)).where(
-            PriceCeiling.authority_id.in_(ids), PriceCeiling.period == period
+    ceilings = [
+        db.session.scalar(
+            select(func.min(PriceCeiling.max_price)).where(
+                PriceCeiling.authority_id.in_(ids), PriceCeiling.period == period
+            )
         )
-    )
+    ]
+    if period in CAMPAIGN_CEILINGS:
+        ceilings.append(
+            db.session.scalar(
+                select(func.min(CAMPAIGN_CEILINGS[period]))
+                .join(SchoolRegistration, SchoolRegistration.campaign_id == RegistrationCampaign.id)
+                .where(
+                    SchoolRegistration.created_school_id == school.id,
+                    SchoolRegistration.status == RegistrationStatus.APPROVED,
+                )
+            )
+        )
+    return min((ceiling for ceiling in ceilings if ceiling is not None), default=None)
 
 
 def set_price_ceiling(authority: Authority, actor: User, period: PlanPeriod, max_price: int | None) -> None:
