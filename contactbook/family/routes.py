@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -27,6 +27,8 @@ from contactbook.web import select_locale
 
 bp = Blueprint("family", __name__)
 TOO_MANY = 429
+# The number this browser last asked a code for: the code step needs no more than the code itself.
+ASKED_PHONE_KEY = "family_sign_in_phone"
 
 
 @bp.route("/")
@@ -82,6 +84,7 @@ def sign_in() -> ResponseReturnValue:
     elif phone_form.validate_on_submit():
         if not signin.ask(Channel.SMS, phone_form.e164, client_address(), locale=select_locale()):
             return _limited()
+        session[ASKED_PHONE_KEY] = phone_form.e164
         form = CodeForm(formdata=None, phone=phone_form.e164, next=phone_form.next.data)
         return _code_page(form, phone_form.e164)
     return render_template("family/sign_in.html", phone_form=phone_form, email_form=email_form)
@@ -89,6 +92,8 @@ def sign_in() -> ResponseReturnValue:
 
 def _check_code() -> ResponseReturnValue:
     form = CodeForm()
+    if "phone" not in request.form:  # a form that sent the code alone: the number this browser asked for
+        form.phone.data = session.get(ASKED_PHONE_KEY) or ""
     if not form.validate_on_submit():
         if form.phone.errors or form.csrf_token.errors:  # not a page of ours: start again
             return redirect(url_for("family.sign_in"))

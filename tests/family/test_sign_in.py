@@ -139,6 +139,16 @@ def test_an_expired_code_is_refused(app: Flask, alpha: ClassWorld) -> None:
     assert response.status_code == 200 and code_error(app, page(response)) == expired
 
 
+def test_the_code_alone_signs_in_the_browser_that_asked_for_it(app: Flask, alpha: ClassWorld) -> None:
+    client = browser(app)
+    ask_code(client, "0912 345 678")
+
+    response = post(client, "/family/sign-in", {"code": last_code(PHONE)})
+
+    assert response.status_code == 302 and response.headers["Location"] == "/family/"
+    assert post(browser(app), "/family/sign-in", {"code": "123456"}).headers["Location"] == "/family/sign-in"
+
+
 def test_a_code_works_once(app: Flask, alpha: ClassWorld) -> None:
     client = browser(app)
     ask_code(client, PHONE)
