@@ -1,4 +1,5 @@
-"""The portal's pages: sign-in (by a code or an emailed link), the family's children, sign-out, the manifest."""
+"""The portal's pages: sign-in (by a code or an emailed link), the family's children, sign-out, the manifest;
+and the addresses a family tries first (`/phu-huynh`, a school's own `/s/<slug>/family/`), which lead to it."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from contactbook.phones import display_vn_phone
 from contactbook.web import select_locale
 
 bp = Blueprint("family", __name__)
+entrances = Blueprint("family_entrances", __name__)
 TOO_MANY = 429
 # The number this browser last asked a code for: the code step needs no more than the code itself.
 ASKED_PHONE_KEY = "family_sign_in_phone"
@@ -165,3 +167,14 @@ def manifest() -> ResponseReturnValue:
     response = jsonify(data)
     response.mimetype = "application/manifest+json"
     return response
+
+
+@entrances.route("/parent", endpoint="parent")
+@entrances.route("/phu-huynh", endpoint="phu_huynh")
+@entrances.route("/s/<school_slug>/family/", endpoint="school_family")
+@entrances.route("/s/<school_slug>/portal", endpoint="school_portal")
+@public
+def entrance() -> ResponseReturnValue:
+    """The portal is one, on the main domain's `/family/`: a family that looks for it elsewhere is sent there
+    (a school's path answers 404 for a school that does not exist, as its other pages do)."""
+    return redirect(url_for("family.home"))
