@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from contactbook.family.leave_routes import bp as family_leave_bp
     from contactbook.family.receipt_routes import bp as family_receipts_bp
     from contactbook.family.routes import bp as family_bp
+    from contactbook.family.routes import entrances as family_entrances_bp
     from contactbook.family.service_routes import bp as family_service_bp
     from contactbook.grading.routes import bp as grades_bp
     from contactbook.leave_requests.routes import bp as leave_requests_bp
@@ -88,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(attendance_exports_bp, url_prefix="/s/<school_slug>/attendance")
     app.register_blueprint(dev_bp, url_prefix="/dev")
     app.register_blueprint(family_bp, url_prefix="/family")
+    app.register_blueprint(family_entrances_bp)
     app.register_blueprint(family_child_bp, url_prefix="/family/children")
     app.register_blueprint(family_leave_bp, url_prefix="/family/children")
     app.register_blueprint(family_data_bp, url_prefix="/family/data")

@@ -12,7 +12,7 @@ from contactbook.data_requests.copy import copy_file
 from contactbook.data_requests.holder import holder_of
 from contactbook.data_requests.rules import is_overdue
 from contactbook.extensions import db
-from contactbook.family.session import SignedInFamily
+from contactbook.family.session import SignedInFamily, held_guardian_ids
 from contactbook.models import DataRequest, DataRequestKind, DataRequestStatus, Guardian, School, SchoolStatus
 from contactbook.tenancy import MAX_ID, school_scope
 
@@ -84,8 +84,9 @@ def family_copy_or_404(family: SignedInFamily, request_id: int) -> tuple[School,
                     DataRequest.status == DataRequestStatus.PROVIDED,
                 )
             )
-        if request is not None:
-            holder = holder_of(school, family.id, family.guardian_ids(school.id))
+        guardian_ids = held_guardian_ids(family, school.id) if request is not None else []
+        if guardian_ids:
+            holder = holder_of(school, family.id, guardian_ids)
             return school, copy_file(holder)
     abort(404)
 

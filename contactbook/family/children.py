@@ -11,17 +11,27 @@ from datetime import date
 from typing import Any
 
 from flask import abort, g
-from sqlalchemy import BindParameter, Integer, and_, bindparam, select
+from sqlalchemy import BindParameter, Integer, String, and_, bindparam, func, or_, select
 
 from contactbook.extensions import db
 from contactbook.family.session import SignedInFamily
-from contactbook.models import Enrolment, School, SchoolClass, SchoolStatus, SchoolYear, Student, StudentGuardian
+from contactbook.models import (
+    Enrolment,
+    Guardian,
+    School,
+    SchoolClass,
+    SchoolStatus,
+    SchoolYear,
+    Student,
+    StudentGuardian,
+)
 from contactbook.tenancy import MAX_ID, school_scope
 
 _SCHOOL: BindParameter[int] = bindparam("school_id", type_=Integer)
 # A school's children of the family's guardian records, with each of their classes (one row per link and
 # year). Every tenant table is filtered by the school too (the row scope guarantees it again on PostgreSQL);
-# a suspended school gives no row.
+# a suspended school gives no row. A guardian record counts only while it still holds the number or address
+# the family proved: one the school has since given another number is no longer the family's.
 _CHILDREN = (
     select(
         Student.id, Student.full_name, Student.date_of_birth, StudentGuardian.guardian_id,
@@ -29,6 +39,7 @@ _CHILDREN = (
         SchoolClass.id.label("class_id"), SchoolClass.name.label("class_name"), SchoolYear.starts_on,
     )
     .join(StudentGuardian, and_(StudentGuardian.student_id == Student.id, StudentGuardian.school_id == _SCHOOL))
+    .join(Guardian, and_(Guardian.id == StudentGuardian.guardian_id, Guardian.school_id == _SCHOOL))
     .join(School, School.id == Student.school_id)
     .outerjoin(Enrolment, and_(Enrolment.student_id == Student.id, Enrolment.school_id == _SCHOOL))
     .outerjoin(SchoolClass, and_(SchoolClass.id == Enrolment.class_id, SchoolClass.school_id == _SCHOOL))
@@ -36,6 +47,10 @@ _CHILDREN = (
     .where(
         Student.school_id == _SCHOOL,
         StudentGuardian.guardian_id.in_(bindparam("guardian_ids", expanding=True)),
+        or_(
+            Guardian.phone == bindparam("phone", type_=String),
+            func.lower(Guardian.email) == bindparam("email", type_=String),
+        ),
         School.status == SchoolStatus.ACTIVE,
     )
     .order_by(Student.full_name, Student.id)
@@ -74,7 +89,13 @@ def _children_in(family: SignedInFamily, school_id: int) -> SchoolChildren | Non
     by_student: dict[int, tuple[Any, set[int], date | None, int | None, str | None]] = {}
     school: tuple[str, str] | None = None
     with school_scope(school_id):
-        for row in db.session.execute(_CHILDREN, {"school_id": school_id, "guardian_ids": guardian_ids}):
+        parameters = {
+            "school_id": school_id,
+            "guardian_ids": guardian_ids,
+            "phone": family.phone,
+            "email": family.email.lower() if family.email else None,
+        }
+        for row in db.session.execute(_CHILDREN, parameters):
             school = (row.school_name, row.school_slug)
             entry = by_student.setdefault(row.id, (row, set(), None, None, None))
             entry[1].add(row.guardian_id)

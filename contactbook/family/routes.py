@@ -1,8 +1,9 @@
-"""The portal's pages: sign-in (by a code or an emailed link), the family's children, sign-out, the manifest."""
+"""The portal's pages: sign-in (by a code or an emailed link), the family's children, sign-out, the manifest;
+and the addresses a family tries first (`/phu-huynh`, a school's own `/s/<slug>/family/`), which lead to it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -26,7 +27,10 @@ from contactbook.phones import display_vn_phone
 from contactbook.web import select_locale
 
 bp = Blueprint("family", __name__)
+entrances = Blueprint("family_entrances", __name__)
 TOO_MANY = 429
+# The number this browser last asked a code for: the code step needs no more than the code itself.
+ASKED_PHONE_KEY = "family_sign_in_phone"
 
 
 @bp.route("/")
@@ -82,6 +86,7 @@ def sign_in() -> ResponseReturnValue:
     elif phone_form.validate_on_submit():
         if not signin.ask(Channel.SMS, phone_form.e164, client_address(), locale=select_locale()):
             return _limited()
+        session[ASKED_PHONE_KEY] = phone_form.e164
         form = CodeForm(formdata=None, phone=phone_form.e164, next=phone_form.next.data)
         return _code_page(form, phone_form.e164)
     return render_template("family/sign_in.html", phone_form=phone_form, email_form=email_form)
@@ -89,6 +94,8 @@ def sign_in() -> ResponseReturnValue:
 
 def _check_code() -> ResponseReturnValue:
     form = CodeForm()
+    if "phone" not in request.form:  # a form that sent the code alone: the number this browser asked for
+        form.phone.data = session.get(ASKED_PHONE_KEY) or ""
     if not form.validate_on_submit():
         if form.phone.errors or form.csrf_token.errors:  # not a page of ours: start again
             return redirect(url_for("family.sign_in"))
@@ -160,3 +167,14 @@ def manifest() -> ResponseReturnValue:
     response = jsonify(data)
     response.mimetype = "application/manifest+json"
     return response
+
+
+@entrances.route("/parent", endpoint="parent")
+@entrances.route("/phu-huynh", endpoint="phu_huynh")
+@entrances.route("/s/<school_slug>/family/", endpoint="school_family")
+@entrances.route("/s/<school_slug>/portal", endpoint="school_portal")
+@public
+def entrance() -> ResponseReturnValue:
+    """The portal is one, on the main domain's `/family/`: a family that looks for it elsewhere is sent there
+    (a school's path answers 404 for a school that does not exist, as its other pages do)."""
+    return redirect(url_for("family.home"))

@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 from contactbook.auth.access import FAMILY_SESSION_KEY, family_only
 from contactbook.extensions import db
 from contactbook.models import Family, Guardian
-from contactbook.tenancy import delivery_scope
+from contactbook.tenancy import delivery_scope, school_scope
 
 SESSION_KEY = FAMILY_SESSION_KEY
 
@@ -64,6 +64,24 @@ def members_of(family: Family) -> tuple[FamilyMember, ...]:
             select(Guardian.school_id, Guardian.id).where(or_(*matches)).order_by(Guardian.school_id, Guardian.id)
         ).all()
     return tuple(FamilyMember(school_id, guardian_id) for school_id, guardian_id in rows)
+
+
+def held_guardian_ids(family: SignedInFamily, school_id: int) -> list[int]:
+    """The family's guardian records in `school_id` that still hold its number or address (a record the school
+    has since given another number is no longer the family's), read under the school's scope."""
+    ids = family.guardian_ids(school_id)
+    matches = []
+    if family.phone:
+        matches.append(Guardian.phone == family.phone)
+    if family.email:
+        matches.append(func.lower(Guardian.email) == family.email.lower())
+    if not ids or not matches:
+        return []
+    with school_scope(school_id):
+        held = db.session.scalars(
+            select(Guardian.id).where(Guardian.school_id == school_id, Guardian.id.in_(ids), or_(*matches))
+        )
+        return sorted(held)
 
 
 def session_data(family: Family) -> dict[str, Any]:

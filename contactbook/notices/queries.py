@@ -29,7 +29,7 @@ from contactbook.models import (
     User,
 )
 from contactbook.models.base import utcnow
-from contactbook.notices.rules import Disclosure
+from contactbook.notices.rules import Disclosure, shows_families_concerned
 from contactbook.notices.services import Audience, NoticeError, audience_students, retryable
 from contactbook.subscriptions.services import settings_of
 
@@ -241,6 +241,11 @@ class Reads:
 
     read: int
     families: int
+
+    @property
+    def families_shown(self) -> bool:
+        """Whether the number of families concerned may be shown (from 10: fewer would point at who has not read)."""
+        return shows_families_concerned(self.families)
 
 
 def reads_of(notice: Notice) -> Reads:

@@ -14,6 +14,9 @@ from collections.abc import Collection
 from contactbook.auth.rules import Permission
 
 MIN_AUDIENCE_FOR_TOTALS = 10
+# Below this many families concerned, how many have not read a notice (the families concerned beside those
+# who read it) would point at who has not: staff then see how many have read, alone.
+MIN_FAMILIES_FOR_READ_TOTAL = 10
 
 
 class Disclosure(enum.Enum):
@@ -36,3 +39,8 @@ def disclosure(permissions: Collection[Permission], audience_size: int) -> Discl
     if Permission.SUBSCRIPTIONS_MANAGE in permissions:
         return Disclosure.FULL
     return Disclosure.TOTALS if audience_size >= MIN_AUDIENCE_FOR_TOTALS else Disclosure.NONE
+
+
+def shows_families_concerned(families: int) -> bool:
+    """Whether a notice's read count may stand beside the number of families it concerns."""
+    return families >= MIN_FAMILIES_FOR_READ_TOTAL

@@ -113,6 +113,7 @@ SECTIONS: tuple[Section, ...] = (
 # Preschools' daily notes are linked from the header of a preschool's pages only (other schools answer 404).
 # The public page is the school's domain root, open to anyone; a new announcement is posted from its administration.
 # The forgotten-password page and the login's second step are reached from the login page.
+# A school's paths to the families' portal only send families to it, on the main domain.
 NOT_LINKED = frozenset(
     {
         "schools.dashboard",
@@ -124,6 +125,8 @@ NOT_LINKED = frozenset(
         "public_site.announcement_new",
         "accounts.school_forgot",
         "accounts.school_login_code",
+        "family_entrances.school_family",
+        "family_entrances.school_portal",
     }
 )
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from contactbook.extensions import db
-from contactbook.models import DataRequest, DataRequestKind, DataRequestStatus, School
+from contactbook.models import DataRequest, DataRequestKind, DataRequestStatus, Guardian, School
 from tests.data_requests.factories import family_of, make_request
 from tests.data_requests.support import FATHER_PHONE, MOTHER_PHONE, DataWorld, make_data_world
 from tests.factories import World, login, post
@@ -157,6 +157,21 @@ def test_a_family_cannot_ask_a_school_where_it_has_no_record(app: Flask, dw: Dat
     assert post(father, f"/family/data/copy/{beta_id}").status_code == 404
     assert father.get(f"/family/data/erase/{beta_id}").status_code == 404
     assert [r.school_id for r in requests_of(FATHER_PHONE, DataRequestKind.COPY)] == [dw.alpha.people.school.id]
+
+
+def test_a_record_whose_number_the_school_changed_is_no_longer_asked_for_nor_copied(app: Flask, dw: DataWorld) -> None:
+    [request] = requests_of(MOTHER_PHONE, DataRequestKind.COPY)
+    post(staff(app, "principal"), f"/s/alpha/data-requests/{request.id}", {"note": "Đã gửi"})
+    mother = family(app)
+    assert mother.get(f"/family/data/requests/{request.id}/copy.zip").status_code == 200
+    for record in (db.session.get_one(Guardian, dw.mother.id), db.session.get_one(Guardian, dw.beta.guardian.id)):
+        record.phone = "+84977000222"  # the schools correct the number: these records were never this family's
+    db.session.commit()
+
+    post(mother, f"/family/data/copy/{dw.beta.guardian.school_id}")
+
+    assert [r.school_id for r in requests_of(MOTHER_PHONE, DataRequestKind.COPY)] == [dw.mother.school_id]
+    assert mother.get(f"/family/data/requests/{request.id}/copy.zip").status_code == 404
 
 
 def test_the_admin_delegates_the_permission_on_the_staff_page(app: Flask, dw: DataWorld) -> None:

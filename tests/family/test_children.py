@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
+from contactbook.extensions import db
+from contactbook.models import Guardian
 from tests.factories import World, login
 from tests.family.support import sign_in_family
 from tests.roster.factories import make_class_world, make_guardian, make_student
@@ -40,3 +42,19 @@ def test_a_family_session_opens_no_staff_page(app: Flask, client: FlaskClient, w
     sign_in_family(app, client, phone="+84912345678")
     answer = client.get(f"/s/{world.a.slug}/home")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_a_record_whose_number_the_school_changed_is_no_longer_the_familys(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    alpha = make_class_world(world.a)
+    sign_in_family(app, client, phone="+84912345678")
+    assert client.get(f"/family/children/{alpha.student.id}/").status_code == 200
+    guardian = db.session.get(Guardian, alpha.guardian.id)
+    assert guardian is not None
+    guardian.phone = "+84987654321"  # the school corrects the number: it was never this family's
+    db.session.commit()
+
+    assert "Nguyễn Văn An" not in client.get("/family/").get_data(as_text=True)
+    for tab in ("/", "/notices", "/messages", "/service/"):
+        assert client.get(f"/family/children/{alpha.student.id}{tab}").status_code == 404

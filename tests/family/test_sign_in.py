@@ -139,6 +139,16 @@ def test_an_expired_code_is_refused(app: Flask, alpha: ClassWorld) -> None:
     assert response.status_code == 200 and code_error(app, page(response)) == expired
 
 
+def test_the_code_alone_signs_in_the_browser_that_asked_for_it(app: Flask, alpha: ClassWorld) -> None:
+    client = browser(app)
+    ask_code(client, "0912 345 678")
+
+    response = post(client, "/family/sign-in", {"code": last_code(PHONE)})
+
+    assert response.status_code == 302 and response.headers["Location"] == "/family/"
+    assert post(browser(app), "/family/sign-in", {"code": "123456"}).headers["Location"] == "/family/sign-in"
+
+
 def test_a_code_works_once(app: Flask, alpha: ClassWorld) -> None:
     client = browser(app)
     ask_code(client, PHONE)
@@ -357,3 +367,14 @@ def test_the_manifest_installs_the_portal_with_its_icons(app: Flask, alpha: Clas
         assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"
         assert icon["sizes"] == "{0}x{0}".format(int.from_bytes(image.data[16:20], "big"))
     assert '<link rel="manifest" href="/family/manifest.webmanifest">' in page(client.get("/family/sign-in"))
+
+
+@pytest.mark.parametrize("url", ["/parent", "/phu-huynh", "/s/alpha/family/", "/s/alpha/portal"])
+def test_the_portal_is_found_where_a_family_looks_for_it(app: Flask, alpha: ClassWorld, url: str) -> None:
+    response = browser(app).get(url)
+
+    assert response.status_code == 302 and response.headers["Location"] == "/family/"
+
+
+def test_a_schools_path_to_the_portal_needs_a_school_that_exists(app: Flask, alpha: ClassWorld) -> None:
+    assert browser(app).get("/s/no-such-school/family/").status_code == 404

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from contactbook.audit import services as audit
 from contactbook.data_requests.rules import DataRequestError, due_on
 from contactbook.extensions import db
-from contactbook.family.session import SignedInFamily
+from contactbook.family.session import SignedInFamily, held_guardian_ids
 from contactbook.i18n import N_
 from contactbook.models import DataRequest, DataRequestKind, DataRequestStatus, School, SchoolStatus
 from contactbook.models.base import utcnow
@@ -21,7 +21,7 @@ def ask(family: SignedInFamily, school_id: int, kind: DataRequestKind) -> int:
 
     A second request of the same kind while one waits is refused: the school answers the first.
     """
-    guardian_ids = family.guardian_ids(school_id)
+    guardian_ids = held_guardian_ids(family, school_id)
     school = db.session.get(School, school_id) if guardian_ids else None
     if school is None or school.status != SchoolStatus.ACTIVE:
         raise DataRequestError(N_("Choose one of your children's schools."))
