@@ -31,6 +31,8 @@ entrances = Blueprint("family_entrances", __name__)
 TOO_MANY = 429
 # The number this browser last asked a code for: the code step needs no more than the code itself.
 ASKED_PHONE_KEY = "family_sign_in_phone"
+# The address this browser last asked a link for: the link opened in this browser signs in at once.
+ASKED_EMAIL_KEY = "family_sign_in_email"
 
 
 @bp.route("/")
@@ -82,6 +84,7 @@ def sign_in() -> ResponseReturnValue:
             address = (email_form.email.data or "").lower()
             if not signin.ask(Channel.EMAIL, address, client_address(), locale=select_locale()):
                 return _limited()
+            session[ASKED_EMAIL_KEY] = address
             return render_template("family/sign_in_sent.html", address=address)
     elif phone_form.validate_on_submit():
         if not signin.ask(Channel.SMS, phone_form.e164, client_address(), locale=select_locale()):
@@ -112,11 +115,21 @@ def _check_code() -> ResponseReturnValue:
 @bp.route("/sign-in/link", methods=["GET", "POST"])
 @public
 def email_link() -> ResponseReturnValue:
-    """An emailed link opens a page with a button: a mail scanner following the link signs nobody in."""
+    """An emailed link signs in at once in the browser that asked for it; anywhere else it opens a page with
+    a button, so a mail scanner following the link (without this browser's session) signs nobody in."""
     form = LinkForm()
     if request.method == "GET":
-        form.token.data = request.args.get("token", "")[:80]
-        return render_template("family/sign_in_link.html", form=form, usable=signin.link_is_open(form.token.data))
+        form.token.data = token = request.args.get("token", "")[:80]
+        address = signin.open_link_address(token)
+        if address is not None and address == session.get(ASKED_EMAIL_KEY):
+            result = signin.check_link(token, client_address())
+            if result.family is not None:
+                session.pop(ASKED_EMAIL_KEY, None)
+                return _signed_in(result.family, None)
+            if result.problem is signin.Problem.LIMITED:
+                return _limited()
+            address = None
+        return render_template("family/sign_in_link.html", form=form, usable=address is not None)
     problem = _("This link has expired or was already used. Ask for a new one.")
     if form.validate_on_submit():
         result = signin.check_link(form.token.data or "", client_address())

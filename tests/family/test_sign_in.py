@@ -233,16 +233,46 @@ def test_a_known_address_gets_a_link_that_signs_in_once(app: Flask, alpha: Class
     assert link.startswith("http://localhost/family/sign-in/link?token=")
     path = link.removeprefix("http://localhost")
 
-    opened = client.get(path)  # a mail scanner following the link uses nothing up
+    phone = browser(app)  # another browser (the family's phone, or a mail scanner): a page with a button
+    opened = phone.get(path)
     assert opened.status_code == 200 and latest_sign_in("binh@example.vn").attempts == 0
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page(opened))
     assert token, page(opened)
-    signed = post(client, "/family/sign-in/link", {"token": token.group(1)})
+    assert phone.get("/family/").status_code == 302  # opening the link signed nobody in
+    signed = post(phone, "/family/sign-in/link", {"token": token.group(1)})
     assert signed.status_code == 302 and signed.headers["Location"] == "/family/"
-    assert "Nguyễn Văn An" in main_text(client.get("/family/"))
+    assert "Nguyễn Văn An" in main_text(phone.get("/family/"))
 
     again = post(browser(app), "/family/sign-in/link", {"token": token.group(1)})
     assert again.status_code == 200 and "flash error" in page(again)
+    assert client.get(path).status_code == 200  # used: the browser that asked is not signed in by it either
+    assert client.get("/family/").status_code == 302
+
+
+def test_the_link_opened_in_the_browser_that_asked_for_it_signs_in_at_once(app: Flask, alpha: ClassWorld) -> None:
+    client = browser(app)
+    ask_link(client, "binh@example.vn")
+    path = last_link("binh@example.vn").removeprefix("http://localhost")
+
+    opened = client.get(path)
+    assert opened.status_code == 302 and opened.headers["Location"] == "/family/"
+    assert latest_sign_in("binh@example.vn").used_at is not None
+    assert "Nguyễn Văn An" in main_text(client.get("/family/"))
+    assert browser(app).get(path).status_code == 200  # used once: another browser gets the button, disabled
+    assert 'name="token"' not in page(browser(app).get(path))
+
+
+def test_a_link_opened_in_a_browser_that_asked_for_another_address_signs_nobody_in(
+    app: Flask, alpha: ClassWorld
+) -> None:
+    asker, other = browser(app), browser(app)
+    ask_link(asker, "binh@example.vn")
+    ask_link(other, "nobody@example.vn")
+    path = last_link("binh@example.vn").removeprefix("http://localhost")
+
+    assert other.get(path).status_code == 200
+    assert latest_sign_in("binh@example.vn").used_at is None
+    assert other.get("/family/").status_code == 302
 
 
 def test_an_expired_link_is_refused(app: Flask, alpha: ClassWorld) -> None:

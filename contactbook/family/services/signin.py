@@ -181,16 +181,17 @@ def _link_row(token: str) -> tuple[FamilySignIn | None, str]:
     return row, secret
 
 
-def link_is_open(token: str) -> bool:
-    """Whether an emailed link would sign in now (read only: opening the page uses nothing up)."""
+def open_link_address(token: str) -> str | None:
+    """The address an emailed link was sent to, if the link would sign in now (read only: nothing is used up)."""
     row, secret = _link_row(token)
-    return (
+    usable = (
         row is not None
         and row.used_at is None
         and row.expires_at > utcnow()
         and row.attempts < MAX_WRONG
         and codes.matches(row.secret_hash, row.channel, row.address, secret)
     )
+    return row.address if usable and row is not None else None
 
 
 def check_link(token: str, client: str) -> Checked:
