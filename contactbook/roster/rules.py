@@ -185,6 +185,13 @@ class _Row:
         return value
 
 
+def id_as_meant(value: Cell) -> str:
+    """The student id a cell most likely means however it is written ("7901 0000", "７９０１", "'7901", "7901.0"):
+    its digits in ASCII. Only for keeping that student in its class when the row is refused, never for importing."""
+    text = re.sub(r"\.0+$", "", _text(value))
+    return "".join(str(unicodedata.digit(c)) for c in text if unicodedata.digit(c, None) is not None)
+
+
 def _parse_date(value: Cell) -> date | None:
     if isinstance(value, datetime):
         return value.date()
