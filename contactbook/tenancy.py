@@ -14,6 +14,7 @@ application's scoping.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -63,7 +64,10 @@ class HostTenancy:
 
 
 def load_school(slug: str) -> School:
-    """The active school with this slug, or 404."""
+    """The active school with this slug, or 404 (a slug no school could have is not looked up: a NUL in it
+    would make PostgreSQL refuse the query)."""
+    if not re.fullmatch(SLUG_PATTERN, slug):
+        abort(404)
     school = db.session.scalar(select(School).where(School.slug == slug))
     if school is None or school.status != SchoolStatus.ACTIVE:
         abort(404)

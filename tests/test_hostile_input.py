@@ -424,3 +424,40 @@ def _segment(url: str, rule: str, name: str) -> str:
     """The part of `url` that stands for `<...name>` in `rule`."""
     parts, values = rule.strip("/").split("/"), urlsplit(url).path.strip("/").split("/")
     return next(value for part, value in zip(parts, values, strict=True) if re.fullmatch(rf"<(?:\w+:)?{name}>", part))
+
+
+# --- A school's slug in the path: a school's own, or no school at all -----------------------------
+
+# What `<school_slug>` is given instead of the school's slug: a NUL (PostgreSQL refuses it in a query), other
+# control and bidi characters, capitals, other scripts, a slug longer than any, and the slug of no school.
+HOSTILE_SLUGS = (
+    "%00",
+    "alpha%00",
+    "alpha%1b",
+    "%E2%80%AEalpha",
+    "ALPHA",
+    "alph%C3%A1",
+    "%EF%BD%81lpha",
+    "a" * 300,
+    "gamma",
+)
+SLUG_ROUTES = [
+    pytest.param(route, id=_case_id(route, "school_slug")) for route in ROUTES if "<school_slug>" in route.rule
+]
+
+
+@pytest.mark.parametrize("route", SLUG_ROUTES)
+def test_a_school_slug_that_names_no_school_is_not_found(
+    route: Route,
+    matrix: Matrix,  # noqa: F811 (the fixture)
+) -> None:
+    actor = actor_for(route, matrix)
+    url = url_of(route, actor, matrix)
+    client = matrix.client_as(actor)
+    problems = []
+    for slug in HOSTILE_SLUGS:
+        hostile = url.replace("/s/alpha/", f"/s/{slug}/", 1)
+        status = client.open(hostile, method=route.method).status_code
+        if status != 404:
+            problems.append(f"{route.method} {hostile}: {status}, not 404")
+    assert not problems, "\n".join(problems)

@@ -35,6 +35,7 @@ from contactbook.roster.rules import (
     StudentRow,
     class_key,
     fold,
+    id_as_meant,
     many_leaving,
     match_header,
     parse_row,
@@ -144,10 +145,12 @@ def plan_import(
     rows: list[StudentRow] = []
     seen_ids: dict[str, list[int]] = defaultdict(list)
     id_position = match.positions["national_id"]
+    named: set[str] = set()  # the ids the file names, valid or not: those students do not leave their class
     for done, (line, cells) in enumerate(sheet.rows, start=1):
         raw_id = str(cells[id_position]).strip() if id_position < len(cells) and cells[id_position] else ""
         if raw_id:
             seen_ids[raw_id].append(line)
+            named |= {raw_id, id_as_meant(cells[id_position])}
         parsed = parse_row(line, cells, match.positions, class_names, year.starts_on)
         if isinstance(parsed, list):
             plan.errors.extend(parsed)
@@ -178,7 +181,7 @@ def plan_import(
     _plan_students(plan, rows)
     _plan_guardians(plan, rows)
     # Only valid rows say which classes the file covers: a file of bad rows must not empty a class.
-    _plan_leaving(plan, year, set(seen_ids), {plan.class_ids[row.class_name] for row in rows})
+    _plan_leaving(plan, year, named, {plan.class_ids[row.class_name] for row in rows})
     return plan
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from contactbook.i18n import N_
+from contactbook.inputs import has_letters, plain_text
 from contactbook.phones import normalize_vn_phone
 from contactbook.roster.reading import Cell
 from contactbook.spreadsheet_export import FORMULA_START
@@ -185,6 +186,13 @@ class _Row:
         return value
 
 
+def id_as_meant(value: Cell) -> str:
+    """The student id a cell most likely means however it is written ("7901 0000", "７９０１", "'7901", "7901.0"):
+    its digits in ASCII. Only for keeping that student in its class when the row is refused, never for importing."""
+    text = re.sub(r"\.0+$", "", _text(value))
+    return "".join(str(unicodedata.digit(c)) for c in text if unicodedata.digit(c, None) is not None)
+
+
 def _parse_date(value: Cell) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -205,7 +213,10 @@ def _name(row: _Row, key: str, *, required: bool) -> str:
     if value and any(c.isdigit() for c in value):
         row.error(key, value, N_("A person's name cannot contain digits."))
         return ""
-    return " ".join(value.split())
+    if value and not has_letters(value):
+        row.error(key, value, N_("A name must contain letters."))
+        return ""
+    return plain_text(value)  # without the bidi and invisible marks that make a name display as another
 
 
 def _guardian(row: _Row, relation: str) -> GuardianRow | None:
@@ -224,7 +235,7 @@ def _guardian(row: _Row, relation: str) -> GuardianRow | None:
         except EmailNotValidError:
             row.error(f"{relation}_email", raw_email, N_("This is not a valid email address."))
     if not name:
-        if raw_phone or raw_email:
+        if (raw_phone or raw_email) and not _text(row.raw(f"{relation}_name")):  # a refused name has its own error
             row.error(f"{relation}_name", "", N_("A phone or email is given but the guardian's name is missing."))
         return None
     return GuardianRow(relation, name, phone, email)

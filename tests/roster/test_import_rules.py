@@ -19,6 +19,7 @@ from tests.roster.import_support import (
     FORMULA,
     GUARDIAN_WITHOUT_NAME,
     IMPLAUSIBLE_BIRTH,
+    NO_LETTERS,
     NOT_ASCII_ID,
     PHONE_LANDLINE,
     PHONE_NOT_DIGITS,
@@ -147,6 +148,19 @@ def test_a_valid_row_becomes_a_student_with_normalised_guardians() -> None:
 
 def test_names_have_their_spaces_collapsed() -> None:
     assert parsed(valid_row(), Họ_và_tên="  Nguyễn   Văn  An ").full_name == "Nguyễn Văn An"
+
+
+@pytest.mark.parametrize("written", ["\u202e\u202e", "...", "\u200b", "( )"])
+@pytest.mark.parametrize("header", ["Họ và tên", "Họ tên mẹ"])
+def test_a_name_without_letters_is_refused(header: str, written: str) -> None:
+    row = valid_row(mother_name="Trần Thị Cúc", mother_phone="0987654321")
+
+    assert errors(row, **{header.replace(" ", "_"): written}) == [(LINE, header, written, NO_LETTERS)]
+
+
+def test_names_are_kept_without_bidi_or_invisible_characters() -> None:
+    row = parsed(valid_row(mother_name="Trần\u200b Thị\u202e Cúc"), Họ_và_tên="\u202eNguyễn Văn\u2066 An\u2069")
+    assert (row.full_name, row.guardians[0].full_name) == ("Nguyễn Văn An", "Trần Thị Cúc")
 
 
 @pytest.mark.parametrize(("written", "gender"), [("Nam", "male"), ("Nữ", "female"), ("NỮ", "female"), ("nu", "female")])

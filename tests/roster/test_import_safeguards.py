@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from contactbook.models import EnrolmentStatus, Gender, RosterImport
@@ -75,6 +77,33 @@ def test_only_valid_rows_say_which_classes_the_file_covers(
     assert (plan.leaving, plan.skipped_lines) == ([], [32])
     statuses = {enrolment_of(world.a.school.id, row["Mã định danh"]) for row in in_class(two_classes_of_30, "6A2")}
     assert statuses == {("6A2", EnrolmentStatus.ACTIVE)}
+
+
+# The ways a school's file may spell a student's id that the import refuses (ids are ASCII digits only).
+MISSPELT_IDS = {
+    "spaces": lambda nid: f"{nid[:4]} {nid[4:]}",
+    "full-width digits": lambda nid: "".join(chr(ord("０") + int(d)) for d in nid),
+    "arabic-indic digits": lambda nid: "".join(chr(ord("٠") + int(d)) for d in nid),
+    "an apostrophe": lambda nid: f"'{nid}",
+    "a decimal point": lambda nid: f"{nid}.0",
+    "a zero-width space": lambda nid: f"\u200b{nid}",
+}
+
+
+@pytest.mark.parametrize("spell", MISSPELT_IDS.values(), ids=MISSPELT_IDS.keys())
+def test_a_student_whose_row_is_refused_for_the_spelling_of_its_id_stays_in_its_class(
+    world: World,
+    alpha: YearClasses,
+    two_classes_of_30: list[dict[str, str]],
+    spell: Callable[[str], str],
+) -> None:
+    six_a1 = in_class(two_classes_of_30, "6A1")
+    misspelt = {**six_a1[0], "Mã định danh": spell(six_a1[0]["Mã định danh"])}
+
+    plan = import_roster(world.a, alpha, csv_file([misspelt, *six_a1[1:]]))
+
+    assert (plan.skipped_lines, plan.leaving) == ([2], [])
+    assert enrolment_of(world.a.school.id, six_a1[0]["Mã định danh"]) == ("6A1", EnrolmentStatus.ACTIVE)
 
 
 # --- Many students leaving one class ----------------------------------------------------------------
