@@ -17,7 +17,7 @@ from contactbook.campaigns.rules import school_key
 from contactbook.campaigns.services import InvitationRow
 from contactbook.campaigns.services.campaigns import ALREADY_INVITED
 from contactbook.i18n import N_
-from contactbook.inputs import plain_text
+from contactbook.inputs import has_letters, plain_text
 from contactbook.models import SchoolLevel
 from contactbook.spreadsheets import SpreadsheetError, read_xlsx
 
@@ -117,6 +117,8 @@ def read_list(
         problem = None
         if not name or len(name) > 200:
             problem = N_("The school name is missing or too long.")
+        elif not has_letters(name):
+            problem = N_("A name must contain letters.")
         elif level is None:
             problem = N_("The level is not one of: mầm non, tiểu học, THCS, THPT.")
         elif not EMAIL.fullmatch(email) or len(email) > 254:

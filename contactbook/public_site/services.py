@@ -13,14 +13,12 @@ from contactbook.extensions import db
 from contactbook.i18n import N_
 from contactbook.inputs import plain_paragraphs, plain_text
 from contactbook.models import PublicAnnouncement, School, User
+from contactbook.phones import SCHOOL_PHONE_PROBLEM, is_school_phone
 
 MAX_ADDRESS = 300
-MAX_PHONE = 20
 MAX_EMAIL = 254
 MAX_TITLE = 200
 MAX_BODY = 5000
-# A school's number as people write it: a landline or a mobile, with spaces, dots, dashes or brackets.
-_PHONE = re.compile(r"^\+?[0-9 .()-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -39,12 +37,8 @@ def _contacts(address: str | None, phone: str | None, email: str | None) -> tupl
     email = plain_text(email or "").lower() or None
     if address is not None and len(address) > MAX_ADDRESS:
         raise PublicPageError(N_("The address is too long (at most 300 characters)."), "address")
-    if phone is not None:
-        digits = sum(char.isdigit() for char in phone)
-        if len(phone) > MAX_PHONE or not _PHONE.match(phone) or not 8 <= digits <= 15:
-            raise PublicPageError(
-                N_("Write the phone number with 8 to 15 digits (spaces, dots, dashes and brackets allowed)."), "phone"
-            )
+    if phone is not None and not is_school_phone(phone):
+        raise PublicPageError(SCHOOL_PHONE_PROBLEM, "phone")
     if email is not None and (len(email) > MAX_EMAIL or not _EMAIL.match(email) or not email.isascii()):
         raise PublicPageError(N_("This is not an email address."), "email")
     return address, phone, email

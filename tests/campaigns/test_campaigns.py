@@ -32,6 +32,7 @@ from contactbook.models.registration import (
     RegistrationStatus,
     SchoolRegistration,
 )
+from contactbook.phones import SCHOOL_PHONE_PROBLEM, is_school_phone
 from contactbook.platform import services as platform
 from contactbook.schools.services import new_user
 from contactbook.subscriptions import services as subscriptions
@@ -490,6 +491,29 @@ def test_a_school_already_invited_to_the_campaign_is_not_invited_again(world: Wo
     assert len(db.session.scalars(select(CampaignInvitation.id)).all()) == 3
 
 
+@pytest.mark.parametrize("name", ["...", "\u200b\u200b", "( 123 )", "\u202e\u202e"])
+def test_a_list_naming_a_school_without_letters_is_refused_with_its_row(world: World, app: Flask, name: str) -> None:
+    opened = campaign(world)
+    client = browser(app)
+    login(client, "officer")
+    content = f"name,level,email\nTrường THCS Delta,THCS,delta@x.vn\n{name},THCS,epsilon@x.vn\n"
+
+    answer = client.post(
+        f"/platform/authority/campaigns/{opened.id}/import",
+        data={"csrf_token": csrf_token(client), "file": (io.BytesIO(content.encode()), "list.csv")},
+        content_type="multipart/form-data",
+    )
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and translated(app, "Nothing was imported.") in page
+    problem = translated(app, "A name must contain letters.")
+    missing = translated(app, "The school name is missing or too long.")
+    assert any(
+        translated(app, "Row %(line)s: %(problem)s", line=3, problem=said) in page for said in (problem, missing)
+    )
+    assert db.session.scalars(select(CampaignInvitation.id)).all() == []
+
+
 def test_a_list_naming_a_school_already_invited_is_refused_with_its_row(world: World, app: Flask) -> None:
     opened = campaign(world)
     invite(world, opened)
@@ -527,10 +551,39 @@ def test_a_school_phone_longer_than_kept_is_refused_with_a_message(world: World,
         "survey_has_website": "no",
     }
     answer = post(client, f"/register/{invitation_token(invitation.id)}", form)
-    assert answer.status_code == 200 and translated(client.application, "A phone number, e.g. 0243 123 4567.") in (
+    assert answer.status_code == 200 and translated(client.application, SCHOOL_PHONE_PROBLEM) in (
         answer.get_data(as_text=True)
     )
     assert db.session.scalar(select(SchoolRegistration.id)) is None
+
+
+@pytest.mark.parametrize("phone", ["1......1", "0..1..2..3..4", "+1 2 3 4 5 6 7", "0243 823 4567 8901 2"])
+def test_a_school_phone_the_public_page_would_refuse_is_refused_at_registration(
+    world: World, client: FlaskClient, phone: str
+) -> None:
+    # Fewer than 8 digits or more than 15: the contacts form of the school's public page refuses it later.
+    assert not is_school_phone(phone)
+    opened = campaign(world, opens_on=date.today() - timedelta(days=1), deadline=date.today() + timedelta(days=9))
+    invitation = invite(world, opened)
+    form = {
+        "school_name": "Trường THCS Gamma",
+        "level": "lower_secondary",
+        "address": "1 Lê Lợi",
+        "phone": phone,
+        "requested_slug": "gamma",
+        "admin_full_name": "Hiệu trưởng",
+        "admin_email": "ht@gamma.example.vn",
+        "admin_phone": "0912 345 678",
+        "survey_has_website": "no",
+    }
+    answer = post(client, f"/register/{invitation_token(invitation.id)}", form)
+    assert answer.status_code == 200 and translated(client.application, SCHOOL_PHONE_PROBLEM) in (
+        answer.get_data(as_text=True)
+    )
+    assert db.session.scalar(select(SchoolRegistration.id)) is None
+    form["phone"] = "(024) 3823-4567"
+    accepted = post(client, f"/register/{invitation_token(invitation.id)}", form).get_data(as_text=True)
+    assert translated(client.application, SCHOOL_PHONE_PROBLEM) not in accepted
 
 
 def test_a_campaign_school_year_is_two_consecutive_years(world: World, app: Flask) -> None:
