@@ -124,7 +124,8 @@ def grant(
 def revoke(
     school: School, actor: User, actor_permissions: frozenset[Permission], target: User, kind: str, name: str
 ) -> None:
-    """Revoke a role or permission from `target`; the same rule as granting applies."""
+    """Revoke a role or permission from `target`; the same rule as granting applies, and, as for disabling
+    the account, the target may hold nothing the actor does not (a lesser account never strips a greater one)."""
     _check_name(kind, name)
     _check_target(actor, target)
     allowed = (
@@ -134,6 +135,8 @@ def revoke(
     )
     if not allowed:
         raise DelegationError(N_("You cannot revoke what you could not grant."))
+    if not held_permissions(target) <= actor_permissions:
+        raise DelegationError(N_("You cannot change an account that holds permissions you do not hold."))
     existing = _find_grant(target, kind, name)
     if existing is None:
         return

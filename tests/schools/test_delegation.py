@@ -225,6 +225,28 @@ def test_granter_cannot_revoke_what_it_could_not_grant(app: Flask, granter: Flas
     assert grants_of(target.id) == {("role", "accountant")}
 
 
+def test_granter_cannot_strip_an_account_holding_more_than_it_holds(
+    app: Flask, granter: FlaskClient, world: World
+) -> None:
+    # The granter holds roles.grant; the accountant holds it too, and payment permissions the granter lacks.
+    target = world.a.staff["accountant"]
+    target.grants.append(Grant(school_id=world.a.school.id, kind="permission", name="roles.grant"))
+    db.session.commit()
+    messages = grant_messages(granter, target, "revoke", "permission", "roles.grant")
+    assert messages == [translated(app, "You cannot change an account that holds permissions you do not hold.")]
+    assert ("permission", "roles.grant") in grants_of(target.id)
+    assert audit_rows("revoke") == []
+
+
+def test_granter_revokes_from_an_account_holding_only_what_it_holds(granter: FlaskClient, world: World) -> None:
+    target = world.a.staff["teacher"]
+    target.grants.append(Grant(school_id=world.a.school.id, kind="permission", name="attendance.record"))
+    db.session.commit()
+    grant_messages(granter, target, "revoke", "permission", "attendance.record")
+    assert ("permission", "attendance.record") not in grants_of(target.id)
+    assert len(audit_rows("revoke")) == 1
+
+
 def test_staff_without_roles_grant_gets_403_from_the_grants_route(app: Flask, world: World) -> None:
     teacher = browser(app)
     login(teacher, "teacher", world.a.slug)
