@@ -24,7 +24,7 @@ from contactbook.auth.access import permissions_of, school_member, sees_all, sta
 from contactbook.auth.rules import Permission
 from contactbook.extensions import db
 from contactbook.grading import services, sheets, summary
-from contactbook.grading.grid import Column, cell_text, field_names, level_choices
+from contactbook.grading.grid import Column, cell_text, columns_for, field_names, level_choices
 from contactbook.grading.rules import Competence, Level
 from contactbook.grading.services import GradingError, Grid
 from contactbook.models import (
@@ -82,6 +82,8 @@ def _grid(class_id: int, subject_id: int, number: int, *, edit: bool = False, on
     )
     if not allowed:
         abort(403)
+    if only is not None and only not in {c.key for c in columns_for(subject.assessment_kind, subject.periods_per_year)}:
+        abort(404)  # before any query: PostgreSQL refuses a column name with a NUL in it
     return services.load_grid(school_class, subject, semester, only)
 
 

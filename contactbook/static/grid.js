@@ -75,6 +75,30 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // A block copied from a spreadsheet (cells split by tabs, rows by line breaks) fills the grid from the
+  // cell pasted into, rightwards and down, cell for cell as in the sheet; a locked cell keeps its value.
+  // Only text cells take pasted text (a level is chosen from its list); the server checks every cell.
+  table.addEventListener("paste", (event) => {
+    const at = position(event.target);
+    const text = event.clipboardData ? event.clipboardData.getData("text/plain") : "";
+    if (!at || !/[\t\r\n]/.test(text.replace(/[\r\n]+$/, ""))) {
+      return; // one value: the browser pastes it into the cell as usual
+    }
+    event.preventDefault();
+    const [r, c] = at;
+    const lines = text.replace(/[\r\n]+$/, "").split(/\r\n|\r|\n/);
+    lines.forEach((line, i) => {
+      const cells = grid[r + i] || [];
+      line.split("\t").forEach((value, j) => {
+        const cell = cells[c + j];
+        if (cell && cell.tagName === "INPUT" && !cell.readOnly && !cell.disabled) {
+          cell.value = value.trim();
+          cell.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+      });
+    });
+  });
+
   // Scores in tenths as integers, so that rounding is exact: (sum tx + 2 gk + 3 ck) / (n + 5), half up.
   function tenths(text) {
     const match = /^\s*0*(\d{1,2})(?:[.,](\d))?\s*$/.exec(text);

@@ -7,6 +7,8 @@ the fake Twilio exactly once, sent by a real Celery worker.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -114,3 +116,56 @@ def test_a_teacher_fills_a_grid_from_the_keyboard_and_publishes_it(
     expected = {phone_of(i): score for i, score in enumerate(("6,5", "7,0", "8,0"))}
     for phone, score in expected.items():
         assert bodies[phone].endswith(f": {score}"), bodies[phone]
+
+
+@pytest.mark.committed
+def test_a_block_pasted_from_a_spreadsheet_fills_the_grid_cell_for_cell(
+    app: Flask, committed_db: None, live_server: str, browser_page: Page
+) -> None:
+    with app.app_context():
+        world = build_subscribed_school(STUDENTS, grades=True)
+        people = world.people
+        subject = roster.create_subject(
+            people.school, people.admin, name="Toán", periods_per_year=70, assessment_kind=AssessmentKind.SCORED
+        )
+        teacher = people.staff["teacher"]
+        roster.assign_teacher(
+            people.school, people.admin, teacher=teacher, subject=subject, school_class=world.school_class
+        )
+        slug, ids = world.school.slug, list(world.student_ids)
+        url = f"{live_server}/s/{slug}/grades/class/{world.school_class.id}/subject/{subject.id}/semester/1"
+        db.session.remove()
+    page = browser_page
+    main = page.locator("main")
+    page.goto(f"{live_server}/s/{slug}/login")
+    main.get_by_label("Tên đăng nhập").fill("teacher")
+    main.get_by_label("Mật khẩu").fill(PASSWORD)
+    main.get_by_role("button", name="Đăng nhập").click()
+    page.goto(url)
+
+    # Two rows of five cells as a spreadsheet copies them (decimal commas, a trailing line break), pasted
+    # into the first student's first regular cell.
+    block = "7\t8\t9\t6,5\t8\r\n8\t9\t7\t9,5\t 9 \r\n"
+    page.evaluate(
+        """([name, text]) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            document.querySelector(`[name="${name}"]`).dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        [f"s-{ids[0]}-tx1", block],
+    )
+    expected = {ids[0]: ("7", "8", "9", "6,5", "8"), ids[1]: ("8", "9", "7", "9,5", "9")}
+    for student, values in expected.items():
+        for key, value in zip(("tx1", "tx2", "tx3", "gk", "ck"), values, strict=True):
+            expect(main.locator(f'[name="s-{student}-{key}"]')).to_have_value(value)
+    expect(main.locator(f'[name="s-{ids[2]}-tx1"]')).to_have_value("")  # the block ends where it ends
+    expect(main.locator('[data-test="grid-row"]').nth(0).locator("[data-avg]")).to_have_text("7,6")
+
+    main.locator('[data-test="save"]').click()
+    expect(main.locator(".flash.info")).to_contain_text("Đã lưu bảng điểm")
+    with app.app_context():
+        stored = {(s.student_id, s.column): s.value for s in db.session.query(Score)}
+        db.session.remove()
+    assert stored[(ids[0], "gk")] == Decimal("6.5") and stored[(ids[1], "ck")] == Decimal("9.0")
+    assert len(stored) == 10

@@ -339,6 +339,14 @@ def test_an_unknown_column_is_not_found(app: Flask, gw: GradeWorld) -> None:
     assert signed_in(app, "teacher").get(grid_url(gw) + "/publish/tx9").status_code == 404
 
 
+@pytest.mark.parametrize("column", ["\x00", "gk\x00", "g\x00k"])
+def test_a_column_with_a_nul_is_not_found(app: Flask, gw: GradeWorld, column: str) -> None:
+    client = signed_in(app, "teacher")
+    client.get(grid_url(gw))
+    assert client.get(grid_url(gw) + "/publish/" + column).status_code == 404  # PostgreSQL refuses a NUL
+    assert post(client, grid_url(gw) + "/publish/" + column, {}).status_code == 404
+
+
 def test_a_correction_from_the_page_needs_a_reason(app: Flask, gw: GradeWorld) -> None:
     publish_midterm(gw)
     client = signed_in(app, "teacher")
