@@ -52,7 +52,14 @@ def _display_helpers() -> dict[str, Any]:
         "failure_kind_label": failure_kind_label,
         "domestic_phone": domestic_phone,
         "moment_text": _when,
+        "quiet_hours": _quiet_hours,
     }
+
+
+def _quiet_hours() -> dict[str, str]:
+    """The school's quiet hours as the pages show them: {"start": "21:00", "end": "07:00"}."""
+    settings = settings_of(current_school())
+    return {"start": f"{settings.quiet_start_hour:02d}:00", "end": f"{settings.quiet_end_hour:02d}:00"}
 
 
 def _own_notice(notice_id: int) -> Notice:

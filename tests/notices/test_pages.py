@@ -44,6 +44,7 @@ from tests.subscriptions.payment_factories import monthly_plan, service_on, subs
 from tests.support import audit_rows, browser, follow, page, translated
 
 A = "/s/alpha/notices"
+QUIET_HINT = "Other notices wait for the end of the quiet hours (%(start)s to %(end)s)."
 PRICE = 250
 
 
@@ -231,6 +232,20 @@ def test_compose_page_renders(admin: FlaskClient, alpha: Alpha) -> None:
 
     assert 'type="radio" value="school"' in body
     assert "7A2" in body and "Phạm Thị Hoa" in body
+
+
+def test_compose_page_states_the_schools_own_quiet_hours(
+    app: Flask, admin: FlaskClient, world: World, alpha: Alpha
+) -> None:
+    settings = db.session.get(ServiceSettings, world.a.school.id)
+    assert settings is not None
+    settings.quiet_start_hour, settings.quiet_end_hour = 20, 6
+    db.session.commit()
+
+    body = page(admin.get(A + "/new"))
+
+    assert html.escape(translated(app, QUIET_HINT, start="20:00", end="06:00")) in body
+    assert "21:00" not in body
 
 
 def test_preview_shows_recipients_per_channel_and_the_cost(admin: FlaskClient, alpha: Alpha) -> None:
