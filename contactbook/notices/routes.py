@@ -88,7 +88,7 @@ def compose() -> ResponseReturnValue:
     form = NoticeForm()
     form.offer(options)
     if request.method == "POST":
-        if form.ids_malformed():
+        if form.ids_malformed() or form.submission_malformed():
             abort(400)
         chosen = form.chosen_audience()
         if chosen is not None and not options.allows(chosen):
@@ -110,6 +110,7 @@ def compose() -> ResponseReturnValue:
                 urgent=bool(form.urgent.data),
                 audience=audience,
                 send_at=send_at,
+                submission=form.submission.data or None,
             )
         except NoticeError as exc:
             form.form_errors.append(_(str(exc)))
@@ -121,6 +122,7 @@ def compose() -> ResponseReturnValue:
             flash(_("The notice is recorded. Sending starts at %(time)s.", time=_when(starts)), "info")
         return redirect(url_for("notices.progress", notice_id=notice.id))
     preview = preview_notice(school, title=title, body=body, category=category, audience=audience)
+    form.new_submission()
     context = _preview_context(school, form, preview, audience, send_at)
     return render_template("notices/compose.html", form=form, options=options, preview=preview, **context)
 
