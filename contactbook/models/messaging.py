@@ -6,7 +6,19 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactbook.messaging.vocabulary import FailureKind
@@ -46,6 +58,8 @@ class Notice(Base):
     """A notice written by a teacher or the school, to the school, grade levels, classes or students."""
 
     __tablename__ = "notices"
+    # One notice per confirmation: a double click or a confirmation posted again finds the notice it made.
+    __table_args__ = (UniqueConstraint("school_id", "submission", name="uq_notices_school_submission"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -57,6 +71,8 @@ class Notice(Base):
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The token of the preview the notice was confirmed from (none for notices written by other means).
+    submission: Mapped[str | None] = mapped_column(String(32))
 
     author: Mapped[User | None] = relationship()
 

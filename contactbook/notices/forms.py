@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
 from contactbook.inputs import Within, one_line, paragraphs
 from contactbook.notices.audiences import AudienceOptions
@@ -26,6 +28,7 @@ TITLE_MAX = 120  # the column's length
 BODY_MAX = 2000
 SEND_AT_FORMATS = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
 SEND_AT_AHEAD = timedelta(days=365)  # a notice is scheduled at most a year ahead
+SUBMISSION = re.compile(r"[0-9a-f]{32}")  # a preview's token, uuid4().hex
 
 
 def _local_now(form: Any) -> datetime:
@@ -59,6 +62,8 @@ class NoticeForm(FlaskForm):
         validators=[Optional(), Within(_local_now, lambda form: _local_now(form) + SEND_AT_AHEAD, _send_at_range)],
     )
     confirm = HiddenField(validators=[Optional(), AnyOf(["1"])])
+    # Given by each preview to its "Send the notice" button: a confirmation posted twice sends once.
+    submission = HiddenField(validators=[Optional(), Regexp(SUBMISSION)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +92,14 @@ class NoticeForm(FlaskForm):
     def ids_malformed(self) -> bool:
         """Whether an id of the audience fields is not a number (a forged request, not a typing mistake)."""
         return any(f.process_errors for f in (self.grades, self.classes, self.students))
+
+    def submission_malformed(self) -> bool:
+        """Whether the preview's token was changed (a forged request: the page never shows it)."""
+        return bool(self.submission.data) and SUBMISSION.fullmatch(self.submission.data or "") is None
+
+    def new_submission(self) -> None:
+        """Give the preview about to be shown its own token."""
+        self.submission.data = uuid.uuid4().hex
 
     def send_at_moment(self, zone: ZoneInfo) -> datetime | None:
         """The chosen send time (typed in the school's time zone) as an aware UTC datetime, or None for now."""

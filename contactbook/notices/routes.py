@@ -52,7 +52,14 @@ def _display_helpers() -> dict[str, Any]:
         "failure_kind_label": failure_kind_label,
         "domestic_phone": domestic_phone,
         "moment_text": _when,
+        "quiet_hours": _quiet_hours,
     }
+
+
+def _quiet_hours() -> dict[str, str]:
+    """The school's quiet hours as the pages show them: {"start": "21:00", "end": "07:00"}."""
+    settings = settings_of(current_school())
+    return {"start": f"{settings.quiet_start_hour:02d}:00", "end": f"{settings.quiet_end_hour:02d}:00"}
 
 
 def _own_notice(notice_id: int) -> Notice:
@@ -81,7 +88,7 @@ def compose() -> ResponseReturnValue:
     form = NoticeForm()
     form.offer(options)
     if request.method == "POST":
-        if form.ids_malformed():
+        if form.ids_malformed() or form.submission_malformed():
             abort(400)
         chosen = form.chosen_audience()
         if chosen is not None and not options.allows(chosen):
@@ -103,6 +110,7 @@ def compose() -> ResponseReturnValue:
                 urgent=bool(form.urgent.data),
                 audience=audience,
                 send_at=send_at,
+                submission=form.submission.data or None,
             )
         except NoticeError as exc:
             form.form_errors.append(_(str(exc)))
@@ -114,6 +122,7 @@ def compose() -> ResponseReturnValue:
             flash(_("The notice is recorded. Sending starts at %(time)s.", time=_when(starts)), "info")
         return redirect(url_for("notices.progress", notice_id=notice.id))
     preview = preview_notice(school, title=title, body=body, category=category, audience=audience)
+    form.new_submission()
     context = _preview_context(school, form, preview, audience, send_at)
     return render_template("notices/compose.html", form=form, options=options, preview=preview, **context)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, func, select
+from sqlalchemy.exc import IntegrityError
 
 from contactbook.audit import services as audit
 from contactbook.extensions import conflict_insert, db, insert_many
@@ -166,9 +167,13 @@ def create_notice(
     urgent: bool,
     audience: Audience,
     send_at: datetime | None = None,
+    submission: str | None = None,
 ) -> Notice:
     """Record the notice and one outbox message per eligible guardian and channel, in one commit
-    (which nudges the workers)."""
+    (which nudges the workers). A `submission` (the token of the preview confirmed) already used by a
+    notice of the school gives that notice, and records nothing: a confirmation counts once."""
+    if submission and (earlier := _submitted(school, submission)) is not None:
+        return earlier
     title, body = " ".join(title.split()), body.strip()
     if not title or not body:
         raise NoticeError(N_("Write a title and a text."))
@@ -190,9 +195,17 @@ def create_notice(
         audience=audience.as_json() | {"size": len(students)},
         send_at=send_at,
         created_at=now,
+        submission=submission or None,
     )
-    db.session.add(notice)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(notice)
+            db.session.flush()
+    except IntegrityError:
+        # The same confirmation, recorded meanwhile by a concurrent request.
+        if submission and (earlier := _submitted(school, submission)) is not None:
+            return earlier
+        raise
     # Whom it concerns, kept as written: the families' portal shows it on these children's pages.
     insert_many(
         cast(Table, NoticeStudent.__table__),
@@ -220,6 +233,13 @@ def create_notice(
     audit.record("notice.created", actor=author, school_id=school.id, target=notice, messages=count, urgent=urgent)
     db.session.commit()
     return notice
+
+
+def _submitted(school: School, submission: str) -> Notice | None:
+    """The school's notice confirmed from the preview `submission`, if there is one."""
+    return db.session.scalars(
+        select(Notice).where(Notice.school_id == school.id, Notice.submission == submission)
+    ).one_or_none()
 
 
 def retryable(notice: Notice) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 
 from contactbook import create_app
@@ -49,11 +49,11 @@ def own_database(urls: dict[str, str], tmp_path: Path) -> Iterator[str]:
 
 
 def notice_to(school_id: int, kind: str, ids: list[int]) -> int:
-    notice = Notice(school_id=school_id, title=kind, body="Họp.", category="general", urgent=False,
-                    audience={"kind": kind, "ids": ids}, created_at=WRITTEN)  # fmt: skip
-    db.session.add(notice)
+    # Only the columns of the schema at 0011: the model's later ones do not exist yet.
+    result = db.session.execute(insert(Notice).values(school_id=school_id, title=kind, body="Họp.", category="general",
+                                urgent=False, audience={"kind": kind, "ids": ids}, created_at=WRITTEN))  # fmt: skip
     db.session.commit()
-    return notice.id
+    return int(result.inserted_primary_key[0])
 
 
 def test_existing_notices_get_the_students_of_their_audience(urls: dict[str, str], own_database: str) -> None:

@@ -37,6 +37,7 @@ from contactbook.models import (
     Student,
 )
 from contactbook.notices import queries
+from contactbook.notices import services as notice_services
 from contactbook.notices.services import Audience, create_notice
 from tests.factories import SchoolPeople, World, login
 from tests.roster.factories import ClassWorld, make_class, make_class_world, make_guardian, make_student
@@ -44,6 +45,7 @@ from tests.subscriptions.payment_factories import monthly_plan, service_on, subs
 from tests.support import audit_rows, browser, follow, page, translated
 
 A = "/s/alpha/notices"
+QUIET_HINT = "Other notices wait for the end of the quiet hours (%(start)s to %(end)s)."
 PRICE = 250
 
 
@@ -231,6 +233,20 @@ def test_compose_page_renders(admin: FlaskClient, alpha: Alpha) -> None:
 
     assert 'type="radio" value="school"' in body
     assert "7A2" in body and "Phạm Thị Hoa" in body
+
+
+def test_compose_page_states_the_schools_own_quiet_hours(
+    app: Flask, admin: FlaskClient, world: World, alpha: Alpha
+) -> None:
+    settings = db.session.get(ServiceSettings, world.a.school.id)
+    assert settings is not None
+    settings.quiet_start_hour, settings.quiet_end_hour = 20, 6
+    db.session.commit()
+
+    body = page(admin.get(A + "/new"))
+
+    assert html.escape(translated(app, QUIET_HINT, start="20:00", end="06:00")) in body
+    assert "21:00" not in body
 
 
 def test_preview_shows_recipients_per_channel_and_the_cost(admin: FlaskClient, alpha: Alpha) -> None:
@@ -555,3 +571,56 @@ def test_retry_without_failures_changes_nothing(admin: FlaskClient, world: World
 
     assert response.status_code == 302
     assert {m.status for m in messages_of(notice.id)} == {MessageStatus.QUEUED}
+
+
+def test_confirming_twice_records_the_notice_once(admin: FlaskClient, alpha: Alpha) -> None:
+    # A double click on "Send the notice", or the confirmation posted again from another tab or the back
+    # button, must not send every family the notice a second time.
+    preview = post_form(admin, A + "/new", notice_form(alpha))
+    fields = hidden_inputs(preview, "confirm")
+
+    first = post_form(admin, A + "/new", fields)
+    second = post_form(admin, A + "/new", fields)
+
+    notice = db.session.scalars(select(Notice)).one()
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"] == f"{A}/{notice.id}"
+    assert len(messages_of(notice.id)) == 2
+
+
+def test_each_preview_may_be_sent_once(admin: FlaskClient, alpha: Alpha) -> None:
+    # The same notice previewed and sent again on purpose is a second notice.
+    for _ in range(2):
+        preview = post_form(admin, A + "/new", notice_form(alpha))
+        assert post_form(admin, A + "/new", hidden_inputs(preview, "confirm")).status_code == 302
+
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 2
+
+
+def test_a_forged_preview_token_is_a_bad_request(admin: FlaskClient, alpha: Alpha) -> None:
+    preview = post_form(admin, A + "/new", notice_form(alpha))
+    fields = {**hidden_inputs(preview, "confirm"), "submission": "'; drop table notices; --"}
+
+    response = post_form(admin, A + "/new", fields)
+
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 0
+
+
+def test_a_confirmation_recorded_meanwhile_by_another_request_is_not_recorded_again(
+    world: World, alpha: Alpha, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two requests confirming the same preview at once both find no notice yet; the unique token decides.
+    people = world.a
+    audience = Audience("classes", (alpha.roster.school_class.id,))
+    fields = {"title": "Họp phụ huynh", "body": "Họp lúc 8 giờ.", "category": "general", "urgent": False}
+    first = create_notice(people.school, people.admin, audience=audience, submission="a" * 32, **fields)
+    first_id = first.id
+    looked_up = iter([None])
+    monkeypatch.setattr(notice_services, "_submitted", lambda school, token: next(looked_up, first))
+
+    again = create_notice(people.school, people.admin, audience=audience, submission="a" * 32, **fields)
+
+    assert again.id == first_id
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 1
+    assert len(messages_of(first_id)) == 2
