@@ -984,3 +984,17 @@ def test_the_daily_run_counts_the_subscriptions_of_every_school(
     assert services.run_daily(date(2025, 10, 5))["expired"] == 2
     assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "subscription.expired")) == 2
     assert len(audit_rows("subscription.expired", world.b.school.id)) == 1
+
+
+def test_a_subscription_not_yet_started_can_be_stopped_from_its_first_day_with_everything_back(
+    world: World, alpha: ClassWorld, monthly: Plan
+) -> None:
+    starts_on = school_today() + timedelta(days=20)
+    subscription = subscribe(world.a, alpha, monthly, starts_on=starts_on)
+    pay(world.a, subscription, 100_000, paid_on=school_today())
+    refund = services.opt_out(world.a.school, world.a.admin, subscription, starts_on, None)
+    assert (refund.used_days, refund.used_charge, refund.refund) == (0, 0, 100_000)
+    assert status_of(subscription) == SubscriptionStatus.CANCELLED
+    with refused("The opt-out date cannot be in the future."):
+        later = subscribe(world.a, alpha, monthly, starts_on=starts_on + timedelta(days=40))
+        services.opt_out(world.a.school, world.a.admin, later, starts_on + timedelta(days=41), None)

@@ -240,14 +240,15 @@ def opt_out_quote(subscription: Subscription, stop_on: date) -> rules.Refund:
 def opt_out(
     school: School, actor: Actor, subscription: Subscription, stop_on: date, reason: str | None
 ) -> rules.Refund:
-    """Stop a running subscription from `stop_on`, a day of its period not after today: consent is withdrawn,
-    the charge becomes the used days' cost."""
+    """Stop a running subscription from `stop_on`, a day of its period not after today (or its first day, when it
+    has not started yet): consent is withdrawn, the charge becomes the used days' cost."""
     _check_school(school, subscription)
     if subscription.status != SubscriptionStatus.ACTIVE:
         raise SubscriptionError(N_("This subscription is no longer running."))
     check_stop_day(subscription, stop_on)
-    if stop_on > school_today():
-        # Opting out takes effect at once (consent is withdrawn now), so it cannot be dated later.
+    if stop_on > max(school_today(), subscription.starts_on):
+        # Opting out takes effect at once (consent is withdrawn now), so it cannot be dated later; one not yet
+        # started stops from its first day (nothing used, everything paid owed back).
         raise SubscriptionError(N_("The opt-out date cannot be in the future."))
     quote = opt_out_quote(subscription, stop_on)
     now = utcnow()
