@@ -998,3 +998,18 @@ def test_a_subscription_not_yet_started_can_be_stopped_from_its_first_day_with_e
     with refused("The opt-out date cannot be in the future."):
         later = subscribe(world.a, alpha, monthly, starts_on=starts_on + timedelta(days=40))
         services.opt_out(world.a.school, world.a.admin, later, starts_on + timedelta(days=41), None)
+
+
+def test_a_plan_above_a_ceiling_lowered_later_takes_no_new_subscriptions(
+    world: World, alpha: ClassWorld, monthly: Plan
+) -> None:
+    running = subscribe_today(world.a, alpha, monthly)
+    services.set_price_ceiling(world.ward, world.officer, PlanPeriod.MONTH, 80_000)
+    student, guardian = another_family(world.a, alpha, "079214000777")
+    with refused("The price is above the ceiling set by the education authority."):
+        subscribe_today(world.a, alpha, monthly, guardian=guardian, student=student)
+    assert status_of(running) == SubscriptionStatus.ACTIVE
+    services.set_plan_active(world.a.school, world.a.admin, monthly, False)
+    with refused("The price is above the ceiling set by the education authority."):
+        services.set_plan_active(world.a.school, world.a.admin, monthly, True)
+    assert monthly.active is False

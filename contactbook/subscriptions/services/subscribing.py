@@ -32,6 +32,7 @@ from contactbook.subscriptions.eligibility import settings_of
 from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.subscriptions.services import renewals, welcome
 from contactbook.subscriptions.services.payments import paid_for
+from contactbook.subscriptions.services.plans import check_within_ceiling
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 
@@ -95,6 +96,7 @@ def check_subscription(
         raise SubscriptionError(N_("Choose a start date within a year of today."), field="starts_on")
     if plan.school_id != school.id or not plan.active:
         raise SubscriptionError(N_("This plan is not offered."))
+    check_within_ceiling(school, plan.period, plan.price)
     linked = db.session.scalar(
         select(StudentGuardian.id).where(
             StudentGuardian.student_id == student.id, StudentGuardian.guardian_id == guardian.id
