@@ -708,6 +708,34 @@ def test_an_unknown_category_cannot_be_made_free(world: World, alpha: ClassWorld
         )
 
 
+@pytest.mark.parametrize(
+    ("flag_days", "reminder_days", "message"),
+    [
+        (0, 7, "From 1 to 365 days."),
+        (366, 7, "From 1 to 365 days."),
+        (14, 0, "From 1 to 60 days."),
+        (14, 61, "From 1 to 60 days."),
+    ],
+)
+def test_the_flag_and_reminder_days_are_bounded_by_the_service(
+    world: World, alpha: ClassWorld, flag_days: int, reminder_days: int, message: str
+) -> None:
+    settings = services.settings_of(world.a.school)
+    before = (settings.unpaid_flag_days, settings.reminder_days)
+    with refused(message):
+        services.update_settings(
+            world.a.school,
+            world.a.admin,
+            free_categories=["emergency"],
+            allow_unpaid_start=True,
+            unpaid_flag_days=flag_days,
+            reminder_days=reminder_days,
+        )
+    db.session.expire_all()
+    settings = services.settings_of(world.a.school)
+    assert (settings.unpaid_flag_days, settings.reminder_days) == before
+
+
 # --- Eligibility through the services -------------------------------------------------------------------
 
 
