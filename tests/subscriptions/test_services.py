@@ -1041,3 +1041,20 @@ def test_a_plan_above_a_ceiling_lowered_later_takes_no_new_subscriptions(
     with refused("The price is above the ceiling set by the education authority."):
         services.set_plan_active(world.a.school, world.a.admin, monthly, True)
     assert monthly.active is False
+
+
+def test_a_plan_needs_a_name_and_a_price_within_bounds(world: World) -> None:
+    with refused("Write the name of the plan."):
+        services.create_plan(
+            world.a.school,
+            world.a.admin,
+            name="  ",
+            price=50_000,
+            period=PlanPeriod.MONTH,
+            sms=True,
+            email=False,
+            digest_only=False,
+        )
+    with refused("The price is too large."):
+        make_plan(world.a, price=payments.MAX_AMOUNT + 1)
+    assert db.session.scalar(select(func.count(Plan.id)).where(Plan.school_id == world.a.school.id)) == 0

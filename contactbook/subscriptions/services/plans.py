@@ -98,8 +98,12 @@ def create_plan(
     digest_only: bool,
 ) -> Plan:
     """Publish a plan; its price must be positive and within the authority's ceiling."""
+    if not " ".join(name.split()):
+        raise SubscriptionError(N_("Write the name of the plan."), field="name")
     if price <= 0:
         raise SubscriptionError(N_("The price must be a positive number of đồng."))
+    if price > MAX_AMOUNT:
+        raise SubscriptionError(N_("The price is too large."), field="price")
     if not (sms or email):
         raise SubscriptionError(N_("A plan includes SMS, email or both."))
     check_within_ceiling(school, period, price)
