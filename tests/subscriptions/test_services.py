@@ -1058,3 +1058,12 @@ def test_a_plan_needs_a_name_and_a_price_within_bounds(world: World) -> None:
     with refused("The price is too large."):
         make_plan(world.a, price=payments.MAX_AMOUNT + 1)
     assert db.session.scalar(select(func.count(Plan.id)).where(Plan.school_id == world.a.school.id)) == 0
+
+
+def test_an_exemption_after_opting_out_waives_the_used_days_too(world: World, alpha: ClassWorld, monthly: Plan) -> None:
+    subscription = subscribe(world.a, alpha, monthly)
+    services.opt_out(world.a.school, world.a.admin, subscription, date(2025, 9, 15), None)
+    services.set_exemption(world.a.school, world.a.admin, subscription, "Hộ nghèo")
+    assert (subscription.charge, payments.balance_of(alpha.guardian).outstanding) == (0, 0)
+    services.set_exemption(world.a.school, world.a.admin, subscription, None)
+    assert (subscription.charge, payments.balance_of(alpha.guardian).outstanding) == (33_334, 33_334)

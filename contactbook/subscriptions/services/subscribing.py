@@ -294,15 +294,24 @@ def set_digest(school: School, actor: Actor, subscription: Subscription, digest:
     db.session.commit()
 
 
+def _full_charge(subscription: Subscription) -> int:
+    """What the subscription charges without an exemption: its price, or the used days' cost once opted out."""
+    if subscription.status == SubscriptionStatus.CANCELLED and subscription.cancelled_on is not None:
+        return rules.pro_rata(
+            subscription.price, 0, subscription.starts_on, subscription.ends_on, subscription.cancelled_on
+        ).used_charge
+    return subscription.price
+
+
 def set_exemption(school: School, actor: User, subscription: Subscription, reason: str | None) -> None:
-    """Waive the fee (with a reason, such as a policy household), or, with None, charge it again."""
+    """Waive the fee (with a reason, such as a policy household), or, with None, charge it again; for a subscription
+    already stopped, the fee is the used days' cost."""
     _check_school(school, subscription)
     if reason is not None and not reason.strip():
         raise SubscriptionError(N_("Write the reason for the exemption."))
     subscription.exempt = reason is not None
     subscription.exemption_reason = reason.strip()[:200] if reason else None
-    if subscription.status == SubscriptionStatus.ACTIVE:
-        subscription.charge = 0 if subscription.exempt else subscription.price
+    subscription.charge = 0 if subscription.exempt else _full_charge(subscription)
     audit.record(
         "subscription.exempted" if subscription.exempt else "subscription.exemption_removed",
         actor=actor,
