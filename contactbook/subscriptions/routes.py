@@ -221,7 +221,11 @@ def plan_active(plan_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     active = form.active.data == "1"
-    services.set_plan_active(current_school(), staff_user(), plan, active)
+    try:
+        services.set_plan_active(current_school(), staff_user(), plan, active)
+    except services.SubscriptionError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("subscriptions.plans"))
     if active:
         flash(_("Plan %(name)s offered again.", name=plan.name), "info")
     else:

@@ -360,3 +360,17 @@ def test_switching_to_the_digest_mid_day_gathers_only_what_comes_after(
     delivery.dispatch()
     [digest] = [body for body in sms_bodies(fake_twilio, 2) if body != single]
     assert "Em Cuong:\n- Nghi hoc thu Sau." in digest and "Hop phu huynh" not in digest
+
+
+def test_switching_the_service_off_before_the_digest_hour_stops_the_paid_sending(
+    school: DigestSchool, clock: Clock, fake_twilio: FakeTwilio
+) -> None:
+    clock.set(9)
+    notice(school, "Họp phụ huynh")
+    subscriptions.set_service_enabled(school.world.school, school.world.admin, False)
+    clock.set(18)
+    delivery.dispatch()
+
+    assert [sms_bodies(fake_twilio, index) for index in range(4)] == [[], [], [], []]
+    digests = digests_of(school.one_child)
+    assert digests and all(digest.status == MessageStatus.SKIPPED for digest in digests)

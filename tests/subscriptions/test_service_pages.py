@@ -383,6 +383,19 @@ def test_a_plan_is_withdrawn_and_offered_again(app: Flask, admin: FlaskClient, a
     assert post(admin, url, {"active": "yes"}).status_code == 400
 
 
+def test_a_plan_above_a_ceiling_lowered_later_is_not_offered_again(
+    app: Flask, admin: FlaskClient, alpha: Alpha, world: World
+) -> None:
+    url = f"{S}/plans/{alpha.plan.id}/active"
+    post(admin, url, {"active": "0"})
+    services.set_price_ceiling(world.ward, world.officer, PlanPeriod.MONTH, 40_000)
+
+    refused = post(admin, url, {"active": "1"})
+    message = translated(app, "The price is above the ceiling set by the education authority.")
+    assert flashes(follow(admin, refused)) == [message]
+    assert count(Plan, id=alpha.plan.id, active=False) == 1
+
+
 def test_a_plan_of_another_school_is_not_found(admin: FlaskClient, world: World) -> None:
     other = make_plan(world.b)
 

@@ -708,6 +708,34 @@ def test_an_unknown_category_cannot_be_made_free(world: World, alpha: ClassWorld
         )
 
 
+@pytest.mark.parametrize(
+    ("flag_days", "reminder_days", "message"),
+    [
+        (0, 7, "From 1 to 365 days."),
+        (366, 7, "From 1 to 365 days."),
+        (14, 0, "From 1 to 60 days."),
+        (14, 61, "From 1 to 60 days."),
+    ],
+)
+def test_the_flag_and_reminder_days_are_bounded_by_the_service(
+    world: World, alpha: ClassWorld, flag_days: int, reminder_days: int, message: str
+) -> None:
+    settings = services.settings_of(world.a.school)
+    before = (settings.unpaid_flag_days, settings.reminder_days)
+    with refused(message):
+        services.update_settings(
+            world.a.school,
+            world.a.admin,
+            free_categories=["emergency"],
+            allow_unpaid_start=True,
+            unpaid_flag_days=flag_days,
+            reminder_days=reminder_days,
+        )
+    db.session.expire_all()
+    settings = services.settings_of(world.a.school)
+    assert (settings.unpaid_flag_days, settings.reminder_days) == before
+
+
 # --- Eligibility through the services -------------------------------------------------------------------
 
 
@@ -984,3 +1012,58 @@ def test_the_daily_run_counts_the_subscriptions_of_every_school(
     assert services.run_daily(date(2025, 10, 5))["expired"] == 2
     assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "subscription.expired")) == 2
     assert len(audit_rows("subscription.expired", world.b.school.id)) == 1
+
+
+def test_a_subscription_not_yet_started_can_be_stopped_from_its_first_day_with_everything_back(
+    world: World, alpha: ClassWorld, monthly: Plan
+) -> None:
+    starts_on = school_today() + timedelta(days=20)
+    subscription = subscribe(world.a, alpha, monthly, starts_on=starts_on)
+    pay(world.a, subscription, 100_000, paid_on=school_today())
+    refund = services.opt_out(world.a.school, world.a.admin, subscription, starts_on, None)
+    assert (refund.used_days, refund.used_charge, refund.refund) == (0, 0, 100_000)
+    assert status_of(subscription) == SubscriptionStatus.CANCELLED
+    with refused("The opt-out date cannot be in the future."):
+        later = subscribe(world.a, alpha, monthly, starts_on=starts_on + timedelta(days=40))
+        services.opt_out(world.a.school, world.a.admin, later, starts_on + timedelta(days=41), None)
+
+
+def test_a_plan_above_a_ceiling_lowered_later_takes_no_new_subscriptions(
+    world: World, alpha: ClassWorld, monthly: Plan
+) -> None:
+    running = subscribe_today(world.a, alpha, monthly)
+    services.set_price_ceiling(world.ward, world.officer, PlanPeriod.MONTH, 80_000)
+    student, guardian = another_family(world.a, alpha, "079214000777")
+    with refused("The price is above the ceiling set by the education authority."):
+        subscribe_today(world.a, alpha, monthly, guardian=guardian, student=student)
+    assert status_of(running) == SubscriptionStatus.ACTIVE
+    services.set_plan_active(world.a.school, world.a.admin, monthly, False)
+    with refused("The price is above the ceiling set by the education authority."):
+        services.set_plan_active(world.a.school, world.a.admin, monthly, True)
+    assert monthly.active is False
+
+
+def test_a_plan_needs_a_name_and_a_price_within_bounds(world: World) -> None:
+    with refused("Write the name of the plan."):
+        services.create_plan(
+            world.a.school,
+            world.a.admin,
+            name="  ",
+            price=50_000,
+            period=PlanPeriod.MONTH,
+            sms=True,
+            email=False,
+            digest_only=False,
+        )
+    with refused("The price is too large."):
+        make_plan(world.a, price=payments.MAX_AMOUNT + 1)
+    assert db.session.scalar(select(func.count(Plan.id)).where(Plan.school_id == world.a.school.id)) == 0
+
+
+def test_an_exemption_after_opting_out_waives_the_used_days_too(world: World, alpha: ClassWorld, monthly: Plan) -> None:
+    subscription = subscribe(world.a, alpha, monthly)
+    services.opt_out(world.a.school, world.a.admin, subscription, date(2025, 9, 15), None)
+    services.set_exemption(world.a.school, world.a.admin, subscription, "Hộ nghèo")
+    assert (subscription.charge, payments.balance_of(alpha.guardian).outstanding) == (0, 0)
+    services.set_exemption(world.a.school, world.a.admin, subscription, None)
+    assert (subscription.charge, payments.balance_of(alpha.guardian).outstanding) == (33_334, 33_334)

@@ -78,6 +78,14 @@ def set_price_ceiling(authority: Authority, actor: User, period: PlanPeriod, max
     db.session.commit()
 
 
+def check_within_ceiling(school: School, period: PlanPeriod, price: int) -> None:
+    """Refuse a price above the ceiling the school's authorities set now for `period` (a ceiling lowered after a
+    plan was published binds the plan's new subscriptions too)."""
+    ceiling = price_ceiling(school, period)
+    if ceiling is not None and price > ceiling:
+        raise SubscriptionError(N_("The price is above the ceiling set by the education authority."))
+
+
 def create_plan(
     school: School,
     actor: User,
@@ -90,13 +98,15 @@ def create_plan(
     digest_only: bool,
 ) -> Plan:
     """Publish a plan; its price must be positive and within the authority's ceiling."""
+    if not " ".join(name.split()):
+        raise SubscriptionError(N_("Write the name of the plan."), field="name")
     if price <= 0:
         raise SubscriptionError(N_("The price must be a positive number of đồng."))
+    if price > MAX_AMOUNT:
+        raise SubscriptionError(N_("The price is too large."), field="price")
     if not (sms or email):
         raise SubscriptionError(N_("A plan includes SMS, email or both."))
-    ceiling = price_ceiling(school, period)
-    if ceiling is not None and price > ceiling:
-        raise SubscriptionError(N_("The price is above the ceiling set by the education authority."))
+    check_within_ceiling(school, period, price)
     plan = Plan(
         school_id=school.id,
         name=" ".join(name.split()),
@@ -115,9 +125,11 @@ def create_plan(
 
 
 def set_plan_active(school: School, actor: User, plan: Plan, active: bool) -> None:
-    """Withdraw a plan from new subscriptions (running ones keep it), or offer it again."""
+    """Withdraw a plan from new subscriptions (running ones keep it), or offer it again (within the ceiling)."""
     if plan.school_id != school.id:
         raise SubscriptionError(N_("This plan is not offered."))
+    if active:
+        check_within_ceiling(school, plan.period, plan.price)
     plan.active = active
     audit.record("plan.activated" if active else "plan.withdrawn", actor=actor, school_id=school.id, target=plan)
     db.session.commit()

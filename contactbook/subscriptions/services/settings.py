@@ -27,6 +27,9 @@ MAX_SEGMENT_PRICE = 10_000
 # A bank account number: digits only, 6 to 19 of them (19 is the most a VietQR code carries).
 ACCOUNT_NUMBER = re.compile(r"[0-9]{6,19}")
 MAX_ACCOUNT_NAME = 100
+# How many days after its start an unpaid subscription is flagged, and before its end a reminder goes (the form's
+# bounds too).
+MAX_UNPAID_FLAG_DAYS, MAX_REMINDER_DAYS = 365, 60
 
 
 def _settings_to_change(school: School) -> ServiceSettings:
@@ -57,10 +60,15 @@ def update_settings(
     unpaid_flag_days: int,
     reminder_days: int,
 ) -> ServiceSettings:
-    """Change the free essentials, payment rules and reminder timing."""
+    """Change the free essentials, payment rules and reminder timing (flag after 1 to 365 days, remind 1 to 60
+    days before the end)."""
     chosen = sorted(set(free_categories))
     if set(chosen) - {c.value for c in rules.ESSENTIAL_CHOICES}:
         raise SubscriptionError(N_("Unknown message category."))
+    if not 1 <= unpaid_flag_days <= MAX_UNPAID_FLAG_DAYS:
+        raise SubscriptionError(N_("From 1 to 365 days."), field="unpaid_flag_days")
+    if not 1 <= reminder_days <= MAX_REMINDER_DAYS:
+        raise SubscriptionError(N_("From 1 to 60 days."), field="reminder_days")
     settings = _settings_to_change(school)
     settings.free_categories = chosen
     settings.allow_unpaid_start = allow_unpaid_start

@@ -32,6 +32,7 @@ from contactbook.subscriptions.eligibility import settings_of
 from contactbook.subscriptions.rules import SubscriptionError
 from contactbook.subscriptions.services import renewals, welcome
 from contactbook.subscriptions.services.payments import paid_for
+from contactbook.subscriptions.services.plans import check_within_ceiling
 from contactbook.tenancy import school_scope
 from contactbook.timezones import school_today
 
@@ -95,6 +96,7 @@ def check_subscription(
         raise SubscriptionError(N_("Choose a start date within a year of today."), field="starts_on")
     if plan.school_id != school.id or not plan.active:
         raise SubscriptionError(N_("This plan is not offered."))
+    check_within_ceiling(school, plan.period, plan.price)
     linked = db.session.scalar(
         select(StudentGuardian.id).where(
             StudentGuardian.student_id == student.id, StudentGuardian.guardian_id == guardian.id
@@ -240,14 +242,15 @@ def opt_out_quote(subscription: Subscription, stop_on: date) -> rules.Refund:
 def opt_out(
     school: School, actor: Actor, subscription: Subscription, stop_on: date, reason: str | None
 ) -> rules.Refund:
-    """Stop a running subscription from `stop_on`, a day of its period not after today: consent is withdrawn,
-    the charge becomes the used days' cost."""
+    """Stop a running subscription from `stop_on`, a day of its period not after today (or its first day, when it
+    has not started yet): consent is withdrawn, the charge becomes the used days' cost."""
     _check_school(school, subscription)
     if subscription.status != SubscriptionStatus.ACTIVE:
         raise SubscriptionError(N_("This subscription is no longer running."))
     check_stop_day(subscription, stop_on)
-    if stop_on > school_today():
-        # Opting out takes effect at once (consent is withdrawn now), so it cannot be dated later.
+    if stop_on > max(school_today(), subscription.starts_on):
+        # Opting out takes effect at once (consent is withdrawn now), so it cannot be dated later; one not yet
+        # started stops from its first day (nothing used, everything paid owed back).
         raise SubscriptionError(N_("The opt-out date cannot be in the future."))
     quote = opt_out_quote(subscription, stop_on)
     now = utcnow()
@@ -291,15 +294,24 @@ def set_digest(school: School, actor: Actor, subscription: Subscription, digest:
     db.session.commit()
 
 
+def _full_charge(subscription: Subscription) -> int:
+    """What the subscription charges without an exemption: its price, or the used days' cost once opted out."""
+    if subscription.status == SubscriptionStatus.CANCELLED and subscription.cancelled_on is not None:
+        return rules.pro_rata(
+            subscription.price, 0, subscription.starts_on, subscription.ends_on, subscription.cancelled_on
+        ).used_charge
+    return subscription.price
+
+
 def set_exemption(school: School, actor: User, subscription: Subscription, reason: str | None) -> None:
-    """Waive the fee (with a reason, such as a policy household), or, with None, charge it again."""
+    """Waive the fee (with a reason, such as a policy household), or, with None, charge it again; for a subscription
+    already stopped, the fee is the used days' cost."""
     _check_school(school, subscription)
     if reason is not None and not reason.strip():
         raise SubscriptionError(N_("Write the reason for the exemption."))
     subscription.exempt = reason is not None
     subscription.exemption_reason = reason.strip()[:200] if reason else None
-    if subscription.status == SubscriptionStatus.ACTIVE:
-        subscription.charge = 0 if subscription.exempt else subscription.price
+    subscription.charge = 0 if subscription.exempt else _full_charge(subscription)
     audit.record(
         "subscription.exempted" if subscription.exempt else "subscription.exemption_removed",
         actor=actor,
