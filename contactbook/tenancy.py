@@ -32,9 +32,9 @@ from contactbook.row_security import DELIVERY_ROLE, SCHOOL_ROLE, SCHOOL_SETTING
 M = TypeVar("M")
 MAX_ID = 2**31 - 1
 SLUG_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-# Platform-wide pages that school pages link to (stylesheet, language switch, the families' portal): the same
-# on every host.
-SHARED_PATHS = frozenset({"/lang", "/family"})
+# Platform-wide pages that school pages link to (stylesheet, language switch, the families' portal and the
+# addresses families try for it): the same on every host.
+SHARED_PATHS = frozenset({"/lang", "/family", "/parent", "/phu-huynh"})
 SHARED_PREFIXES = ("/static/", "/family/")
 
 

@@ -29,6 +29,7 @@ from contactbook.models import (
     Subscription,
     SubscriptionStatus,
 )
+from contactbook.subscriptions.services.plans import price_ceiling
 from contactbook.tenancy import MAX_ID
 from contactbook.timezones import school_today, school_zone
 
@@ -45,14 +46,17 @@ def school_of(child: Child) -> School:
 
 
 def plans_offered(school: School) -> list[Plan]:
-    """The plans the school offers now, cheapest first."""
-    return list(
-        db.session.scalars(
-            select(Plan)
-            .where(Plan.school_id == school.id, Plan.active.is_(True))
-            .order_by(Plan.price, Plan.name, Plan.id)
-        )
-    )
+    """The plans the school offers now and a family can subscribe to, cheapest first: a plan priced above a
+    ceiling lowered after it was published is not offered (subscribing to it is refused)."""
+    plans = db.session.scalars(
+        select(Plan).where(Plan.school_id == school.id, Plan.active.is_(True)).order_by(Plan.price, Plan.name, Plan.id)
+    ).all()
+    ceilings = {period: price_ceiling(school, period) for period in {plan.period for plan in plans}}
+    return [plan for plan in plans if _within(plan.price, ceilings[plan.period])]
+
+
+def _within(price: int, ceiling: int | None) -> bool:
+    return ceiling is None or price <= ceiling
 
 
 def subscriptions_of(child: Child) -> list[Subscription]:

@@ -78,10 +78,12 @@ document.addEventListener("DOMContentLoaded", () => {
   // A block copied from a spreadsheet (cells split by tabs, rows by line breaks) fills the grid from the
   // cell pasted into, rightwards and down, cell for cell as in the sheet; a locked cell keeps its value.
   // Only text cells take pasted text (a level is chosen from its list); the server checks every cell.
+  // A comment of several lines (from a document, a chat) stays in its cell: only a block with tabs spreads.
   table.addEventListener("paste", (event) => {
     const at = position(event.target);
     const text = event.clipboardData ? event.clipboardData.getData("text/plain") : "";
-    if (!at || !/[\t\r\n]/.test(text.replace(/[\r\n]+$/, ""))) {
+    const block = event.target.hasAttribute("data-comment") ? /\t/ : /[\t\r\n]/;
+    if (!at || !block.test(text.replace(/[\r\n]+$/, ""))) {
       return; // one value: the browser pastes it into the cell as usual
     }
     event.preventDefault();

@@ -169,3 +169,43 @@ def test_a_block_pasted_from_a_spreadsheet_fills_the_grid_cell_for_cell(
         db.session.remove()
     assert stored[(ids[0], "gk")] == Decimal("6.5") and stored[(ids[1], "ck")] == Decimal("9.0")
     assert len(stored) == 10
+
+
+@pytest.mark.committed
+def test_a_comment_of_several_lines_pasted_stays_in_its_cell(
+    app: Flask, committed_db: None, live_server: str, browser_page: Page
+) -> None:
+    with app.app_context():
+        world = build_subscribed_school(STUDENTS, grades=True)
+        people = world.people
+        subject = roster.create_subject(
+            people.school, people.admin, name="Thể dục", periods_per_year=70, assessment_kind=AssessmentKind.COMMENT
+        )
+        teacher = people.staff["teacher"]
+        roster.assign_teacher(
+            people.school, people.admin, teacher=teacher, subject=subject, school_class=world.school_class
+        )
+        slug, ids = world.school.slug, list(world.student_ids)
+        url = f"{live_server}/s/{slug}/grades/class/{world.school_class.id}/subject/{subject.id}/semester/1"
+        db.session.remove()
+    page = browser_page
+    main = page.locator("main")
+    page.goto(f"{live_server}/s/{slug}/login")
+    main.get_by_label("Tên đăng nhập").fill("teacher")
+    main.get_by_label("Mật khẩu").fill(PASSWORD)
+    main.get_by_role("button", name="Đăng nhập").click()
+    page.goto(url)
+
+    # Two lines copied from a document into the first student's comment: not a block of the sheet, so the
+    # browser pastes it into that cell (the event is left to it) and the next student's comment is untouched.
+    handed_to_browser = page.evaluate(
+        """([name, text]) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            return document.querySelector(`[name="${name}"]`).dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        [f"n-{ids[0]}", "Tích cực tham gia.\nCần cố gắng hơn ở môn bơi."],
+    )
+    assert handed_to_browser is True
+    expect(main.locator(f'[name="n-{ids[1]}"]')).to_have_value("")

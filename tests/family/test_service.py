@@ -8,9 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from contactbook.extensions import db
-from contactbook.models import Consent, MessageStatus, PaymentMethod, SubscriptionStatus
+from contactbook.models import Consent, MessageStatus, PaymentMethod, PlanPeriod, SubscriptionStatus
 from contactbook.subscriptions.references import payment_reference
-from contactbook.subscriptions.services import payments
+from contactbook.subscriptions.services import payments, set_price_ceiling
 from contactbook.subscriptions.services.settings import update_bank_account
 from contactbook.subscriptions.vietqr import vietqr_payload
 from contactbook.timezones import school_today
@@ -39,6 +39,20 @@ def test_the_plans_page_shows_prices_and_says_the_service_is_voluntary(
     assert 'data-test="voluntary"' in page
     assert "Gói tháng" in page and "20.000 đ" in page
     assert 'data-test="subscribe"' in page and 'data-test="not-offered"' not in page
+
+
+def test_a_plan_above_a_ceiling_lowered_after_it_was_published_is_not_offered(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    family = signed_in(app, client, world.a)
+    assert "Gói tháng" in client.get(family.base + "/").get_data(as_text=True)
+
+    set_price_ceiling(world.province, world.operator, PlanPeriod.MONTH, 15_000)  # the plan costs 20,000 đ
+
+    page = client.get(family.base + "/").get_data(as_text=True)
+    assert "Gói tháng" not in page and "20.000 đ" not in page
+    answer = send(client, family.base + "/subscribe", choices(family))
+    assert answer.status_code in (200, 400) and subscriptions_of(family) == []
 
 
 def test_a_school_with_the_service_off_says_it_is_not_offered_and_subscribes_nobody(

@@ -406,5 +406,12 @@ def test_the_portal_is_found_where_a_family_looks_for_it(app: Flask, alpha: Clas
     assert response.status_code == 302 and response.headers["Location"] == "/family/"
 
 
+@pytest.mark.parametrize("url", ["/parent", "/phu-huynh", "/portal"])
+def test_the_portal_is_found_on_a_schools_own_host(app: Flask, alpha: ClassWorld, url: str) -> None:
+    response = browser(app).get(url, base_url="http://alpha.contactbook.test")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/family/"
+
+
 def test_a_schools_path_to_the_portal_needs_a_school_that_exists(app: Flask, alpha: ClassWorld) -> None:
     assert browser(app).get("/s/no-such-school/family/").status_code == 404
