@@ -16,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
+from contactbook.i18n import N_
+
 # Control characters (a literal ESC, NUL or BEL in a stored text), and the invisible marks that reorder
 # text (bidi overrides and isolates, e.g. U+202E) or hide in it (zero-width characters): typed by nobody,
 # they make a name or a title display as something else.
@@ -107,3 +109,16 @@ def id_argument(name: str) -> int | None:
     if len(raw.lstrip("0")) > len(str(MAX_ID)) or int(raw) > MAX_ID:
         abort(404)
     return int(raw)
+
+
+SCHOOL_PHONE_MAX = 20  # characters, as stored
+_SCHOOL_PHONE = re.compile(r"\+?[0-9 .()-]+")
+SCHOOL_PHONE_PROBLEM = N_("Write the phone number with 8 to 15 digits (spaces, dots, dashes and brackets allowed).")
+
+
+def is_school_phone(text: str) -> bool:
+    """Whether `text` is a school's own number as its page shows it (a landline or a mobile, written as people
+    write them): 8 to 15 ASCII digits, spaces, dots, dashes and brackets, a leading +, at most 20 characters.
+    The one rule of the registration form and of the public page's contacts."""
+    digits = sum(char in "0123456789" for char in text)
+    return len(text) <= SCHOOL_PHONE_MAX and _SCHOOL_PHONE.fullmatch(text) is not None and 8 <= digits <= 15

@@ -205,16 +205,3 @@ def _is_valid(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-SCHOOL_PHONE_MAX = 20  # characters, as stored
-_SCHOOL_PHONE = re.compile(r"\+?[0-9 .()-]+")
-SCHOOL_PHONE_PROBLEM = N_("Write the phone number with 8 to 15 digits (spaces, dots, dashes and brackets allowed).")
-
-
-def is_school_phone(text: str) -> bool:
-    """Whether `text` is a school's own number as its page shows it (a landline or a mobile, written as people
-    write them): 8 to 15 ASCII digits, spaces, dots, dashes and brackets, a leading +, at most 20 characters.
-    The one rule of the registration form and of the public page's contacts."""
-    digits = sum(char in "0123456789" for char in text)
-    return len(text) <= SCHOOL_PHONE_MAX and _SCHOOL_PHONE.fullmatch(text) is not None and 8 <= digits <= 15

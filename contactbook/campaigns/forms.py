@@ -21,8 +21,8 @@ from wtforms.validators import (
 )
 
 from contactbook.campaigns.rules import FREQUENCIES
-from contactbook.inputs import NEEDS_LETTERS, Within, one_line, paragraphs
-from contactbook.phones import SCHOOL_PHONE_PROBLEM, is_school_phone, normalize_vn_phone
+from contactbook.inputs import NEEDS_LETTERS, SCHOOL_PHONE_PROBLEM, Within, is_school_phone, one_line, paragraphs
+from contactbook.phones import normalize_vn_phone
 from contactbook.platform.forms import SCHOOL_LEVELS
 from contactbook.tenancy import SLUG_PATTERN
 

@@ -11,9 +11,8 @@ from datetime import date, timedelta
 from contactbook.audit import services as audit
 from contactbook.extensions import db
 from contactbook.i18n import N_
-from contactbook.inputs import plain_paragraphs, plain_text
+from contactbook.inputs import SCHOOL_PHONE_PROBLEM, is_school_phone, plain_paragraphs, plain_text
 from contactbook.models import PublicAnnouncement, School, User
-from contactbook.phones import SCHOOL_PHONE_PROBLEM, is_school_phone
 
 MAX_ADDRESS = 300
 MAX_EMAIL = 254

@@ -15,6 +15,7 @@ from contactbook.accounts.services import tokens
 from contactbook.campaigns import services
 from contactbook.campaigns.links import invitation_token
 from contactbook.extensions import db
+from contactbook.inputs import SCHOOL_PHONE_PROBLEM, is_school_phone
 from contactbook.models import (
     AccountEmail,
     AccountToken,
@@ -32,7 +33,6 @@ from contactbook.models.registration import (
     RegistrationStatus,
     SchoolRegistration,
 )
-from contactbook.phones import SCHOOL_PHONE_PROBLEM, is_school_phone
 from contactbook.platform import services as platform
 from contactbook.schools.services import new_user
 from contactbook.subscriptions import services as subscriptions
