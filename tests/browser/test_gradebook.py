@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from contactbook.extensions import db
 from contactbook.models import AssessmentKind, Score
@@ -122,26 +122,7 @@ def test_a_teacher_fills_a_grid_from_the_keyboard_and_publishes_it(
 def test_a_block_pasted_from_a_spreadsheet_fills_the_grid_cell_for_cell(
     app: Flask, committed_db: None, live_server: str, browser_page: Page
 ) -> None:
-    with app.app_context():
-        world = build_subscribed_school(STUDENTS, grades=True)
-        people = world.people
-        subject = roster.create_subject(
-            people.school, people.admin, name="Toán", periods_per_year=70, assessment_kind=AssessmentKind.SCORED
-        )
-        teacher = people.staff["teacher"]
-        roster.assign_teacher(
-            people.school, people.admin, teacher=teacher, subject=subject, school_class=world.school_class
-        )
-        slug, ids = world.school.slug, list(world.student_ids)
-        url = f"{live_server}/s/{slug}/grades/class/{world.school_class.id}/subject/{subject.id}/semester/1"
-        db.session.remove()
-    page = browser_page
-    main = page.locator("main")
-    page.goto(f"{live_server}/s/{slug}/login")
-    main.get_by_label("Tên đăng nhập").fill("teacher")
-    main.get_by_label("Mật khẩu").fill(PASSWORD)
-    main.get_by_role("button", name="Đăng nhập").click()
-    page.goto(url)
+    page, main, ids = _teacher_on_a_grid(app, live_server, browser_page, "Toán", AssessmentKind.SCORED)
 
     # Two rows of five cells as a spreadsheet copies them (decimal commas, a trailing line break), pasted
     # into the first student's first regular cell.
@@ -175,11 +156,32 @@ def test_a_block_pasted_from_a_spreadsheet_fills_the_grid_cell_for_cell(
 def test_a_comment_of_several_lines_pasted_stays_in_its_cell(
     app: Flask, committed_db: None, live_server: str, browser_page: Page
 ) -> None:
+    page, main, ids = _teacher_on_a_grid(app, live_server, browser_page, "Thể dục", AssessmentKind.COMMENT)
+
+    # Two lines copied from a document into the first student's comment: not a block of the sheet, so the
+    # browser pastes it into that cell (the event is left to it) and the next student's comment is untouched.
+    handed_to_browser = page.evaluate(
+        """([name, text]) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            return document.querySelector(`[name="${name}"]`).dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        [f"n-{ids[0]}", "Tích cực tham gia.\nCần cố gắng hơn ở môn bơi."],
+    )
+    assert handed_to_browser is True
+    expect(main.locator(f'[name="n-{ids[1]}"]')).to_have_value("")
+
+
+def _teacher_on_a_grid(
+    app: Flask, live_server: str, browser_page: Page, name: str, kind: AssessmentKind
+) -> tuple[Page, Locator, list[int]]:
+    """The teacher signed in on the semester I grid of a new subject `name` of a subscribed class."""
     with app.app_context():
         world = build_subscribed_school(STUDENTS, grades=True)
         people = world.people
         subject = roster.create_subject(
-            people.school, people.admin, name="Thể dục", periods_per_year=70, assessment_kind=AssessmentKind.COMMENT
+            people.school, people.admin, name=name, periods_per_year=70, assessment_kind=kind
         )
         teacher = people.staff["teacher"]
         roster.assign_teacher(
@@ -195,17 +197,4 @@ def test_a_comment_of_several_lines_pasted_stays_in_its_cell(
     main.get_by_label("Mật khẩu").fill(PASSWORD)
     main.get_by_role("button", name="Đăng nhập").click()
     page.goto(url)
-
-    # Two lines copied from a document into the first student's comment: not a block of the sheet, so the
-    # browser pastes it into that cell (the event is left to it) and the next student's comment is untouched.
-    handed_to_browser = page.evaluate(
-        """([name, text]) => {
-            const data = new DataTransfer();
-            data.setData("text/plain", text);
-            return document.querySelector(`[name="${name}"]`).dispatchEvent(
-                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
-        }""",
-        [f"n-{ids[0]}", "Tích cực tham gia.\nCần cố gắng hơn ở môn bơi."],
-    )
-    assert handed_to_browser is True
-    expect(main.locator(f'[name="n-{ids[1]}"]')).to_have_value("")
+    return page, main, ids
