@@ -36,26 +36,9 @@ def test_a_teacher_fills_a_grid_from_the_keyboard_and_publishes_it(
     calling_back_twilio: FakeTwilio,
     sms_worker: DeliveryWorker,
 ) -> None:
-    with app.app_context():
-        world = build_subscribed_school(STUDENTS, grades=True)
-        people = world.people
-        subject = roster.create_subject(
-            people.school, people.admin, name="Toán", periods_per_year=70, assessment_kind=AssessmentKind.SCORED
-        )
-        teacher, school_class = people.staff["teacher"], world.school_class
-        roster.assign_teacher(people.school, people.admin, teacher=teacher, subject=subject, school_class=school_class)
-        slug, ids = world.school.slug, list(world.student_ids)  # the grid lists them in this order
-        url = f"{live_server}/s/{slug}/grades/class/{world.school_class.id}/subject/{subject.id}/semester/1"
-        db.session.remove()
-    page = browser_page
+    # The grid lists the students in the order of `ids`.
+    page, main, ids = _teacher_on_a_grid(app, live_server, browser_page, "Toán", AssessmentKind.SCORED)
     phone_width = page.viewport_size["width"] if page.viewport_size else 0
-    main = page.locator("main")
-
-    page.goto(f"{live_server}/s/{slug}/login")
-    main.get_by_label("Tên đăng nhập").fill("teacher")
-    main.get_by_label("Mật khẩu").fill(PASSWORD)
-    main.get_by_role("button", name="Đăng nhập").click()
-    page.goto(url)
     assert_no_horizontal_scroll(page, phone_width)
 
     # The first student's row, left to right: the worked example of grading.md.
