@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, session
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from contactbook.auth.access import FAMILY_SESSION_KEY, family_only
 from contactbook.extensions import db
@@ -50,13 +50,19 @@ class SignedInFamily:
         return sorted(member.guardian_id for member in self.members if member.school_id == school_id)
 
 
+def _holding(phone: str | None, email: str | None) -> list[ColumnElement[bool]]:
+    """The conditions a guardian record meets when it holds the family's verified number or address."""
+    matches: list[ColumnElement[bool]] = []
+    if phone:
+        matches.append(Guardian.phone == phone)
+    if email:
+        matches.append(func.lower(Guardian.email) == email.lower())
+    return matches
+
+
 def members_of(family: Family) -> tuple[FamilyMember, ...]:
     """Every guardian record, in every school, with the family's number or address."""
-    matches = []
-    if family.phone:
-        matches.append(Guardian.phone == family.phone)
-    if family.email:
-        matches.append(func.lower(Guardian.email) == family.email.lower())
+    matches = _holding(family.phone, family.email)
     if not matches:
         return ()
     with delivery_scope():  # the portal's one read across schools, by the verified number or address
@@ -70,11 +76,7 @@ def held_guardian_ids(family: SignedInFamily, school_id: int) -> list[int]:
     """The family's guardian records in `school_id` that still hold its number or address (a record the school
     has since given another number is no longer the family's), read under the school's scope."""
     ids = family.guardian_ids(school_id)
-    matches = []
-    if family.phone:
-        matches.append(Guardian.phone == family.phone)
-    if family.email:
-        matches.append(func.lower(Guardian.email) == family.email.lower())
+    matches = _holding(family.phone, family.email)
     if not ids or not matches:
         return []
     with school_scope(school_id):
